@@ -1,0 +1,164 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { SecretKeyRef } from "./redis";
+import {
+    ContainerResources,
+    containerSecurityContext,
+    disruptionBudget,
+    ingressOnlyFrom,
+    podSecurityContext,
+    probes,
+    resourceRequirements,
+    ROLLING_UPDATE,
+    selectorLabels,
+    tierLabels,
+} from "./workload";
+
+export const BACKEND_PORT = 1323;
+/** The tutorial's names: Deployment `backend`, Service `app`. */
+export const BACKEND_NAMES = {
+    deployment: "backend",
+    service: "app",
+    disruptionBudget: "backend",
+    networkPolicy: "backend-ingress",
+} as const;
+/** A non-root uid: the tutorial's image would otherwise run as root (distroless's `nonroot` user). */
+export const BACKEND_UID = 65532;
+/** Key of the backend ConfigMap that holds the tutorial's REDIS_URL. */
+export const REDIS_URL_KEY = "REDIS_URL";
+export const LIVENESS_PATH = "/healthz";
+export const DEFAULT_BACKEND_RESOURCES: ContainerResources = {
+    cpuRequest: "50m",
+    memoryRequest: "32Mi",
+    memoryLimit: "128Mi",
+};
+
+export interface BackendArgs {
+    /** Kubernetes provider for every child. */
+    readonly provider: k8s.Provider;
+    /** Namespace of every child. */
+    readonly namespace: pulumi.Input<string>;
+    /** The Go API image. */
+    readonly image: string;
+    readonly replicas: number;
+    /** Path of the readiness probe: /healthz for the tutorial's image, /readyz for this repo's app. */
+    readonly readinessPath: string;
+    /** host:port of Redis, handed to the app as REDIS_URL through a ConfigMap. */
+    readonly redisAddress: pulumi.Input<string>;
+    /** The Redis password's Secret. Default: Redis has no password. */
+    readonly redisPassword?: SecretKeyRef;
+    /** Labels of the pods allowed to call the API (nginx's). */
+    readonly allowFrom: Record<string, string>;
+    /** Default: DEFAULT_BACKEND_RESOURCES. */
+    readonly resources?: ContainerResources;
+}
+
+/** The API container, reading REDIS_URL from the named ConfigMap. */
+export function backendContainer(args: {
+    readonly image: string;
+    readonly readinessPath: string;
+    readonly configMapName: pulumi.Input<string>;
+    readonly redisPassword?: SecretKeyRef;
+    readonly resources: ContainerResources;
+}): k8s.types.input.core.v1.Container {
+    return {
+        name: "app",
+        image: args.image,
+        args: ["/bin/app"],
+        ports: [{ name: "http", containerPort: BACKEND_PORT }],
+        env: [
+            { name: REDIS_URL_KEY, valueFrom: { configMapKeyRef: { name: args.configMapName, key: REDIS_URL_KEY } } },
+            ...(args.redisPassword
+                ? [
+                      {
+                          name: "REDIS_PASSWORD",
+                          valueFrom: { secretKeyRef: { name: args.redisPassword.name, key: args.redisPassword.key } },
+                      },
+                  ]
+                : []),
+        ],
+        ...probes({ http: args.readinessPath, port: "http" }, { http: LIVENESS_PATH, port: "http" }),
+        // Give Services time to drop the pod before the app stops accepting connections.
+        lifecycle: { preStop: { sleep: { seconds: 5 } } },
+        resources: resourceRequirements(args.resources),
+        securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
+    };
+}
+
+/** The Go API: Deployment `backend` behind ClusterIP Service `app` on 1323. */
+export class Backend extends pulumi.ComponentResource {
+    public readonly service: k8s.core.v1.Service;
+    public readonly deployment: k8s.apps.v1.Deployment;
+    /** host:port of the `app` Service, nginx's upstream. */
+    public readonly address: pulumi.Output<string>;
+
+    constructor(name: string, args: BackendArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("three-tier-app:index:Backend", name, {}, opts);
+        const childOpts = { parent: this, provider: args.provider };
+        const labels = tierLabels("app", args.image);
+        const selector = selectorLabels("app");
+        const metadata = (objectName?: string) => ({ name: objectName, namespace: args.namespace, labels });
+
+        // Auto-named, so a new REDIS_URL is a new ConfigMap and rolls the pods.
+        const config = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            { metadata: metadata(), data: { [REDIS_URL_KEY]: args.redisAddress } },
+            childOpts,
+        );
+
+        this.deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: metadata(BACKEND_NAMES.deployment),
+                spec: {
+                    replicas: args.replicas,
+                    strategy: ROLLING_UPDATE,
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            securityContext: podSecurityContext({ uid: BACKEND_UID, gid: BACKEND_UID }),
+                            containers: [
+                                backendContainer({
+                                    image: args.image,
+                                    readinessPath: args.readinessPath,
+                                    configMapName: config.metadata.name,
+                                    redisPassword: args.redisPassword,
+                                    resources: args.resources ?? DEFAULT_BACKEND_RESOURCES,
+                                }),
+                            ],
+                        },
+                    },
+                },
+            },
+            childOpts,
+        );
+
+        this.service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: metadata(BACKEND_NAMES.service),
+                spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: BACKEND_PORT, targetPort: "http" }] },
+            },
+            childOpts,
+        );
+
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            { metadata: metadata(BACKEND_NAMES.disruptionBudget), spec: disruptionBudget(selector) },
+            childOpts,
+        );
+
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-ingress`,
+            {
+                metadata: metadata(BACKEND_NAMES.networkPolicy),
+                spec: ingressOnlyFrom(selector, args.allowFrom, BACKEND_PORT),
+            },
+            childOpts,
+        );
+
+        this.address = pulumi.interpolate`${this.service.metadata.name}:${BACKEND_PORT}`;
+        this.registerOutputs({ service: this.service, deployment: this.deployment, address: this.address });
+    }
+}

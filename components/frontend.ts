@@ -1,0 +1,244 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { FrontendProfile, ServiceType } from "../config";
+import { NGINX_HEALTH_PATH, renderNginxConfig } from "./nginx-config";
+import {
+    ContainerResources,
+    containerSecurityContext,
+    disruptionBudget,
+    ingressOnlyFrom,
+    podSecurityContext,
+    probes,
+    resourceRequirements,
+    ROLLING_UPDATE,
+    RunAs,
+    selectorLabels,
+    tierLabels,
+} from "./workload";
+
+/** The port the Service exposes, as in the tutorial. */
+export const FRONTEND_SERVICE_PORT = 80;
+/** The tutorial's names: Deployment `frontend`, Service `nginx`. */
+export const FRONTEND_NAMES = {
+    deployment: "frontend",
+    service: "nginx",
+    disruptionBudget: "frontend",
+    networkPolicy: "nginx-ingress",
+} as const;
+/** nginx writes its pid and temp files here; an emptyDir, since the root filesystem is read-only. */
+export const NGINX_RUNTIME_DIR = "/tmp";
+const CONFIG_DIR = "/etc/nginx/managed";
+const CONFIG_FILE = "nginx.conf";
+export const DEFAULT_FRONTEND_RESOURCES: ContainerResources = {
+    cpuRequest: "50m",
+    memoryRequest: "32Mi",
+    memoryLimit: "128Mi",
+};
+
+/** How each frontend profile runs; see FrontendProfile. */
+export const FRONTEND_PROFILE_SETTINGS: Record<
+    FrontendProfile,
+    {
+        readonly containerPort: number;
+        readonly runAs: RunAs;
+        /** Whether nginx runs the config this program renders (mounted from a ConfigMap). */
+        readonly managedConfig: boolean;
+    }
+> = {
+    // nginx-unprivileged's user (uid/gid 101) can bind 8080 without any capability.
+    unprivileged: { containerPort: 8080, runAs: { uid: 101, gid: 101 }, managedConfig: true },
+    // The tutorial's image: its master binds :80 and setuids to the `nginx` worker user.
+    tutorial: { containerPort: 80, runAs: "root", managedConfig: false },
+};
+/** Exactly what the tutorial's root nginx needs after dropping ALL: bind :80, chown temp dirs, switch user. */
+const ROOT_NGINX_CAPABILITIES = ["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"];
+
+export interface FrontendArgs {
+    /** Kubernetes provider for every child. */
+    readonly provider: k8s.Provider;
+    /** Namespace of every child. */
+    readonly namespace: pulumi.Input<string>;
+    readonly profile: FrontendProfile;
+    readonly image: string;
+    readonly replicas: number;
+    /** Type of the `nginx` Service. */
+    readonly serviceType: ServiceType;
+    /** host:port of the API Service that nginx proxies everything to. */
+    readonly upstream: pulumi.Input<string>;
+    /** Default: DEFAULT_FRONTEND_RESOURCES. */
+    readonly resources?: ContainerResources;
+}
+
+/** The nginx pod spec for a profile; profiles that run the managed config need its ConfigMap's name. */
+export function frontendPodSpec(args: {
+    readonly profile: FrontendProfile;
+    readonly image: string;
+    readonly configMapName?: pulumi.Input<string>;
+    readonly resources: ContainerResources;
+}): k8s.types.input.core.v1.PodSpec {
+    const settings = FRONTEND_PROFILE_SETTINGS[args.profile];
+    const common = {
+        name: "nginx",
+        image: args.image,
+        ports: [{ name: "http", containerPort: settings.containerPort }],
+        resources: resourceRequirements(args.resources),
+    };
+    if (!settings.managedConfig) {
+        return {
+            securityContext: podSecurityContext(settings.runAs),
+            containers: [
+                {
+                    ...common,
+                    args: ["nginx", "-g", "daemon off;"],
+                    // Its baked config may proxy health checks to the API; a TCP check keeps liveness nginx's own.
+                    ...probes({ tcpPort: "http" }),
+                    securityContext: containerSecurityContext({
+                        readOnlyRootFilesystem: false,
+                        addCapabilities: ROOT_NGINX_CAPABILITIES,
+                    }),
+                },
+            ],
+        };
+    }
+    if (args.configMapName === undefined) {
+        throw new Error(`frontend profile "${args.profile}" runs the managed nginx config and needs its ConfigMap`);
+    }
+    return {
+        securityContext: podSecurityContext(settings.runAs),
+        containers: [
+            {
+                ...common,
+                // Bypass the image's entrypoint scripts: they rewrite files under /etc/nginx, which is read-only.
+                command: ["nginx"],
+                args: ["-c", `${CONFIG_DIR}/${CONFIG_FILE}`, "-g", "daemon off;"],
+                ...probes({ http: NGINX_HEALTH_PATH, port: "http" }),
+                securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
+                volumeMounts: [
+                    { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+                    { name: "runtime", mountPath: NGINX_RUNTIME_DIR },
+                ],
+            },
+        ],
+        volumes: [
+            { name: "config", configMap: { name: args.configMapName } },
+            { name: "runtime", emptyDir: { sizeLimit: "64Mi" } },
+        ],
+    };
+}
+
+/** How a person reaches the frontend, given the Service type and what the cluster assigned. */
+export function frontendUrl(args: {
+    readonly serviceType: ServiceType;
+    readonly namespace: string;
+    readonly loadBalancerAddress?: string;
+    readonly nodePort?: number;
+}): string {
+    switch (args.serviceType) {
+        case "LoadBalancer":
+            return `http://${args.loadBalancerAddress ?? "<pending>"}`;
+        case "NodePort":
+            return `http://<node-ip>:${args.nodePort ?? "<pending>"} (minikube: minikube service ${FRONTEND_NAMES.service} -n ${args.namespace} --url)`;
+        case "ClusterIP":
+            return `http://localhost:8080 (after: kubectl -n ${args.namespace} port-forward svc/${FRONTEND_NAMES.service} 8080:${FRONTEND_SERVICE_PORT})`;
+    }
+}
+
+/** nginx: Deployment `frontend` behind Service `nginx` on port 80, proxying everything to the API. */
+export class Frontend extends pulumi.ComponentResource {
+    public readonly service: k8s.core.v1.Service;
+    public readonly deployment: k8s.apps.v1.Deployment;
+    /** See frontendUrl. */
+    public readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: FrontendArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("three-tier-app:index:Frontend", name, {}, opts);
+        const childOpts = { parent: this, provider: args.provider };
+        const labels = tierLabels("nginx", args.image);
+        const selector = selectorLabels("nginx");
+        const metadata = (objectName?: string) => ({ name: objectName, namespace: args.namespace, labels });
+        const settings = FRONTEND_PROFILE_SETTINGS[args.profile];
+
+        // Auto-named, so an edit of the proxy config shows in preview as a new ConfigMap and rolls the pods.
+        const config = settings.managedConfig
+            ? new k8s.core.v1.ConfigMap(
+                  `${name}-config`,
+                  {
+                      metadata: metadata(),
+                      data: {
+                          [CONFIG_FILE]: pulumi.output(args.upstream).apply((upstream) =>
+                              renderNginxConfig({
+                                  listenPort: settings.containerPort,
+                                  upstreams: [upstream],
+                                  runtimeDir: NGINX_RUNTIME_DIR,
+                              }),
+                          ),
+                      },
+                  },
+                  childOpts,
+              )
+            : undefined;
+
+        this.deployment = new k8s.apps.v1.Deployment(
+            `${name}-deployment`,
+            {
+                metadata: metadata(FRONTEND_NAMES.deployment),
+                spec: {
+                    replicas: args.replicas,
+                    strategy: ROLLING_UPDATE,
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels },
+                        spec: frontendPodSpec({
+                            profile: args.profile,
+                            image: args.image,
+                            configMapName: config?.metadata.name,
+                            resources: args.resources ?? DEFAULT_FRONTEND_RESOURCES,
+                        }),
+                    },
+                },
+            },
+            childOpts,
+        );
+
+        this.service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: metadata(FRONTEND_NAMES.service),
+                spec: {
+                    type: args.serviceType,
+                    selector,
+                    ports: [{ name: "http", port: FRONTEND_SERVICE_PORT, targetPort: "http" }],
+                },
+            },
+            childOpts,
+        );
+
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            { metadata: metadata(FRONTEND_NAMES.disruptionBudget), spec: disruptionBudget(selector) },
+            childOpts,
+        );
+
+        // Traffic comes from load balancers and node ports, so nginx's port is open to everyone.
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-ingress`,
+            {
+                metadata: metadata(FRONTEND_NAMES.networkPolicy),
+                spec: ingressOnlyFrom(selector, "anywhere", settings.containerPort),
+            },
+            childOpts,
+        );
+
+        this.url = pulumi
+            .all([this.service.status, this.service.spec, args.namespace])
+            .apply(([status, spec, namespace]) =>
+                frontendUrl({
+                    serviceType: args.serviceType,
+                    namespace,
+                    loadBalancerAddress: status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname,
+                    nodePort: spec?.ports?.[0]?.nodePort,
+                }),
+            );
+        this.registerOutputs({ service: this.service, deployment: this.deployment, url: this.url });
+    }
+}

@@ -1,0 +1,185 @@
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ReleaseChannel } from "../config";
+
+/** VPC-native address plan: nodes, then the secondary ranges pods and Services take their IPs from. */
+export const GKE_NETWORK_RANGES = {
+    nodes: "10.10.0.0/20",
+    pods: { name: "pods", cidr: "10.20.0.0/14" },
+    services: { name: "services", cidr: "10.24.0.0/20" },
+} as const;
+/** Roles a node needs to ship logs and metrics and pull images, and nothing more. */
+export const NODE_SERVICE_ACCOUNT_ROLES = [
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/artifactregistry.reader",
+] as const;
+
+export interface GkeClusterArgs {
+    readonly project: string;
+    /** A region (regional cluster) or a zone (zonal cluster). */
+    readonly location: string;
+    readonly machineType: string;
+    /** Nodes per zone at creation; the autoscaler moves it within min..max afterwards. */
+    readonly nodeCount: number;
+    readonly minNodeCount: number;
+    readonly maxNodeCount: number;
+    readonly releaseChannel: ReleaseChannel;
+    /** Default false, so that `pulumi destroy` can delete the cluster. */
+    readonly deletionProtection?: boolean;
+}
+
+/** The region of a GCP location: a zone such as us-central1-a lies in us-central1. */
+export function regionOf(location: string): string {
+    return /-[a-z]$/.test(location) ? location.slice(0, -2) : location;
+}
+
+/** A kubeconfig that authenticates with gcloud's exec plugin, so it holds no long-lived credential. */
+export function gkeKubeconfig(args: { name: string; endpoint: string; caCertificate: string }): string {
+    return JSON.stringify(
+        {
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [
+                { name: args.name, cluster: { server: `https://${args.endpoint}`, "certificate-authority-data": args.caCertificate } },
+            ],
+            contexts: [{ name: args.name, context: { cluster: args.name, user: args.name } }],
+            "current-context": args.name,
+            users: [
+                {
+                    name: args.name,
+                    user: {
+                        exec: {
+                            apiVersion: "client.authentication.k8s.io/v1beta1",
+                            command: "gke-gcloud-auth-plugin",
+                            installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
+                            provideClusterInfo: true,
+                            interactiveMode: "Never",
+                        },
+                    },
+                },
+            ],
+        },
+        null,
+        2,
+    );
+}
+
+/** A VPC-native GKE cluster with its own autoscaled node pool, and a Kubernetes provider for it. */
+export class GkeCluster extends pulumi.ComponentResource {
+    public readonly provider: k8s.Provider;
+    public readonly clusterName: pulumi.Output<string>;
+    /** Secret: it names the cluster's endpoint and CA. */
+    public readonly kubeconfig: pulumi.Output<string>;
+
+    constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("three-tier-app:index:GkeCluster", name, {}, opts);
+        const childOpts = { parent: this };
+        const project = args.project;
+
+        const network = new gcp.compute.Network(
+            `${name}-network`,
+            { project, autoCreateSubnetworks: false },
+            childOpts,
+        );
+        const subnetwork = new gcp.compute.Subnetwork(
+            `${name}-subnetwork`,
+            {
+                project,
+                region: regionOf(args.location),
+                network: network.id,
+                ipCidrRange: GKE_NETWORK_RANGES.nodes,
+                privateIpGoogleAccess: true,
+                secondaryIpRanges: [
+                    { rangeName: GKE_NETWORK_RANGES.pods.name, ipCidrRange: GKE_NETWORK_RANGES.pods.cidr },
+                    { rangeName: GKE_NETWORK_RANGES.services.name, ipCidrRange: GKE_NETWORK_RANGES.services.cidr },
+                ],
+            },
+            childOpts,
+        );
+
+        const cluster = new gcp.container.Cluster(
+            `${name}-cluster`,
+            {
+                project,
+                location: args.location,
+                network: network.id,
+                subnetwork: subnetwork.id,
+                // The node pool below is managed on its own, so it can change without recreating the cluster.
+                removeDefaultNodePool: true,
+                initialNodeCount: 1,
+                networkingMode: "VPC_NATIVE",
+                ipAllocationPolicy: {
+                    clusterSecondaryRangeName: GKE_NETWORK_RANGES.pods.name,
+                    servicesSecondaryRangeName: GKE_NETWORK_RANGES.services.name,
+                },
+                releaseChannel: { channel: args.releaseChannel },
+                workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
+                // Dataplane V2 enforces the app's NetworkPolicies.
+                datapathProvider: "ADVANCED_DATAPATH",
+                enableLegacyAbac: false,
+                masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
+                deletionProtection: args.deletionProtection ?? false,
+            },
+            childOpts,
+        );
+
+        const nodeServiceAccount = new gcp.serviceaccount.Account(
+            `${name}-nodes`,
+            { project, accountId: `${name}-nodes`.slice(0, 30), displayName: `GKE nodes of ${name}` },
+            childOpts,
+        );
+        const roleBindings = NODE_SERVICE_ACCOUNT_ROLES.map(
+            (role) =>
+                new gcp.projects.IAMMember(
+                    `${name}-nodes-${role.split("/")[1]}`,
+                    { project, role, member: pulumi.interpolate`serviceAccount:${nodeServiceAccount.email}` },
+                    childOpts,
+                ),
+        );
+
+        const nodePool = new gcp.container.NodePool(
+            `${name}-nodes`,
+            {
+                project,
+                location: args.location,
+                cluster: cluster.name,
+                initialNodeCount: args.nodeCount,
+                autoscaling: { minNodeCount: args.minNodeCount, maxNodeCount: args.maxNodeCount },
+                management: { autoRepair: true, autoUpgrade: true },
+                nodeConfig: {
+                    machineType: args.machineType,
+                    serviceAccount: nodeServiceAccount.email,
+                    oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                    // Pods see the GKE metadata server, which serves Workload Identity, not the node's identity.
+                    workloadMetadataConfig: { mode: "GKE_METADATA" },
+                    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+                },
+            },
+            { ...childOpts, dependsOn: roleBindings },
+        );
+
+        this.clusterName = cluster.name;
+        this.kubeconfig = pulumi.secret(
+            pulumi
+                .all([cluster.name, cluster.endpoint, cluster.masterAuth])
+                .apply(([clusterName, endpoint, masterAuth]) =>
+                    gkeKubeconfig({
+                        name: `gke_${project}_${args.location}_${clusterName}`,
+                        endpoint,
+                        caCertificate: masterAuth.clusterCaCertificate ?? "",
+                    }),
+                ),
+        );
+        // Waits for the node pool, so workloads are not created on a cluster without nodes.
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: this.kubeconfig },
+            { ...childOpts, dependsOn: [nodePool] },
+        );
+
+        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, provider: this.provider });
+    }
+}

@@ -1,0 +1,29 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface KubeconfigClusterArgs {
+    /** kubeconfig context to deploy to, e.g. `minikube`. */
+    readonly context: string;
+    /** kubeconfig file path or contents. Default: $KUBECONFIG, then ~/.kube/config. */
+    readonly kubeconfig?: string;
+}
+
+/** An existing cluster reached through a kubeconfig context (minikube, or any cluster the user has). */
+export class KubeconfigCluster extends pulumi.ComponentResource {
+    public readonly provider: k8s.Provider;
+
+    constructor(name: string, args: KubeconfigClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("three-tier-app:index:KubeconfigCluster", name, {}, opts);
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                context: args.context,
+                kubeconfig: args.kubeconfig,
+                // A deleted minikube must not make `pulumi destroy` fail: its objects are gone with it.
+                deleteUnreachable: true,
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ provider: this.provider });
+    }
+}

@@ -1,0 +1,216 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AccessMode } from "../config";
+import { renderRedisConfig } from "./redis-config";
+import {
+    ContainerResources,
+    containerSecurityContext,
+    ingressOnlyFrom,
+    podSecurityContext,
+    probes,
+    resourceRequirements,
+    selectorLabels,
+    tierLabels,
+} from "./workload";
+
+export const REDIS_PORT = 6379;
+/** The tutorial's names: `kubectl get svc` shows `redis`, `kubectl get pvc` shows `redis-data`. */
+export const REDIS_NAMES = {
+    statefulSet: "redis",
+    service: "redis",
+    governingService: "redis-headless",
+    claim: "redis-data",
+    networkPolicy: "redis-ingress",
+} as const;
+/** The official image's `redis` user; fsGroup makes the volume writable for it. */
+export const REDIS_UID = 999;
+export const REDIS_DATA_DIR = "/data";
+const CONFIG_DIR = "/etc/redis";
+const CONFIG_FILE = "redis.conf";
+const PASSWORD_KEY = "password";
+export const DEFAULT_REDIS_RESOURCES: ContainerResources = {
+    cpuRequest: "100m",
+    memoryRequest: "128Mi",
+    memoryLimit: "512Mi",
+};
+
+export interface RedisArgs {
+    /** Kubernetes provider for every child. */
+    readonly provider: k8s.Provider;
+    /** Namespace of every child. */
+    readonly namespace: pulumi.Input<string>;
+    /** Redis image (the official image's user is uid 999). */
+    readonly image: string;
+    /** Size of the `redis-data` claim, e.g. 10Gi. */
+    readonly storageSize: string;
+    /** StorageClass of the claim. Default: the cluster's default class. */
+    readonly storageClass?: string;
+    /** Access mode of the claim. */
+    readonly accessMode: AccessMode;
+    /** Password Redis requires. Default: none (only the NetworkPolicy guards Redis). */
+    readonly password?: pulumi.Input<string>;
+    /** Labels of the pods allowed to connect (the backend's). */
+    readonly allowFrom: Record<string, string>;
+    /** Default: DEFAULT_REDIS_RESOURCES. */
+    readonly resources?: ContainerResources;
+}
+
+/** Where the password lives, for clients that need it. */
+export interface SecretKeyRef {
+    readonly name: pulumi.Output<string>;
+    readonly key: string;
+}
+
+/** The container spec, minus the generated object names it refers to. */
+export function redisContainer(
+    image: string,
+    resources: ContainerResources,
+    password?: { readonly secretName: pulumi.Input<string>; readonly key: string },
+): k8s.types.input.core.v1.Container {
+    const fromSecret = password && {
+        valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } },
+    };
+    return {
+        name: "redis",
+        image,
+        command: ["redis-server"],
+        // The password stays out of the ConfigMap: Kubernetes expands $(REDIS_PASSWORD) from the Secret.
+        args: [`${CONFIG_DIR}/${CONFIG_FILE}`, ...(fromSecret ? ["--requirepass", "$(REDIS_PASSWORD)"] : [])],
+        ports: [{ name: "redis", containerPort: REDIS_PORT }],
+        env: fromSecret
+            ? [
+                  { name: "REDIS_PASSWORD", ...fromSecret },
+                  // redis-cli reads it, so the probe authenticates without the password on its command line.
+                  { name: "REDISCLI_AUTH", ...fromSecret },
+              ]
+            : [],
+        ...probes({ exec: ["sh", "-c", `redis-cli -p ${REDIS_PORT} ping | grep -q PONG`] }),
+        resources: resourceRequirements(resources),
+        securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
+        volumeMounts: [
+            { name: "data", mountPath: REDIS_DATA_DIR },
+            { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+        ],
+    };
+}
+
+/** Redis as a single-replica StatefulSet on the `redis-data` claim, with append-only persistence. */
+export class Redis extends pulumi.ComponentResource {
+    public readonly service: k8s.core.v1.Service;
+    public readonly statefulSet: k8s.apps.v1.StatefulSet;
+    public readonly claim: k8s.core.v1.PersistentVolumeClaim;
+    /** host:port of the `redis` Service, the tutorial's REDIS_URL. */
+    public readonly address: pulumi.Output<string>;
+    /** The password's Secret, when a password is set. */
+    public readonly passwordSecret?: SecretKeyRef;
+
+    constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("three-tier-app:index:Redis", name, {}, opts);
+        const childOpts = { parent: this, provider: args.provider };
+        const labels = tierLabels("redis", args.image);
+        const selector = selectorLabels("redis");
+        const metadata = (objectName?: string) => ({ name: objectName, namespace: args.namespace, labels });
+
+        // Auto-named, so a change of content is a new ConfigMap and rolls the pod.
+        const config = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            {
+                metadata: metadata(),
+                data: { [CONFIG_FILE]: renderRedisConfig({ port: REDIS_PORT, dataDir: REDIS_DATA_DIR }) },
+            },
+            childOpts,
+        );
+
+        if (args.password !== undefined) {
+            const secret = new k8s.core.v1.Secret(
+                `${name}-password`,
+                { metadata: metadata(), type: "Opaque", stringData: { [PASSWORD_KEY]: args.password } },
+                childOpts,
+            );
+            this.passwordSecret = { name: secret.metadata.name, key: PASSWORD_KEY };
+        }
+
+        this.claim = new k8s.core.v1.PersistentVolumeClaim(
+            `${name}-data`,
+            {
+                metadata: metadata(REDIS_NAMES.claim),
+                spec: {
+                    accessModes: [args.accessMode],
+                    storageClassName: args.storageClass,
+                    resources: { requests: { storage: args.storageSize } },
+                },
+            },
+            childOpts,
+        );
+
+        const governingService = new k8s.core.v1.Service(
+            `${name}-headless`,
+            {
+                metadata: metadata(REDIS_NAMES.governingService),
+                spec: {
+                    clusterIP: "None",
+                    selector,
+                    ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }],
+                },
+            },
+            childOpts,
+        );
+
+        this.service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: metadata(REDIS_NAMES.service),
+                spec: { type: "ClusterIP", selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }] },
+            },
+            childOpts,
+        );
+
+        const passwordSecret = this.passwordSecret;
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
+            {
+                metadata: metadata(REDIS_NAMES.statefulSet),
+                spec: {
+                    replicas: 1,
+                    serviceName: governingService.metadata.name,
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
+                            containers: [
+                                redisContainer(
+                                    args.image,
+                                    args.resources ?? DEFAULT_REDIS_RESOURCES,
+                                    passwordSecret && { secretName: passwordSecret.name, key: passwordSecret.key },
+                                ),
+                            ],
+                            volumes: [
+                                { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
+                                { name: "config", configMap: { name: config.metadata.name } },
+                            ],
+                        },
+                    },
+                },
+            },
+            childOpts,
+        );
+
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-ingress`,
+            {
+                metadata: metadata(REDIS_NAMES.networkPolicy),
+                spec: ingressOnlyFrom(selector, args.allowFrom, REDIS_PORT),
+            },
+            childOpts,
+        );
+
+        this.address = pulumi.interpolate`${this.service.metadata.name}:${REDIS_PORT}`;
+        this.registerOutputs({
+            service: this.service,
+            statefulSet: this.statefulSet,
+            claim: this.claim,
+            address: this.address,
+        });
+    }
+}

@@ -1,0 +1,146 @@
+// Pure building blocks shared by the three tiers' pod specs: labels, probes, security contexts.
+import * as k8s from "@pulumi/kubernetes";
+
+type Probe = k8s.types.input.core.v1.Probe;
+type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
+type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
+
+/** The tutorial's `app` label, shared by every object of the app. */
+export const APP_LABEL = "web";
+/** Value of `app.kubernetes.io/part-of`. */
+export const PART_OF = "three-tier-app";
+
+/** The tutorial's `service` label values, one per tier; also the Service names (`kubectl get svc`). */
+export type Tier = "nginx" | "app" | "redis";
+
+/** What each tier is, for `app.kubernetes.io/name` and `app.kubernetes.io/component`. */
+const TIER_IDENTITY: Record<Tier, { name: string; component: string }> = {
+    nginx: { name: "nginx", component: "frontend" },
+    app: { name: "backend", component: "backend" },
+    redis: { name: "redis", component: "database" },
+};
+
+/**
+ * The labels selectors use: exactly the tutorial's pair. Selectors are immutable on Deployments and
+ * StatefulSets, so nothing that can change (versions, images) ever goes in here.
+ */
+export function selectorLabels(tier: Tier): Record<string, string> {
+    return { app: APP_LABEL, service: tier };
+}
+
+/** Selector labels plus the Kubernetes recommended labels, for object metadata and pod templates. */
+export function tierLabels(tier: Tier, image: string): Record<string, string> {
+    const version = imageVersion(image);
+    return {
+        ...selectorLabels(tier),
+        "app.kubernetes.io/name": TIER_IDENTITY[tier].name,
+        "app.kubernetes.io/component": TIER_IDENTITY[tier].component,
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": "pulumi",
+        ...(version === undefined ? {} : { "app.kubernetes.io/version": version }),
+    };
+}
+
+/** The tag of an image reference, when it is a valid label value; digests and tagless images give none. */
+export function imageVersion(image: string): string | undefined {
+    const withoutDigest = image.split("@")[0];
+    const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf("/") + 1);
+    const colon = lastSegment.indexOf(":");
+    if (colon < 0) return undefined;
+    const tag = lastSegment.slice(colon + 1);
+    return /^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(tag) ? tag : undefined;
+}
+
+/** How a probe checks its container. */
+export type ProbeCheck =
+    | { readonly http: string; readonly port: number | string }
+    | { readonly tcpPort: number | string }
+    | { readonly exec: readonly string[] };
+
+function probeHandler(check: ProbeCheck): Probe {
+    if ("http" in check) return { httpGet: { path: check.http, port: check.port } };
+    if ("tcpPort" in check) return { tcpSocket: { port: check.tcpPort } };
+    return { exec: { command: [...check.exec] } };
+}
+
+/**
+ * Readiness: checked often and quickly taken out of the Service, so a rollout with maxUnavailable 0
+ * waits for pods that really answer. Liveness: slower and more tolerant, so a busy pod is not killed.
+ */
+export function probes(readiness: ProbeCheck, liveness: ProbeCheck = readiness): { readinessProbe: Probe; livenessProbe: Probe } {
+    return {
+        readinessProbe: { ...probeHandler(readiness), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+        livenessProbe: {
+            ...probeHandler(liveness),
+            initialDelaySeconds: 10,
+            periodSeconds: 10,
+            timeoutSeconds: 3,
+            failureThreshold: 3,
+        },
+    };
+}
+
+/** The container hardening every tier gets; `addCapabilities` only for the tutorial's root nginx. */
+export function containerSecurityContext(opts: {
+    readonly readOnlyRootFilesystem: boolean;
+    readonly addCapabilities?: readonly string[];
+}): ContainerSecurityContext {
+    return {
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: opts.readOnlyRootFilesystem,
+        capabilities: { drop: ["ALL"], ...(opts.addCapabilities ? { add: [...opts.addCapabilities] } : {}) },
+    };
+}
+
+/** Who a pod runs as. */
+export type RunAs =
+    /** A non-root uid/gid set explicitly: `runAsNonRoot` alone is refused for images whose user is root. */
+    | { readonly uid: number; readonly gid: number; readonly fsGroup?: number }
+    /** Root, for an image that can only start as root (the tutorial's nginx binds :80 and drops to a worker user). */
+    | "root";
+
+export function podSecurityContext(runAs: RunAs): PodSecurityContext {
+    const seccompProfile = { type: "RuntimeDefault" };
+    if (runAs === "root") return { runAsNonRoot: false, seccompProfile };
+    return {
+        runAsNonRoot: true,
+        runAsUser: runAs.uid,
+        runAsGroup: runAs.gid,
+        ...(runAs.fsGroup === undefined ? {} : { fsGroup: runAs.fsGroup, fsGroupChangePolicy: "OnRootMismatch" }),
+        seccompProfile,
+    };
+}
+
+/** Surge one new pod before taking an old one away: never fewer ready pods than replicas during a rollout. */
+export const ROLLING_UPDATE = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
+
+/** Requests the scheduler reserves and the memory ceiling past which the container is killed. */
+export interface ContainerResources {
+    readonly cpuRequest: string;
+    readonly memoryRequest: string;
+    readonly memoryLimit: string;
+}
+
+export function resourceRequirements(r: ContainerResources): k8s.types.input.core.v1.ResourceRequirements {
+    // No CPU limit on purpose: CFS throttling hurts latency more than a noisy neighbour does here.
+    return { requests: { cpu: r.cpuRequest, memory: r.memoryRequest }, limits: { memory: r.memoryLimit } };
+}
+
+/** Voluntary disruptions (node drains, upgrades) take at most one pod of the tier at a time. */
+export function disruptionBudget(selector: Record<string, string>): k8s.types.input.policy.v1.PodDisruptionBudgetSpec {
+    return { maxUnavailable: 1, selector: { matchLabels: selector } };
+}
+
+/** A NetworkPolicy spec letting only pods matching `from` reach the selected pods, on one port. */
+export function ingressOnlyFrom(
+    podSelector: Record<string, string>,
+    from: Record<string, string> | "anywhere",
+    port: number,
+): k8s.types.input.networking.v1.NetworkPolicySpec {
+    const ports = [{ protocol: "TCP", port }];
+    return {
+        podSelector: { matchLabels: podSelector },
+        policyTypes: ["Ingress"],
+        ingress: [from === "anywhere" ? { ports } : { from: [{ podSelector: { matchLabels: from } }], ports }],
+    };
+}

@@ -1,0 +1,227 @@
+// Reads and validates the whole stack configuration in one place. index.ts calls loadConfig() before it
+// registers any resource, so a bad value stops `pulumi preview` with every problem listed at once.
+import * as pulumi from "@pulumi/pulumi";
+
+/** The Pulumi project name: the namespace of this program's config keys. */
+export const PROJECT = "three-tier-app";
+
+export const TARGETS = ["minikube", "gke"] as const;
+export type Target = (typeof TARGETS)[number];
+
+export const SERVICE_TYPES = ["NodePort", "LoadBalancer", "ClusterIP"] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
+/**
+ * `unprivileged`: a stock non-root nginx on :8080 running the config this program generates.
+ * `tutorial`: the tutorial's own frontend image, which bakes its config on :80 and must start as root.
+ */
+export const FRONTEND_PROFILES = ["unprivileged", "tutorial"] as const;
+export type FrontendProfile = (typeof FRONTEND_PROFILES)[number];
+
+export const ACCESS_MODES = ["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"] as const;
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+export const RELEASE_CHANNELS = ["RAPID", "REGULAR", "STABLE", "EXTENDED"] as const;
+export type ReleaseChannel = (typeof RELEASE_CHANNELS)[number];
+
+/** Every default of the program. Pulumi.yaml declares the same values (a unit test keeps them equal). */
+export const DEFAULTS = {
+    target: "minikube" as Target,
+    namespace: "three-tier",
+    kubeContext: "minikube",
+    kubeconfig: "",
+    frontendProfile: "unprivileged" as FrontendProfile,
+    frontendImage: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+    frontendReplicas: 2,
+    frontendServiceType: "NodePort" as ServiceType,
+    backendImage: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
+    backendReplicas: 2,
+    backendReadinessPath: "/healthz",
+    redisImage: "redis:7.4.2-alpine",
+    redisStorageSize: "10Gi",
+    redisStorageClass: "",
+    redisAccessMode: "ReadWriteOnce" as AccessMode,
+    gkeLocation: "us-central1-a",
+    gkeMachineType: "e2-standard-2",
+    gkeNodeCount: 2,
+    gkeMinNodeCount: 1,
+    gkeMaxNodeCount: 4,
+    gkeReleaseChannel: "REGULAR" as ReleaseChannel,
+    gkeDeletionProtection: false,
+};
+
+export type ConfigKey = keyof typeof DEFAULTS;
+export const CONFIG_KEYS = Object.keys(DEFAULTS) as ConfigKey[];
+
+/** Upper bound on replicas: well above what this app needs, low enough to catch a typo like 200. */
+export const MAX_REPLICAS = 20;
+export const MAX_GKE_NODES = 100;
+
+export interface MinikubeTarget {
+    readonly target: "minikube";
+    /** kubeconfig context to deploy to. */
+    readonly kubeContext: string;
+    /** kubeconfig file; undefined means $KUBECONFIG or ~/.kube/config. */
+    readonly kubeconfig?: string;
+}
+
+export interface GkeTarget {
+    readonly target: "gke";
+    readonly project: string;
+    readonly location: string;
+    readonly machineType: string;
+    readonly nodeCount: number;
+    readonly minNodeCount: number;
+    readonly maxNodeCount: number;
+    readonly releaseChannel: ReleaseChannel;
+    readonly deletionProtection: boolean;
+}
+
+export interface AppConfig {
+    readonly cluster: MinikubeTarget | GkeTarget;
+    readonly namespace: string;
+    readonly frontend: {
+        readonly profile: FrontendProfile;
+        readonly image: string;
+        readonly replicas: number;
+        readonly serviceType: ServiceType;
+    };
+    readonly backend: {
+        readonly image: string;
+        readonly replicas: number;
+        readonly readinessPath: string;
+    };
+    readonly redis: {
+        readonly image: string;
+        readonly storageSize: string;
+        /** undefined: the cluster's default StorageClass. */
+        readonly storageClass?: string;
+        readonly accessMode: AccessMode;
+    };
+}
+
+/** Raw string values as Pulumi hands them over, keyed by the short key; `gcp:project` under its full name. */
+export type RawConfig = Readonly<Partial<Record<ConfigKey | "gcp:project", string>>>;
+
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+// Docker reference grammar (registry[:port]/path[:tag][@digest]), kept to what registries accept.
+const IMAGE_PATTERN =
+    /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const DNS_LABEL_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const QUANTITY_PATTERN = /^[1-9][0-9]*(?:Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const HTTP_PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
+const GKE_MACHINE_TYPE_PATTERN = /^[a-z][a-z0-9]*-[a-z0-9-]+$/;
+const GCP_LOCATION_PATTERN = /^[a-z]+-[a-z]+[0-9]+(?:-[a-z])?$/;
+const GCP_PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+
+/** Validates raw values and applies defaults. Throws one ConfigError listing every problem. */
+export function parseConfig(raw: RawConfig): AppConfig {
+    const problems: string[] = [];
+    const fail = (key: string, allowed: string, got: string) =>
+        problems.push(`${key.includes(":") ? key : `${PROJECT}:${key}`} must be ${allowed} (got "${got}")`);
+
+    const text = (key: ConfigKey, pattern: RegExp, allowed: string): string => {
+        const value = raw[key] ?? String(DEFAULTS[key]);
+        if (!pattern.test(value)) fail(key, allowed, value);
+        return value;
+    };
+    const oneOf = <T extends string>(key: ConfigKey, allowed: readonly T[]): T => {
+        const value = raw[key] ?? String(DEFAULTS[key]);
+        if (!(allowed as readonly string[]).includes(value)) fail(key, `one of ${allowed.join(", ")}`, value);
+        return value as T;
+    };
+    const wholeNumber = (key: ConfigKey, min: number, max: number): number => {
+        const value = raw[key] ?? String(DEFAULTS[key]);
+        const n = /^-?[0-9]+$/.test(value.trim()) ? Number(value) : NaN;
+        if (!Number.isSafeInteger(n) || n < min || n > max) {
+            fail(key, `a whole number from ${min} to ${max}`, value);
+        }
+        return n;
+    };
+    const bool = (key: ConfigKey): boolean => {
+        const value = raw[key] ?? String(DEFAULTS[key]);
+        if (value !== "true" && value !== "false") fail(key, "true or false", value);
+        return value === "true";
+    };
+    const image = (key: ConfigKey) =>
+        text(key, IMAGE_PATTERN, "an image reference like registry/name:tag or name@sha256:<digest>");
+
+    const target = oneOf("target", TARGETS);
+    const namespace = text("namespace", DNS_LABEL_PATTERN, "a DNS label: lowercase letters, digits and '-', at most 63");
+
+    const frontend = {
+        profile: oneOf("frontendProfile", FRONTEND_PROFILES),
+        image: image("frontendImage"),
+        replicas: wholeNumber("frontendReplicas", 1, MAX_REPLICAS),
+        serviceType: oneOf("frontendServiceType", SERVICE_TYPES),
+    };
+    const backend = {
+        image: image("backendImage"),
+        replicas: wholeNumber("backendReplicas", 1, MAX_REPLICAS),
+        readinessPath: text("backendReadinessPath", HTTP_PATH_PATTERN, "an absolute HTTP path such as /healthz"),
+    };
+    const storageClass = raw.redisStorageClass ?? DEFAULTS.redisStorageClass;
+    if (storageClass !== "" && !DNS_SUBDOMAIN_PATTERN.test(storageClass)) {
+        fail("redisStorageClass", "empty (the cluster default) or a StorageClass name", storageClass);
+    }
+    const redis = {
+        image: image("redisImage"),
+        storageSize: text("redisStorageSize", QUANTITY_PATTERN, "a positive storage quantity such as 10Gi or 512Mi"),
+        storageClass: storageClass === "" ? undefined : storageClass,
+        accessMode: oneOf("redisAccessMode", ACCESS_MODES),
+    };
+
+    let cluster: MinikubeTarget | GkeTarget;
+    if (target === "gke") {
+        const project = raw["gcp:project"] ?? "";
+        if (!GCP_PROJECT_PATTERN.test(project)) {
+            fail("gcp:project", "a Google Cloud project id (required when target is gke)", project);
+        }
+        const minNodeCount = wholeNumber("gkeMinNodeCount", 0, MAX_GKE_NODES);
+        const maxNodeCount = wholeNumber("gkeMaxNodeCount", 1, MAX_GKE_NODES);
+        const nodeCount = wholeNumber("gkeNodeCount", 1, MAX_GKE_NODES);
+        if (minNodeCount > maxNodeCount || nodeCount < minNodeCount || nodeCount > maxNodeCount) {
+            problems.push(
+                `${PROJECT}:gkeNodeCount must lie within ${PROJECT}:gkeMinNodeCount..${PROJECT}:gkeMaxNodeCount ` +
+                    `(got ${nodeCount} within ${minNodeCount}..${maxNodeCount})`,
+            );
+        }
+        cluster = {
+            target,
+            project,
+            location: text("gkeLocation", GCP_LOCATION_PATTERN, "a GCP region or zone such as us-central1 or us-central1-a"),
+            machineType: text("gkeMachineType", GKE_MACHINE_TYPE_PATTERN, "a machine type such as e2-standard-2"),
+            nodeCount,
+            minNodeCount,
+            maxNodeCount,
+            releaseChannel: oneOf("gkeReleaseChannel", RELEASE_CHANNELS),
+            deletionProtection: bool("gkeDeletionProtection"),
+        };
+    } else {
+        const kubeContext = text("kubeContext", /^\S+$/, "a kubeconfig context name");
+        const kubeconfig = raw.kubeconfig ?? DEFAULTS.kubeconfig;
+        cluster = { target, kubeContext, kubeconfig: kubeconfig === "" ? undefined : kubeconfig };
+    }
+
+    if (problems.length > 0) throw new ConfigError(problems);
+    return { cluster, namespace, frontend, backend, redis };
+}
+
+/** Reads this project's keys (and gcp:project) from the stack and validates them. */
+export function loadConfig(): AppConfig & { readonly redisPassword?: pulumi.Output<string> } {
+    const config = new pulumi.Config(PROJECT);
+    const raw: Record<string, string | undefined> = {};
+    for (const key of CONFIG_KEYS) raw[key] = config.get(key);
+    raw["gcp:project"] = new pulumi.Config("gcp").get("project");
+    const parsed = parseConfig(raw);
+    // Read raw to decide whether a password is set (empty means none), then keep it a secret from here on.
+    const password = pulumi.runtime.getConfig(`${PROJECT}:redisPassword`) ?? "";
+    return { ...parsed, redisPassword: password === "" ? undefined : pulumi.secret(password) };
+}

@@ -1,0 +1,108 @@
+import * as assert from "node:assert/strict";
+import {
+    containerSecurityContext,
+    disruptionBudget,
+    imageVersion,
+    ingressOnlyFrom,
+    podSecurityContext,
+    probes,
+    resourceRequirements,
+    selectorLabels,
+    tierLabels,
+} from "../../components/workload";
+
+describe("workload building blocks", () => {
+    it("selects pods by the tutorial's app/service pair only", () => {
+        assert.deepEqual(selectorLabels("nginx"), { app: "web", service: "nginx" });
+        assert.deepEqual(selectorLabels("app"), { app: "web", service: "app" });
+        assert.deepEqual(selectorLabels("redis"), { app: "web", service: "redis" });
+    });
+
+    it("adds the recommended labels beside the selector labels", () => {
+        assert.deepEqual(tierLabels("redis", "redis:7.4.2-alpine"), {
+            app: "web",
+            service: "redis",
+            "app.kubernetes.io/name": "redis",
+            "app.kubernetes.io/component": "database",
+            "app.kubernetes.io/part-of": "three-tier-app",
+            "app.kubernetes.io/managed-by": "pulumi",
+            "app.kubernetes.io/version": "7.4.2-alpine",
+        });
+        assert.equal(tierLabels("app", "backend")["app.kubernetes.io/version"], undefined);
+    });
+
+    describe("imageVersion", () => {
+        const cases: [string, string | undefined][] = [
+            ["redis:7.4.2-alpine", "7.4.2-alpine"],
+            ["c1524db4f1/kubernetes-tutorial-backend:v0.3.0", "v0.3.0"],
+            ["registry.example.com:5000/team/app:1.2", "1.2"],
+            ["registry.example.com:5000/team/app", undefined],
+            ["app@sha256:" + "0".repeat(64), undefined],
+            ["app:1.0@sha256:" + "0".repeat(64), "1.0"],
+            ["app:-bad", undefined],
+        ];
+        for (const [image, version] of cases) it(image, () => assert.equal(imageVersion(image), version));
+    });
+
+    it("builds readiness and liveness probes of each kind", () => {
+        const http = probes({ http: "/readyz", port: "http" }, { http: "/healthz", port: "http" });
+        assert.deepEqual(http.readinessProbe.httpGet, { path: "/readyz", port: "http" });
+        assert.deepEqual(http.livenessProbe.httpGet, { path: "/healthz", port: "http" });
+        assert.equal(http.readinessProbe.periodSeconds, 5);
+        assert.equal(http.livenessProbe.initialDelaySeconds, 10);
+        assert.deepEqual(probes({ tcpPort: 80 }).livenessProbe.tcpSocket, { port: 80 });
+        assert.deepEqual(probes({ exec: ["redis-cli", "ping"] }).readinessProbe.exec, { command: ["redis-cli", "ping"] });
+    });
+
+    it("hardens containers", () => {
+        assert.deepEqual(containerSecurityContext({ readOnlyRootFilesystem: true }), {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+        });
+        assert.deepEqual(containerSecurityContext({ readOnlyRootFilesystem: false, addCapabilities: ["CHOWN"] }).capabilities, {
+            drop: ["ALL"],
+            add: ["CHOWN"],
+        });
+    });
+
+    it("runs pods as an explicit non-root user, or as root only when asked", () => {
+        assert.deepEqual(podSecurityContext({ uid: 999, gid: 999, fsGroup: 999 }), {
+            runAsNonRoot: true,
+            runAsUser: 999,
+            runAsGroup: 999,
+            fsGroup: 999,
+            fsGroupChangePolicy: "OnRootMismatch",
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+        assert.deepEqual(podSecurityContext({ uid: 101, gid: 101 }), {
+            runAsNonRoot: true,
+            runAsUser: 101,
+            runAsGroup: 101,
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+        assert.deepEqual(podSecurityContext("root"), { runAsNonRoot: false, seccompProfile: { type: "RuntimeDefault" } });
+    });
+
+    it("requests cpu and memory and limits memory", () => {
+        assert.deepEqual(resourceRequirements({ cpuRequest: "50m", memoryRequest: "32Mi", memoryLimit: "128Mi" }), {
+            requests: { cpu: "50m", memory: "32Mi" },
+            limits: { memory: "128Mi" },
+        });
+    });
+
+    it("lets only the given pods in, on one port", () => {
+        assert.deepEqual(ingressOnlyFrom({ service: "redis" }, { service: "app" }, 6379), {
+            podSelector: { matchLabels: { service: "redis" } },
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ podSelector: { matchLabels: { service: "app" } } }], ports: [{ protocol: "TCP", port: 6379 }] }],
+        });
+        assert.deepEqual(ingressOnlyFrom({ service: "nginx" }, "anywhere", 8080).ingress, [
+            { ports: [{ protocol: "TCP", port: 8080 }] },
+        ]);
+    });
+
+    it("allows one voluntary disruption at a time", () => {
+        assert.deepEqual(disruptionBudget({ service: "app" }), { maxUnavailable: 1, selector: { matchLabels: { service: "app" } } });
+    });
+});

@@ -1,0 +1,187 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { CONFIG_KEYS, ConfigError, DEFAULTS, parseConfig, PROJECT, RawConfig } from "../config";
+
+function problemsOf(raw: RawConfig): readonly string[] {
+    try {
+        parseConfig(raw);
+    } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+    }
+    assert.fail("expected a ConfigError");
+}
+
+describe("config", () => {
+    describe("parseConfig defaults", () => {
+        it("gives the tutorial's app on minikube when nothing is set", () => {
+            const config = parseConfig({});
+            assert.deepEqual(config.cluster, { target: "minikube", kubeContext: "minikube", kubeconfig: undefined });
+            assert.equal(config.namespace, "three-tier");
+            assert.deepEqual(config.frontend, {
+                profile: "unprivileged",
+                image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+                replicas: 2,
+                serviceType: "NodePort",
+            });
+            assert.deepEqual(config.backend, {
+                image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
+                replicas: 2,
+                readinessPath: "/healthz",
+            });
+            assert.deepEqual(config.redis, {
+                image: "redis:7.4.2-alpine",
+                storageSize: "10Gi",
+                storageClass: undefined,
+                accessMode: "ReadWriteOnce",
+            });
+        });
+
+        it("reads GKE settings when the target is gke", () => {
+            const config = parseConfig({ target: "gke", "gcp:project": "my-project-123", gkeNodeCount: "3", gkeMaxNodeCount: "5" });
+            assert.deepEqual(config.cluster, {
+                target: "gke",
+                project: "my-project-123",
+                location: "us-central1-a",
+                machineType: "e2-standard-2",
+                nodeCount: 3,
+                minNodeCount: 1,
+                maxNodeCount: 5,
+                releaseChannel: "REGULAR",
+                deletionProtection: false,
+            });
+        });
+
+        it("accepts set values", () => {
+            const config = parseConfig({
+                frontendReplicas: "5",
+                frontendServiceType: "LoadBalancer",
+                frontendProfile: "tutorial",
+                frontendImage: "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0",
+                redisStorageClass: "standard-rwo",
+                redisStorageSize: "512Mi",
+                kubeconfig: "/tmp/kubeconfig",
+                backendImage: "registry.example.com:5000/team/backend@sha256:" + "a".repeat(64),
+            });
+            assert.equal(config.frontend.replicas, 5);
+            assert.equal(config.frontend.serviceType, "LoadBalancer");
+            assert.equal(config.frontend.profile, "tutorial");
+            assert.equal(config.redis.storageClass, "standard-rwo");
+            assert.equal(config.redis.storageSize, "512Mi");
+            assert.equal(config.cluster.target === "minikube" && config.cluster.kubeconfig, "/tmp/kubeconfig");
+        });
+    });
+
+    describe("parseConfig refuses bad values, naming the key and what is allowed", () => {
+        const cases: [string, RawConfig, string][] = [
+            ["zero replicas", { frontendReplicas: "0" }, `${PROJECT}:frontendReplicas must be a whole number from 1 to 20 (got "0")`],
+            ["negative replicas", { backendReplicas: "-1" }, `${PROJECT}:backendReplicas must be a whole number from 1 to 20 (got "-1")`],
+            ["fractional replicas", { backendReplicas: "1.5" }, `${PROJECT}:backendReplicas must be a whole number from 1 to 20 (got "1.5")`],
+            ["non-numeric replicas", { frontendReplicas: "two" }, `${PROJECT}:frontendReplicas must be a whole number from 1 to 20 (got "two")`],
+            ["too many replicas", { frontendReplicas: "200" }, `${PROJECT}:frontendReplicas must be a whole number from 1 to 20 (got "200")`],
+            [
+                "unknown service type",
+                { frontendServiceType: "Ingress" },
+                `${PROJECT}:frontendServiceType must be one of NodePort, LoadBalancer, ClusterIP (got "Ingress")`,
+            ],
+            ["unknown target", { target: "eks" }, `${PROJECT}:target must be one of minikube, gke (got "eks")`],
+            [
+                "unknown frontend profile",
+                { frontendProfile: "root" },
+                `${PROJECT}:frontendProfile must be one of unprivileged, tutorial (got "root")`,
+            ],
+            [
+                "malformed image",
+                { backendImage: "Backend Image:v1" },
+                `${PROJECT}:backendImage must be an image reference like registry/name:tag or name@sha256:<digest> (got "Backend Image:v1")`,
+            ],
+            [
+                "image with an empty tag",
+                { redisImage: "redis:" },
+                `${PROJECT}:redisImage must be an image reference like registry/name:tag or name@sha256:<digest> (got "redis:")`,
+            ],
+            [
+                "malformed storage size",
+                { redisStorageSize: "10GB" },
+                `${PROJECT}:redisStorageSize must be a positive storage quantity such as 10Gi or 512Mi (got "10GB")`,
+            ],
+            [
+                "zero storage size",
+                { redisStorageSize: "0Gi" },
+                `${PROJECT}:redisStorageSize must be a positive storage quantity such as 10Gi or 512Mi (got "0Gi")`,
+            ],
+            [
+                "bad namespace",
+                { namespace: "Three_Tier" },
+                `${PROJECT}:namespace must be a DNS label: lowercase letters, digits and '-', at most 63 (got "Three_Tier")`,
+            ],
+            [
+                "bad storage class",
+                { redisStorageClass: "Fast SSD" },
+                `${PROJECT}:redisStorageClass must be empty (the cluster default) or a StorageClass name (got "Fast SSD")`,
+            ],
+            [
+                "unknown access mode",
+                { redisAccessMode: "RWO" },
+                `${PROJECT}:redisAccessMode must be one of ReadWriteOnce, ReadWriteOncePod, ReadWriteMany (got "RWO")`,
+            ],
+            [
+                "relative readiness path",
+                { backendReadinessPath: "readyz" },
+                `${PROJECT}:backendReadinessPath must be an absolute HTTP path such as /healthz (got "readyz")`,
+            ],
+            ["empty kube context", { kubeContext: "" }, `${PROJECT}:kubeContext must be a kubeconfig context name (got "")`],
+            [
+                "gke without a project",
+                { target: "gke" },
+                `gcp:project must be a Google Cloud project id (required when target is gke) (got "")`,
+            ],
+            [
+                "gke with an unknown release channel",
+                { target: "gke", "gcp:project": "my-project", gkeReleaseChannel: "beta" },
+                `${PROJECT}:gkeReleaseChannel must be one of RAPID, REGULAR, STABLE, EXTENDED (got "beta")`,
+            ],
+            [
+                "gke node count outside the autoscaling range",
+                { target: "gke", "gcp:project": "my-project", gkeNodeCount: "6" },
+                `${PROJECT}:gkeNodeCount must lie within ${PROJECT}:gkeMinNodeCount..${PROJECT}:gkeMaxNodeCount (got 6 within 1..4)`,
+            ],
+            [
+                "gke deletion protection not a boolean",
+                { target: "gke", "gcp:project": "my-project", gkeDeletionProtection: "yes" },
+                `${PROJECT}:gkeDeletionProtection must be true or false (got "yes")`,
+            ],
+        ];
+        for (const [title, raw, message] of cases) {
+            it(title, () => assert.deepEqual(problemsOf(raw), [message]));
+        }
+
+        it("reports every problem at once", () => {
+            const problems = problemsOf({ frontendReplicas: "0", backendReplicas: "-1", frontendServiceType: "x" });
+            assert.equal(problems.length, 3);
+            assert.match(new ConfigError(problems).message, /^invalid stack configuration:\n {2}- .*frontendReplicas/);
+        });
+    });
+
+    describe("Pulumi.yaml", () => {
+        const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+        const declared: Record<string, { type: string; default: unknown; description: string }> = project.config;
+
+        it("declares every key with a type, a default and a description", () => {
+            assert.deepEqual(Object.keys(declared).sort(), [...CONFIG_KEYS, "redisPassword"].sort());
+            for (const [key, spec] of Object.entries(declared)) {
+                assert.ok(["string", "integer", "boolean"].includes(spec.type), `${key} has a type`);
+                assert.notEqual(spec.default, undefined, `${key} has a default`);
+                assert.ok(spec.description.length > 10, `${key} has a description`);
+            }
+        });
+
+        it("declares the same defaults as config.ts", () => {
+            for (const key of CONFIG_KEYS) assert.deepEqual(declared[key].default, DEFAULTS[key], key);
+        });
+
+        it("names the project whose keys config.ts reads", () => assert.equal(project.name, PROJECT));
+    });
+});

@@ -1,0 +1,119 @@
+// Runs code that registers resources under pulumi.runtime.setMocks and records what it registered.
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    /** Inputs as the engine would receive them (Outputs resolved). */
+    readonly inputs: any;
+    /** Provider reference (`urn::id`) for custom resources, when one was given. */
+    readonly provider?: string;
+}
+
+/** Fake values for what a cloud would fill in, so outputs that depend on them resolve. */
+function simulatedState(type: string, name: string, inputs: any): Record<string, unknown> {
+    if (type.startsWith("kubernetes:") && inputs.metadata !== undefined) {
+        const metadata = { ...inputs.metadata, name: inputs.metadata.name ?? `${name}-a1b2c3d4` };
+        if (type === "kubernetes:core/v1:Service") {
+            const loadBalanced = inputs.spec?.type === "LoadBalancer";
+            const exposed = loadBalanced || inputs.spec?.type === "NodePort";
+            return {
+                ...inputs,
+                metadata,
+                spec: {
+                    ...inputs.spec,
+                    ports: (inputs.spec?.ports ?? []).map((p: any, i: number) => (exposed ? { ...p, nodePort: 30080 + i } : p)),
+                },
+                status: loadBalanced ? { loadBalancer: { ingress: [{ ip: "203.0.113.10" }] } } : { loadBalancer: {} },
+            };
+        }
+        return { ...inputs, metadata };
+    }
+    switch (type) {
+        case "gcp:container/cluster:Cluster":
+            return { ...inputs, name: inputs.name ?? `${name}-1234567`, endpoint: "203.0.113.1", masterAuth: { clusterCaCertificate: "Q0EtREFUQQ==" } };
+        case "gcp:serviceaccount/account:Account":
+            return { ...inputs, email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };
+        default:
+            return inputs;
+    }
+}
+
+export interface MockRun<T> {
+    readonly resources: RecordedResource[];
+    readonly result: T;
+}
+
+/**
+ * Sets fresh mocks and the given stack config, runs `build`, waits until every registration has
+ * finished, and returns what was registered. A throw from `build` propagates after the wait.
+ */
+export async function runUnderMocks<T>(
+    build: () => T,
+    options: { readonly config?: Record<string, string>; readonly stack?: string } = {},
+): Promise<MockRun<T>> {
+    const resources: RecordedResource[] = [];
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+                return { id: `${args.name}-id`, state: simulatedState(args.type, args.name, args.inputs) };
+            },
+            call(args) {
+                return args.inputs;
+            },
+        },
+        "three-tier-app",
+        options.stack ?? "test",
+        false,
+    );
+    pulumi.runtime.setAllConfig(options.config ?? {}, []);
+    try {
+        return { resources, result: build() };
+    } finally {
+        await pulumi.runtime.disconnect();
+    }
+}
+
+/** The value inside an Output (no assertions inside apply callbacks). */
+export function unwrap<T>(output: pulumi.Input<T> | undefined): Promise<T> {
+    return new Promise((resolve) => pulumi.output(output as pulumi.Input<T>).apply(resolve));
+}
+
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/** A recorded input that the engine would hold as a secret: its value, or undefined if it is not secret. */
+export function secretValue(input: any): any {
+    return input?.[SECRET_SIGNATURE] === undefined ? undefined : input.value;
+}
+
+export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+/** The one resource of a type with a given Kubernetes name (metadata.name); fails if there is not exactly one. */
+export function byKubeName(resources: readonly RecordedResource[], type: string, name: string): RecordedResource {
+    const found = ofType(resources, type).filter((r) => r.inputs.metadata?.name === name);
+    if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+    return found[0];
+}
+
+/** The one resource of a type with a given Pulumi name; fails if there is not exactly one. */
+export function byName(resources: readonly RecordedResource[], type: string, name: string): RecordedResource {
+    const found = resources.filter((r) => r.type === type && r.name === name);
+    if (found.length !== 1) throw new Error(`expected one ${type} with Pulumi name ${name}, found ${found.length}`);
+    return found[0];
+}
+
+export const K8S = {
+    namespace: "kubernetes:core/v1:Namespace",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    secret: "kubernetes:core/v1:Secret",
+    service: "kubernetes:core/v1:Service",
+    claim: "kubernetes:core/v1:PersistentVolumeClaim",
+    deployment: "kubernetes:apps/v1:Deployment",
+    statefulSet: "kubernetes:apps/v1:StatefulSet",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    disruptionBudget: "kubernetes:policy/v1:PodDisruptionBudget",
+    provider: "pulumi:providers:kubernetes",
+} as const;
