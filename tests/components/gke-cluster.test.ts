@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import { GkeCluster, gkeKubeconfig, NODE_SERVICE_ACCOUNT_ROLES, regionOf } from "../../components/gke-cluster";
 import { byName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
 
@@ -66,7 +67,7 @@ describe("GkeCluster", () => {
         assert.equal(kubeconfig.clusters[0].cluster["certificate-authority-data"], "Q0EtREFUQQ==");
         assert.equal(kubeconfig.users[0].user.exec.command, "gke-gcloud-auth-plugin");
         assert.equal(kubeconfig["current-context"], "gke_my-project_europe-west1-b_gke-cluster-1234567");
-        assert.equal(await result.kubeconfig.isSecret, true);
+        assert.equal(await pulumi.isSecret(result.kubeconfig), true);
         assert.equal(await unwrap(result.clusterName), "gke-cluster-1234567");
         const providerKubeconfig = secretValue(providers[0].inputs.kubeconfig);
         assert.equal(JSON.parse(providerKubeconfig).users[0].user.exec.provideClusterInfo, true);

@@ -6,8 +6,10 @@ export interface RecordedResource {
     readonly name: string;
     /** Inputs as the engine would receive them (Outputs resolved). */
     readonly inputs: any;
-    /** Provider reference (`urn::id`) for custom resources, when one was given. */
+    /** Provider reference (`urn::id`), when one was given. */
     readonly provider?: string;
+    /** metadata.name of a Kubernetes object, as given or as auto-naming would make it. */
+    readonly kubeName?: string;
 }
 
 /** Fake values for what a cloud would fill in, so outputs that depend on them resolve. */
@@ -56,8 +58,18 @@ export async function runUnderMocks<T>(
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
-                resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-                return { id: `${args.name}-id`, state: simulatedState(args.type, args.name, args.inputs) };
+                const state: any = simulatedState(args.type, args.name, args.inputs);
+                // Components register too; only custom resources and providers reach an engine.
+                if (args.custom !== false) {
+                    resources.push({
+                        type: args.type,
+                        name: args.name,
+                        inputs: args.inputs,
+                        provider: args.provider,
+                        kubeName: state.metadata?.name,
+                    });
+                }
+                return { id: `${args.name}-id`, state };
             },
             call(args) {
                 return args.inputs;
@@ -76,8 +88,12 @@ export async function runUnderMocks<T>(
 }
 
 /** The value inside an Output (no assertions inside apply callbacks). */
-export function unwrap<T>(output: pulumi.Input<T> | undefined): Promise<T> {
-    return new Promise((resolve) => pulumi.output(output as pulumi.Input<T>).apply(resolve));
+export function unwrap<T>(output: pulumi.Input<T> | undefined): Promise<pulumi.Unwrap<T>> {
+    return new Promise((resolve) =>
+        pulumi.output(output as pulumi.Input<T>).apply((value) => {
+            resolve(value);
+        }),
+    );
 }
 
 const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
@@ -93,7 +109,7 @@ export function ofType(resources: readonly RecordedResource[], type: string): Re
 
 /** The one resource of a type with a given Kubernetes name (metadata.name); fails if there is not exactly one. */
 export function byKubeName(resources: readonly RecordedResource[], type: string, name: string): RecordedResource {
-    const found = ofType(resources, type).filter((r) => r.inputs.metadata?.name === name);
+    const found = ofType(resources, type).filter((r) => r.kubeName === name);
     if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
     return found[0];
 }

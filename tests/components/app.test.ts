@@ -1,0 +1,70 @@
+import * as assert from "node:assert/strict";
+import * as k8s from "@pulumi/kubernetes";
+import { parseConfig } from "../../config";
+import { ThreeTierApp } from "../../components/app";
+import { renderNginxConfig } from "../../components/nginx-config";
+import { byKubeName, K8S, ofType, runUnderMocks, unwrap } from "../helpers/mocks";
+
+function build(raw: Parameters<typeof parseConfig>[0] = {}, redisPassword?: string) {
+    const config = parseConfig(raw);
+    return runUnderMocks(() => {
+        const provider = new k8s.Provider("test", {});
+        return new ThreeTierApp("web", {
+            provider,
+            namespace: config.namespace,
+            frontend: config.frontend,
+            backend: config.backend,
+            redis: config.redis,
+            redisPassword,
+        });
+    });
+}
+
+describe("ThreeTierApp", () => {
+    it("puts every object in its own namespace, behind a default-deny ingress policy", async () => {
+        const { resources, result } = await build({ namespace: "tutorial" });
+        const namespace = byKubeName(resources, K8S.namespace, "tutorial").inputs.metadata;
+        assert.equal(namespace.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        for (const r of resources.filter((r) => r.type !== K8S.provider && r.type !== K8S.namespace)) {
+            assert.equal(r.inputs.metadata.namespace, "tutorial", `${r.type} ${r.name}`);
+        }
+        const deny = byKubeName(resources, K8S.networkPolicy, "default-deny-ingress").inputs.spec;
+        assert.deepEqual(deny, { podSelector: {}, policyTypes: ["Ingress"] });
+        assert.equal(await unwrap(result.namespace), "tutorial");
+    });
+
+    it("relaxes pod security to baseline only for the tutorial's root nginx", async () => {
+        const { resources } = await build({ frontendProfile: "tutorial" });
+        const namespace = byKubeName(resources, K8S.namespace, "three-tier").inputs.metadata;
+        assert.equal(namespace.labels["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.equal(namespace.labels["pod-security.kubernetes.io/warn"], "restricted");
+    });
+
+    it("wires nginx → app:1323 → redis:6379 by Service names", async () => {
+        const { resources } = await build();
+        const backendConfig = ofType(resources, K8S.configMap).find((c) => c.inputs.data.REDIS_URL !== undefined);
+        assert.deepEqual(backendConfig?.inputs.data, { REDIS_URL: "redis:6379" });
+        const nginxConfig = ofType(resources, K8S.configMap).find((c) => c.inputs.data["nginx.conf"] !== undefined);
+        assert.equal(
+            nginxConfig?.inputs.data["nginx.conf"],
+            renderNginxConfig({ listenPort: 8080, upstreams: ["app:1323"], runtimeDir: "/tmp" }),
+        );
+    });
+
+    it("admits each tier's traffic only from the tier in front of it", async () => {
+        const { resources } = await build();
+        const from = (name: string) => byKubeName(resources, K8S.networkPolicy, name).inputs.spec.ingress[0].from;
+        assert.deepEqual(from("redis-ingress"), [{ podSelector: { matchLabels: { app: "web", service: "app" } } }]);
+        assert.deepEqual(from("backend-ingress"), [{ podSelector: { matchLabels: { app: "web", service: "nginx" } } }]);
+        assert.equal(from("nginx-ingress"), undefined);
+    });
+
+    it("hands the Redis password Secret to both Redis and the API", async () => {
+        const { resources } = await build({}, "pw");
+        const secretName = ofType(resources, K8S.secret)[0].kubeName;
+        const apiEnv = byKubeName(resources, K8S.deployment, "backend").inputs.spec.template.spec.containers[0].env;
+        assert.deepEqual(apiEnv[1].valueFrom.secretKeyRef, { name: secretName, key: "password" });
+        const redisEnv = byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec.containers[0].env;
+        assert.deepEqual(redisEnv[0].valueFrom.secretKeyRef, { name: secretName, key: "password" });
+    });
+});

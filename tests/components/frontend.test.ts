@@ -1,0 +1,140 @@
+import * as assert from "node:assert/strict";
+import * as k8s from "@pulumi/kubernetes";
+import type { FrontendProfile, ServiceType } from "../../config";
+import { Frontend, frontendPodSpec, frontendUrl } from "../../components/frontend";
+import { NGINX_HEALTH_PATH, renderNginxConfig } from "../../components/nginx-config";
+import { byKubeName, K8S, ofType, runUnderMocks, unwrap } from "../helpers/mocks";
+
+function build(profile: FrontendProfile, serviceType: ServiceType = "NodePort") {
+    return runUnderMocks(() => {
+        const provider = new k8s.Provider("test", {});
+        const frontend = new Frontend("frontend", {
+            provider,
+            namespace: "ns",
+            profile,
+            image: profile === "tutorial" ? "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0" : "nginxinc/nginx-unprivileged:1.28.0-alpine",
+            replicas: 2,
+            serviceType,
+            upstream: "app:1323",
+        });
+        return { frontend };
+    });
+}
+
+describe("Frontend", () => {
+    describe("unprivileged profile", () => {
+        it("runs the rendered proxy config from a ConfigMap", async () => {
+            const { resources } = await build("unprivileged");
+            const configs = ofType(resources, K8S.configMap);
+            assert.equal(configs.length, 1);
+            assert.equal(
+                configs[0].inputs.data["nginx.conf"],
+                renderNginxConfig({ listenPort: 8080, upstreams: ["app:1323"], runtimeDir: "/tmp" }),
+            );
+            const pod = byKubeName(resources, K8S.deployment, "frontend").inputs.spec.template.spec;
+            assert.deepEqual(pod.volumes, [
+                { name: "config", configMap: { name: configs[0].kubeName } },
+                { name: "runtime", emptyDir: { sizeLimit: "64Mi" } },
+            ]);
+            const container = pod.containers[0];
+            assert.deepEqual(container.command, ["nginx"]);
+            assert.deepEqual(container.args, ["-c", "/etc/nginx/managed/nginx.conf", "-g", "daemon off;"]);
+            assert.deepEqual(container.volumeMounts, [
+                { name: "config", mountPath: "/etc/nginx/managed", readOnly: true },
+                { name: "runtime", mountPath: "/tmp" },
+            ]);
+        });
+
+        it("listens unprivileged on 8080 as uid 101 with a read-only root filesystem", async () => {
+            const { resources } = await build("unprivileged");
+            const pod = byKubeName(resources, K8S.deployment, "frontend").inputs.spec.template.spec;
+            assert.deepEqual(pod.securityContext, {
+                runAsNonRoot: true,
+                runAsUser: 101,
+                runAsGroup: 101,
+                seccompProfile: { type: "RuntimeDefault" },
+            });
+            const container = pod.containers[0];
+            assert.deepEqual(container.ports, [{ name: "http", containerPort: 8080 }]);
+            assert.deepEqual(container.securityContext, {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+            });
+            assert.deepEqual(container.readinessProbe.httpGet, { path: NGINX_HEALTH_PATH, port: "http" });
+            assert.deepEqual(container.livenessProbe.httpGet, { path: NGINX_HEALTH_PATH, port: "http" });
+            assert.deepEqual(container.resources, { requests: { cpu: "50m", memory: "32Mi" }, limits: { memory: "128Mi" } });
+            const policy = byKubeName(resources, K8S.networkPolicy, "nginx-ingress").inputs.spec;
+            assert.deepEqual(policy.ingress, [{ ports: [{ protocol: "TCP", port: 8080 }] }]);
+        });
+    });
+
+    describe("tutorial profile", () => {
+        it("starts the tutorial's image as root on :80 with only the capabilities nginx needs", async () => {
+            const { resources } = await build("tutorial");
+            assert.equal(ofType(resources, K8S.configMap).length, 0);
+            const pod = byKubeName(resources, K8S.deployment, "frontend").inputs.spec.template.spec;
+            assert.deepEqual(pod.securityContext, { runAsNonRoot: false, seccompProfile: { type: "RuntimeDefault" } });
+            assert.equal(pod.volumes, undefined);
+            const container = pod.containers[0];
+            assert.equal(container.image, "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0");
+            assert.deepEqual(container.args, ["nginx", "-g", "daemon off;"]);
+            assert.deepEqual(container.ports, [{ name: "http", containerPort: 80 }]);
+            assert.deepEqual(container.securityContext, {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: false,
+                capabilities: { drop: ["ALL"], add: ["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"] },
+            });
+            assert.deepEqual(container.readinessProbe.tcpSocket, { port: "http" });
+            const policy = byKubeName(resources, K8S.networkPolicy, "nginx-ingress").inputs.spec;
+            assert.deepEqual(policy.ingress, [{ ports: [{ protocol: "TCP", port: 80 }] }]);
+        });
+    });
+
+    it("refuses the managed-config profile without its ConfigMap", () => {
+        assert.throws(
+            () =>
+                frontendPodSpec({
+                    profile: "unprivileged",
+                    image: "nginx:1",
+                    resources: { cpuRequest: "1m", memoryRequest: "1Mi", memoryLimit: "1Mi" },
+                }),
+            { message: 'frontend profile "unprivileged" runs the managed nginx config and needs its ConfigMap' },
+        );
+    });
+
+    it("exposes Service `nginx` on port 80 to the pods' http port, with the configured type", async () => {
+        const { resources } = await build("unprivileged", "LoadBalancer");
+        const deployment = byKubeName(resources, K8S.deployment, "frontend").inputs.spec;
+        assert.equal(deployment.replicas, 2);
+        assert.deepEqual(deployment.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+        const service = byKubeName(resources, K8S.service, "nginx").inputs.spec;
+        assert.equal(service.type, "LoadBalancer");
+        assert.deepEqual(service.ports, [{ name: "http", port: 80, targetPort: "http" }]);
+        assert.deepEqual(service.selector, deployment.selector.matchLabels);
+        assert.deepEqual(service.selector, { app: "web", service: "nginx" });
+        const budget = byKubeName(resources, K8S.disruptionBudget, "frontend").inputs.spec;
+        assert.deepEqual(budget.selector.matchLabels, { app: "web", service: "nginx" });
+    });
+
+    it("reports the URL people reach it at", async () => {
+        assert.equal(await unwrap((await build("unprivileged", "LoadBalancer")).result.frontend.url), "http://203.0.113.10");
+        assert.equal(
+            await unwrap((await build("unprivileged", "NodePort")).result.frontend.url),
+            "http://<node-ip>:30080 (minikube: minikube service nginx -n ns --url)",
+        );
+    });
+
+    describe("frontendUrl", () => {
+        const cases: [Parameters<typeof frontendUrl>[0], string][] = [
+            [{ serviceType: "LoadBalancer", namespace: "ns", loadBalancerAddress: "34.1.2.3" }, "http://34.1.2.3"],
+            [{ serviceType: "LoadBalancer", namespace: "ns" }, "http://<pending>"],
+            [{ serviceType: "NodePort", namespace: "web", nodePort: 31494 }, "http://<node-ip>:31494 (minikube: minikube service nginx -n web --url)"],
+            [
+                { serviceType: "ClusterIP", namespace: "web" },
+                "http://localhost:8080 (after: kubectl -n web port-forward svc/nginx 8080:80)",
+            ],
+        ];
+        for (const [args, url] of cases) it(`${args.serviceType} → ${url}`, () => assert.equal(frontendUrl(args), url));
+    });
+});

@@ -1,0 +1,142 @@
+import * as assert from "node:assert/strict";
+import * as k8s from "@pulumi/kubernetes";
+import { Redis, REDIS_NAMES } from "../../components/redis";
+import { renderRedisConfig } from "../../components/redis-config";
+import { byKubeName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
+
+const BASE = {
+    namespace: "ns",
+    image: "redis:7.4.2-alpine",
+    storageSize: "10Gi",
+    accessMode: "ReadWriteOnce" as const,
+    allowFrom: { app: "web", service: "app" },
+};
+
+function build(extra: Partial<typeof BASE> & { password?: string; storageClass?: string } = {}) {
+    return runUnderMocks(() => {
+        const provider = new k8s.Provider("test", {});
+        return { provider, redis: new Redis("redis", { provider, ...BASE, ...extra }) };
+    });
+}
+
+describe("Redis", () => {
+    it("registers the tutorial's objects, all in the namespace through the given provider", async () => {
+        const { resources } = await build();
+        const kinds = resources.filter((r) => r.type !== K8S.provider).map((r) => `${r.type} ${r.kubeName}`);
+        assert.deepEqual(kinds.sort(), [
+            `${K8S.configMap} redis-config-a1b2c3d4`,
+            `${K8S.networkPolicy} redis-ingress`,
+            `${K8S.claim} redis-data`,
+            `${K8S.service} redis`,
+            `${K8S.service} redis-headless`,
+            `${K8S.statefulSet} redis`,
+        ].sort());
+        for (const r of resources.filter((r) => r.type !== K8S.provider)) {
+            assert.equal(r.inputs.metadata.namespace, "ns", r.name);
+            assert.equal(r.provider, "urn:pulumi:test::three-tier-app::pulumi:providers:kubernetes::test::test-id", r.name);
+        }
+    });
+
+    it("keeps data on the redis-data claim with append-only persistence", async () => {
+        const { resources } = await build({ storageClass: "standard-rwo", storageSize: "20Gi" });
+        const claim = byKubeName(resources, K8S.claim, REDIS_NAMES.claim).inputs;
+        assert.deepEqual(claim.spec, {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: "standard-rwo",
+            resources: { requests: { storage: "20Gi" } },
+        });
+        const config = ofType(resources, K8S.configMap)[0];
+        const redisConf = config.inputs.data["redis.conf"];
+        assert.equal(redisConf, renderRedisConfig({ port: 6379, dataDir: "/data" }));
+        assert.match(redisConf, /^appendonly yes$/m);
+        assert.match(redisConf, /^appendfsync everysec$/m);
+
+        const pod = byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec;
+        assert.deepEqual(pod.volumes, [
+            { name: "data", persistentVolumeClaim: { claimName: "redis-data" } },
+            { name: "config", configMap: { name: config.kubeName } },
+        ]);
+        const container = pod.containers[0];
+        assert.deepEqual(container.command, ["redis-server"]);
+        assert.deepEqual(container.args, ["/etc/redis/redis.conf"]);
+        assert.deepEqual(container.volumeMounts, [
+            { name: "data", mountPath: "/data" },
+            { name: "config", mountPath: "/etc/redis", readOnly: true },
+        ]);
+    });
+
+    it("runs as the image's redis user, non-root, with a writable volume", async () => {
+        const { resources } = await build();
+        const pod = byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec;
+        assert.deepEqual(pod.securityContext, {
+            runAsNonRoot: true,
+            runAsUser: 999,
+            runAsGroup: 999,
+            fsGroup: 999,
+            fsGroupChangePolicy: "OnRootMismatch",
+            seccompProfile: { type: "RuntimeDefault" },
+        });
+        const container = pod.containers[0];
+        assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+        assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+        assert.deepEqual(container.securityContext.capabilities, { drop: ["ALL"] });
+        assert.deepEqual(container.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } });
+        assert.deepEqual(container.readinessProbe.exec.command, ["sh", "-c", "redis-cli -p 6379 ping | grep -q PONG"]);
+        assert.deepEqual(container.livenessProbe.exec.command, container.readinessProbe.exec.command);
+    });
+
+    it("is governed by a headless Service that exists, and served by the ClusterIP Service `redis` on 6379", async () => {
+        const { resources, result } = await build();
+        const statefulSet = byKubeName(resources, K8S.statefulSet, "redis").inputs.spec;
+        const headless = byKubeName(resources, K8S.service, statefulSet.serviceName).inputs.spec;
+        assert.equal(statefulSet.serviceName, "redis-headless");
+        assert.equal(headless.clusterIP, "None");
+        const service = byKubeName(resources, K8S.service, "redis").inputs.spec;
+        assert.equal(service.type, "ClusterIP");
+        assert.deepEqual(service.ports, [{ name: "redis", port: 6379, targetPort: "redis" }]);
+        assert.deepEqual(statefulSet.template.spec.containers[0].ports, [{ name: "redis", containerPort: 6379 }]);
+        // Selectors match the pod labels, and both Services pick the same pods.
+        assert.deepEqual(statefulSet.selector.matchLabels, { app: "web", service: "redis" });
+        for (const [key, value] of Object.entries(statefulSet.selector.matchLabels)) {
+            assert.equal(statefulSet.template.metadata.labels[key], value);
+        }
+        assert.deepEqual(service.selector, statefulSet.selector.matchLabels);
+        assert.deepEqual(headless.selector, statefulSet.selector.matchLabels);
+        assert.equal(statefulSet.replicas, 1);
+        assert.equal(await unwrap(result.redis.address), "redis:6379");
+    });
+
+    it("admits only the given clients, on 6379", async () => {
+        const { resources } = await build();
+        const policy = byKubeName(resources, K8S.networkPolicy, "redis-ingress").inputs.spec;
+        assert.deepEqual(policy.podSelector, { matchLabels: { app: "web", service: "redis" } });
+        assert.deepEqual(policy.ingress, [
+            { from: [{ podSelector: { matchLabels: { app: "web", service: "app" } } }], ports: [{ protocol: "TCP", port: 6379 }] },
+        ]);
+    });
+
+    it("has no Secret and no password flag without a password", async () => {
+        const { resources, result } = await build();
+        assert.equal(ofType(resources, K8S.secret).length, 0);
+        assert.equal(result.redis.passwordSecret, undefined);
+        assert.deepEqual(byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec.containers[0].env, []);
+    });
+
+    it("requires a password kept in a Secret, never in the ConfigMap", async () => {
+        const { resources, result } = await build({ password: "s3cr3t-pass" });
+        const secrets = ofType(resources, K8S.secret);
+        assert.equal(secrets.length, 1);
+        assert.equal(secretValue(secrets[0].inputs.stringData).password, "s3cr3t-pass");
+        const secretName = secrets[0].kubeName;
+        assert.equal(await unwrap(result.redis.passwordSecret?.name), secretName);
+
+        const container = byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec.containers[0];
+        assert.deepEqual(container.args, ["/etc/redis/redis.conf", "--requirepass", "$(REDIS_PASSWORD)"]);
+        const fromSecret = { valueFrom: { secretKeyRef: { name: secretName, key: "password" } } };
+        assert.deepEqual(container.env, [
+            { name: "REDIS_PASSWORD", ...fromSecret },
+            { name: "REDISCLI_AUTH", ...fromSecret },
+        ]);
+        assert.doesNotMatch(ofType(resources, K8S.configMap)[0].inputs.data["redis.conf"], /s3cr3t-pass/);
+    });
+});

@@ -1,0 +1,143 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import { ConfigError } from "../config";
+import { K8S, ofType, RecordedResource, runUnderMocks, unwrap } from "./helpers/mocks";
+import { REPO_ROOT, stackConfig } from "./helpers/stack-config";
+
+const INDEX = path.join(REPO_ROOT, "index.ts");
+
+/** Runs index.ts afresh, as `pulumi up` would for the stack, and returns its exports. */
+function runProgram(stack: string, overrides: Record<string, string> = {}) {
+    return runUnderMocks(
+        () => {
+            delete require.cache[require.resolve(INDEX)];
+            return require(INDEX) as typeof import("../index");
+        },
+        { stack, config: stackConfig(stack, overrides) },
+    );
+}
+
+const WORKLOADS = [K8S.deployment, K8S.statefulSet];
+
+/** The workloads whose pods a selector picks. */
+function selectedWorkloads(resources: readonly RecordedResource[], selector: Record<string, string>): string[] {
+    return resources
+        .filter((r) => WORKLOADS.includes(r.type as (typeof WORKLOADS)[number]))
+        .filter((w) => Object.entries(selector).every(([k, v]) => w.inputs.spec.template.metadata.labels[k] === v))
+        .map((w) => String(w.kubeName));
+}
+
+function kubernetesObjects(resources: readonly RecordedResource[]): string[] {
+    return resources
+        .filter((r) => r.type.startsWith("kubernetes:"))
+        .map((r) => `${r.type.split(":")[1]}:${r.type.split(":")[2]} ${r.kubeName}`)
+        .sort();
+}
+
+const APP_OBJECTS = [
+    "apps/v1:Deployment backend",
+    "apps/v1:Deployment frontend",
+    "apps/v1:StatefulSet redis",
+    "core/v1:ConfigMap web-backend-config-a1b2c3d4",
+    "core/v1:ConfigMap web-frontend-config-a1b2c3d4",
+    "core/v1:ConfigMap web-redis-config-a1b2c3d4",
+    "core/v1:Namespace three-tier",
+    "core/v1:PersistentVolumeClaim redis-data",
+    "core/v1:Service app",
+    "core/v1:Service nginx",
+    "core/v1:Service redis",
+    "core/v1:Service redis-headless",
+    "networking.k8s.io/v1:NetworkPolicy backend-ingress",
+    "networking.k8s.io/v1:NetworkPolicy default-deny-ingress",
+    "networking.k8s.io/v1:NetworkPolicy nginx-ingress",
+    "networking.k8s.io/v1:NetworkPolicy redis-ingress",
+    "policy/v1:PodDisruptionBudget backend",
+    "policy/v1:PodDisruptionBudget frontend",
+];
+
+for (const stack of ["dev", "gke"]) {
+    describe(`program, stack ${stack}`, () => {
+        it("deploys the tutorial's objects", async () => {
+            const { resources } = await runProgram(stack);
+            assert.deepEqual(kubernetesObjects(resources), APP_OBJECTS);
+        });
+
+        it("has every Service select exactly its own pods", async () => {
+            const { resources } = await runProgram(stack);
+            const expected: Record<string, string[]> = {
+                nginx: ["frontend"],
+                app: ["backend"],
+                redis: ["redis"],
+                "redis-headless": ["redis"],
+            };
+            for (const service of ofType(resources, K8S.service)) {
+                const name = String(service.kubeName);
+                assert.deepEqual(selectedWorkloads(resources, service.inputs.spec.selector), expected[name], name);
+            }
+        });
+
+        it("creates every Kubernetes object through the cluster's explicit provider", async () => {
+            const { resources } = await runProgram(stack);
+            const providers = ofType(resources, K8S.provider);
+            assert.equal(providers.length, 1);
+            const component = stack === "gke" ? "GkeCluster" : "KubeconfigCluster";
+            const providerName = providers[0].name;
+            const reference = `urn:pulumi:${stack}::three-tier-app::three-tier-app:index:${component}$pulumi:providers:kubernetes::${providerName}::${providerName}-id`;
+            for (const r of resources.filter((r) => r.type.startsWith("kubernetes:"))) {
+                assert.equal(r.provider, reference, `${r.type} ${r.name}`);
+            }
+        });
+    });
+}
+
+describe("program, stack dev", () => {
+    it("uses the minikube context, creates no GCP resource, and exposes nginx as a NodePort", async () => {
+        const { resources, result } = await runProgram("dev");
+        assert.equal(ofType(resources, K8S.provider)[0].inputs.context, "minikube");
+        assert.deepEqual(resources.filter((r) => r.type.startsWith("gcp:")), []);
+        assert.equal(ofType(resources, K8S.service).find((s) => s.kubeName === "nginx")?.inputs.spec.type, "NodePort");
+        assert.equal(await unwrap(result.namespace), "three-tier");
+        assert.equal(await unwrap(result.frontendUrl), "http://<node-ip>:30080 (minikube: minikube service nginx -n three-tier --url)");
+        assert.equal(result.clusterName, undefined);
+        assert.equal(result.kubeconfig, undefined);
+    });
+});
+
+describe("program, stack gke", () => {
+    it("provisions the cluster and exposes nginx through a LoadBalancer", async () => {
+        const { resources, result } = await runProgram("gke");
+        assert.equal(ofType(resources, "gcp:container/cluster:Cluster").length, 1);
+        assert.equal(ofType(resources, "gcp:container/nodePool:NodePool").length, 1);
+        assert.equal(ofType(resources, K8S.service).find((s) => s.kubeName === "nginx")?.inputs.spec.type, "LoadBalancer");
+        assert.equal(await unwrap(result.frontendUrl), "http://203.0.113.10");
+        assert.equal(await unwrap(result.clusterName), "gke-cluster-1234567");
+        assert.ok(result.kubeconfig);
+        assert.equal(await pulumi.isSecret(result.kubeconfig), true);
+        assert.equal(JSON.parse(await unwrap(result.kubeconfig)).users[0].user.exec.command, "gke-gcloud-auth-plugin");
+    });
+});
+
+describe("program, bad config", () => {
+    const cases: [string, Record<string, string>, RegExp][] = [
+        ["negative replicas", { "three-tier-app:backendReplicas": "-1" }, /three-tier-app:backendReplicas must be a whole number/],
+        ["unknown service type", { "three-tier-app:frontendServiceType": "Public" }, /three-tier-app:frontendServiceType must be one of/],
+        ["unknown target", { "three-tier-app:target": "aks" }, /three-tier-app:target must be one of minikube, gke/],
+    ];
+    for (const [title, overrides, message] of cases) {
+        it(`fails on ${title} before registering any resource`, async () => {
+            let registered: readonly RecordedResource[] = [];
+            await assert.rejects(
+                runUnderMocks(
+                    () => {
+                        delete require.cache[require.resolve(INDEX)];
+                        require(INDEX);
+                    },
+                    { stack: "dev", config: stackConfig("dev", overrides) },
+                ).then((run) => (registered = run.resources)),
+                (e: unknown) => e instanceof ConfigError && message.test(e.message),
+            );
+            assert.deepEqual(registered, []);
+        });
+    }
+});
