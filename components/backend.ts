@@ -12,6 +12,7 @@ import {
     ROLLING_UPDATE,
     selectorLabels,
     tierLabels,
+    workloadLabels,
 } from "./workload";
 
 export const BACKEND_PORT = 1323;
@@ -95,7 +96,8 @@ export class Backend extends pulumi.ComponentResource {
     constructor(name: string, args: BackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Backend", name, {}, opts);
         const childOpts = { parent: this, provider: args.provider };
-        const labels = tierLabels("app", args.image);
+        const labels = tierLabels("app");
+        const podLabels = workloadLabels("app", args.image);
         const selector = selectorLabels("app");
         const metadata = (objectName?: string) => ({ name: objectName, namespace: args.namespace, labels });
 
@@ -109,13 +111,13 @@ export class Backend extends pulumi.ComponentResource {
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
-                metadata: metadata(BACKEND_NAMES.deployment),
+                metadata: { ...metadata(BACKEND_NAMES.deployment), labels: podLabels },
                 spec: {
                     replicas: args.replicas,
                     strategy: ROLLING_UPDATE,
                     selector: { matchLabels: selector },
                     template: {
-                        metadata: { labels },
+                        metadata: { labels: podLabels },
                         spec: {
                             securityContext: podSecurityContext({ uid: BACKEND_UID, gid: BACKEND_UID }),
                             containers: [

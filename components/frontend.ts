@@ -14,6 +14,7 @@ import {
     RunAs,
     selectorLabels,
     tierLabels,
+    workloadLabels,
 } from "./workload";
 
 /** The port the Service exposes, as in the tutorial. */
@@ -153,7 +154,8 @@ export class Frontend extends pulumi.ComponentResource {
     constructor(name: string, args: FrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Frontend", name, {}, opts);
         const childOpts = { parent: this, provider: args.provider };
-        const labels = tierLabels("nginx", args.image);
+        const labels = tierLabels("nginx");
+        const podLabels = workloadLabels("nginx", args.image);
         const selector = selectorLabels("nginx");
         const metadata = (objectName?: string) => ({ name: objectName, namespace: args.namespace, labels });
         const settings = FRONTEND_PROFILE_SETTINGS[args.profile];
@@ -181,13 +183,13 @@ export class Frontend extends pulumi.ComponentResource {
         this.deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
-                metadata: metadata(FRONTEND_NAMES.deployment),
+                metadata: { ...metadata(FRONTEND_NAMES.deployment), labels: podLabels },
                 spec: {
                     replicas: args.replicas,
                     strategy: ROLLING_UPDATE,
                     selector: { matchLabels: selector },
                     template: {
-                        metadata: { labels },
+                        metadata: { labels: podLabels },
                         spec: frontendPodSpec({
                             profile: args.profile,
                             image: args.image,

@@ -11,6 +11,7 @@ import {
     resourceRequirements,
     selectorLabels,
     tierLabels,
+    workloadLabels,
 } from "./workload";
 
 export const REDIS_PORT = 6379;
@@ -107,7 +108,8 @@ export class Redis extends pulumi.ComponentResource {
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Redis", name, {}, opts);
         const childOpts = { parent: this, provider: args.provider };
-        const labels = tierLabels("redis", args.image);
+        const labels = tierLabels("redis");
+        const podLabels = workloadLabels("redis", args.image);
         const selector = selectorLabels("redis");
         const metadata = (objectName?: string) => ({ name: objectName, namespace: args.namespace, labels });
 
@@ -169,13 +171,13 @@ export class Redis extends pulumi.ComponentResource {
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
-                metadata: metadata(REDIS_NAMES.statefulSet),
+                metadata: { ...metadata(REDIS_NAMES.statefulSet), labels: podLabels },
                 spec: {
                     replicas: 1,
                     serviceName: governingService.metadata.name,
                     selector: { matchLabels: selector },
                     template: {
-                        metadata: { labels },
+                        metadata: { labels: podLabels },
                         spec: {
                             securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
                             containers: [

@@ -28,17 +28,24 @@ export function selectorLabels(tier: Tier): Record<string, string> {
     return { app: APP_LABEL, service: tier };
 }
 
-/** Selector labels plus the Kubernetes recommended labels, for object metadata and pod templates. */
-export function tierLabels(tier: Tier, image: string): Record<string, string> {
-    const version = imageVersion(image);
+/** Selector labels plus the Kubernetes recommended labels, for every object of a tier. */
+export function tierLabels(tier: Tier): Record<string, string> {
     return {
         ...selectorLabels(tier),
         "app.kubernetes.io/name": TIER_IDENTITY[tier].name,
         "app.kubernetes.io/component": TIER_IDENTITY[tier].component,
         "app.kubernetes.io/part-of": PART_OF,
         "app.kubernetes.io/managed-by": "pulumi",
-        ...(version === undefined ? {} : { "app.kubernetes.io/version": version }),
     };
+}
+
+/**
+ * Labels of a workload and its pods: the tier's, plus `app.kubernetes.io/version` from the image tag.
+ * Only workloads carry the version, so an image change updates the workload and nothing else.
+ */
+export function workloadLabels(tier: Tier, image: string): Record<string, string> {
+    const version = imageVersion(image);
+    return { ...tierLabels(tier), ...(version === undefined ? {} : { "app.kubernetes.io/version": version }) };
 }
 
 /** The tag of an image reference, when it is a valid label value; digests and tagless images give none. */

@@ -41,6 +41,10 @@ describe("Backend", () => {
         assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
         assert.deepEqual(spec.selector.matchLabels, { app: "web", service: "app" });
         assert.equal(spec.template.metadata.labels["app.kubernetes.io/version"], "v0.3.0");
+        // The version label stays on the workload, so an image change updates nothing else.
+        for (const r of resources.filter((r) => r.type !== K8S.deployment && r.type !== K8S.provider)) {
+            assert.equal(r.inputs.metadata.labels["app.kubernetes.io/version"], undefined, r.type);
+        }
         const container = spec.template.spec.containers[0];
         assert.equal(container.name, "app");
         assert.equal(container.image, "c1524db4f1/kubernetes-tutorial-backend:v0.3.0");

@@ -9,6 +9,7 @@ import {
     resourceRequirements,
     selectorLabels,
     tierLabels,
+    workloadLabels,
 } from "../../components/workload";
 
 describe("workload building blocks", () => {
@@ -19,16 +20,19 @@ describe("workload building blocks", () => {
     });
 
     it("adds the recommended labels beside the selector labels", () => {
-        assert.deepEqual(tierLabels("redis", "redis:7.4.2-alpine"), {
+        assert.deepEqual(tierLabels("redis"), {
             app: "web",
             service: "redis",
             "app.kubernetes.io/name": "redis",
             "app.kubernetes.io/component": "database",
             "app.kubernetes.io/part-of": "three-tier-app",
             "app.kubernetes.io/managed-by": "pulumi",
-            "app.kubernetes.io/version": "7.4.2-alpine",
         });
-        assert.equal(tierLabels("app", "backend")["app.kubernetes.io/version"], undefined);
+    });
+
+    it("labels workloads and pods with the image's version", () => {
+        assert.deepEqual(workloadLabels("app", "backend:v1.2"), { ...tierLabels("app"), "app.kubernetes.io/version": "v1.2" });
+        assert.deepEqual(workloadLabels("app", "backend"), tierLabels("app"));
     });
 
     describe("imageVersion", () => {
