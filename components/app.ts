@@ -53,7 +53,11 @@ export class ThreeTierApp extends pulumi.ComponentResource {
         new k8s.networking.v1.NetworkPolicy(
             `${name}-default-deny`,
             {
-                metadata: { name: "default-deny-ingress", namespace: this.namespace },
+                metadata: {
+                    name: "default-deny-ingress",
+                    namespace: this.namespace,
+                    labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" },
+                },
                 spec: { podSelector: {}, policyTypes: ["Ingress"] },
             },
             childOpts,

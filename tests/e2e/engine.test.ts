@@ -1,0 +1,229 @@
+// The real engine on a real API server: what `pulumi preview/up/refresh/destroy` do for users.
+// Runs in order; each step prints its wall time. scripts/test-e2e.sh provides the toolchain and cluster.
+import * as assert from "node:assert/strict";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { PART_OF } from "../../components/workload";
+import {
+    changesOf,
+    Cluster,
+    clusterFromEnv,
+    createStack,
+    KubeClients,
+    kubeClients,
+    removeStack,
+    secondsSince,
+    uniqueName,
+} from "../helpers/engine";
+
+const UPDATED_BACKEND_IMAGE = "c1524db4f1/kubernetes-tutorial-backend:v0.3.0-e2e";
+const APP_SELECTOR = `app.kubernetes.io/part-of=${PART_OF}`;
+
+/** The Kubernetes objects the program creates, as "kind name" (see tests/index.test.ts for the full set). */
+const EXPECTED_CREATES = [
+    "kubernetes:apps/v1:Deployment web-backend-deployment",
+    "kubernetes:apps/v1:Deployment web-frontend-deployment",
+    "kubernetes:apps/v1:StatefulSet web-redis-statefulset",
+    "kubernetes:core/v1:ConfigMap web-backend-config",
+    "kubernetes:core/v1:ConfigMap web-frontend-config",
+    "kubernetes:core/v1:ConfigMap web-redis-config",
+    "kubernetes:core/v1:Namespace web-namespace",
+    "kubernetes:core/v1:PersistentVolumeClaim web-redis-data",
+    "kubernetes:core/v1:Service web-backend-service",
+    "kubernetes:core/v1:Service web-frontend-service",
+    "kubernetes:core/v1:Service web-redis-headless",
+    "kubernetes:core/v1:Service web-redis-service",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy web-backend-ingress",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy web-default-deny",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy web-frontend-ingress",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy web-redis-ingress",
+    "kubernetes:policy/v1:PodDisruptionBudget web-backend-pdb",
+    "kubernetes:policy/v1:PodDisruptionBudget web-frontend-pdb",
+    "pulumi:providers:kubernetes kube-k8s",
+    "pulumi:pulumi:Stack three-tier-app-STACK",
+    "three-tier-app:index:Backend web-backend",
+    "three-tier-app:index:Frontend web-frontend",
+    "three-tier-app:index:KubeconfigCluster kube",
+    "three-tier-app:index:Redis web-redis",
+    "three-tier-app:index:ThreeTierApp web",
+];
+
+async function timed<T>(title: string, work: () => Promise<T>): Promise<T> {
+    const start = process.hrtime.bigint();
+    try {
+        return await work();
+    } finally {
+        console.log(`      ${title}: ${secondsSince(start).toFixed(1)} s`);
+    }
+}
+
+async function collect<T>(work: (onEvent: (e: EngineEvent) => void) => Promise<T>): Promise<[T, EngineEvent[]]> {
+    const events: EngineEvent[] = [];
+    const result = await work((e) => events.push(e));
+    return [result, events];
+}
+
+async function isNotFound(read: () => Promise<unknown>): Promise<boolean> {
+    try {
+        await read();
+        return false;
+    } catch (e) {
+        return (e as { code?: number }).code === 404;
+    }
+}
+
+/** Every object labelled as part of the app, anywhere in the cluster, as "kind namespace/name". */
+async function appObjects(kube: KubeClients): Promise<string[]> {
+    const q = { labelSelector: APP_SELECTOR };
+    const lists: [string, Promise<{ items: { metadata?: { namespace?: string; name?: string } }[] }>][] = [
+        ["Namespace", kube.core.listNamespace(q)],
+        ["Deployment", kube.apps.listDeploymentForAllNamespaces(q)],
+        ["StatefulSet", kube.apps.listStatefulSetForAllNamespaces(q)],
+        ["Service", kube.core.listServiceForAllNamespaces(q)],
+        ["ConfigMap", kube.core.listConfigMapForAllNamespaces(q)],
+        ["Secret", kube.core.listSecretForAllNamespaces(q)],
+        ["PersistentVolumeClaim", kube.core.listPersistentVolumeClaimForAllNamespaces(q)],
+        ["NetworkPolicy", kube.networking.listNetworkPolicyForAllNamespaces(q)],
+        ["PodDisruptionBudget", kube.policy.listPodDisruptionBudgetForAllNamespaces(q)],
+        ["Pod", kube.core.listPodForAllNamespaces({ labelSelector: "app=web" })],
+    ];
+    const found: string[] = [];
+    for (const [kind, list] of lists) {
+        for (const item of (await list).items) found.push(`${kind} ${item.metadata?.namespace ?? ""}/${item.metadata?.name}`);
+    }
+    return found;
+}
+
+describe("engine: preview, up, update, refresh, destroy on a real API server", function () {
+    this.timeout(15 * 60 * 1000);
+    let cluster: Cluster;
+    let kube: KubeClients;
+    let stack: Stack;
+    const namespace = uniqueName("e2e");
+
+    before(async () => {
+        cluster = clusterFromEnv();
+        kube = kubeClients(cluster);
+        stack = await timed("create stack", () => createStack(namespace, cluster, namespace));
+    });
+
+    after(async () => {
+        if (stack) await removeStack(stack);
+    });
+
+    it("1. previews a new stack: the expected creates, no errors", async () => {
+        const [preview, events] = await timed("preview (new stack)", () => collect((onEvent) => stack.preview({ onEvent })));
+        const creates = changesOf(events).map((c) => c.replace(/^create /, "").replace(stack.name, "STACK"));
+        assert.deepEqual(creates, [...EXPECTED_CREATES].sort());
+        assert.deepEqual(Object.keys(preview.changeSummary), ["create"]);
+        assert.deepEqual(
+            events.filter((e) => e.diagnosticEvent?.severity === "error"),
+            [],
+        );
+    });
+
+    it("2. ups: the tutorial's objects exist with their names, labels and ports, all replicas ready", async () => {
+        const up = await timed("up (create)", () => stack.up());
+        assert.equal(up.summary.result, "succeeded");
+        assert.equal(up.outputs.namespace.value, namespace);
+        assert.match(up.outputs.frontendUrl.value, /^http:\/\/<node-ip>:[0-9]+ /);
+
+        for (const [name, service] of [
+            ["frontend", "nginx"],
+            ["backend", "app"],
+        ]) {
+            const d = await kube.apps.readNamespacedDeployment({ name, namespace });
+            assert.deepEqual(d.spec?.selector.matchLabels, { app: "web", service }, name);
+            assert.equal(d.spec?.replicas, 2, name);
+            assert.equal(d.status?.readyReplicas, 2, name);
+            assert.equal(d.status?.updatedReplicas, 2, name);
+        }
+        const redis = await kube.apps.readNamespacedStatefulSet({ name: "redis", namespace });
+        assert.deepEqual(redis.spec?.selector.matchLabels, { app: "web", service: "redis" });
+        assert.equal(redis.spec?.serviceName, "redis-headless");
+        assert.equal(redis.status?.readyReplicas, 1);
+
+        const ports = async (name: string) => {
+            const s = await kube.core.readNamespacedService({ name, namespace });
+            return [s.spec?.type, s.spec?.clusterIP === "None" ? "headless" : "ip", s.spec?.ports?.map((p) => p.port)];
+        };
+        assert.deepEqual(await ports("nginx"), ["NodePort", "ip", [80]]);
+        assert.deepEqual(await ports("app"), ["ClusterIP", "ip", [1323]]);
+        assert.deepEqual(await ports("redis"), ["ClusterIP", "ip", [6379]]);
+        assert.deepEqual(await ports("redis-headless"), ["ClusterIP", "headless", [6379]]);
+
+        const claim = await kube.core.readNamespacedPersistentVolumeClaim({ name: "redis-data", namespace });
+        assert.equal(claim.status?.phase, "Bound");
+        assert.equal(claim.spec?.resources?.requests?.storage, "10Gi");
+
+        const configMaps = await kube.core.listNamespacedConfigMap({ namespace, labelSelector: APP_SELECTOR });
+        assert.equal(configMaps.items.length, 3);
+        const policies = await kube.networking.listNamespacedNetworkPolicy({ namespace });
+        assert.deepEqual(policies.items.map((p) => p.metadata?.name).sort(), [
+            "backend-ingress",
+            "default-deny-ingress",
+            "nginx-ingress",
+            "redis-ingress",
+        ]);
+    });
+
+    it("3. previews again right after up: no changes", async () => {
+        const [preview, events] = await timed("preview (no-op)", () => collect((onEvent) => stack.preview({ onEvent })));
+        assert.deepEqual(changesOf(events), []);
+        assert.deepEqual(Object.keys(preview.changeSummary), ["same"]);
+    });
+
+    it("4. updates the backend image: preview shows exactly that update, up rolls it out", async () => {
+        await stack.setConfig("three-tier-app:backendImage", { value: UPDATED_BACKEND_IMAGE });
+        const [, events] = await timed("preview (image update)", () => collect((onEvent) => stack.preview({ onEvent })));
+        assert.deepEqual(changesOf(events), ["update kubernetes:apps/v1:Deployment web-backend-deployment"]);
+
+        const up = await timed("up (image update)", () => stack.up());
+        assert.equal(up.summary.result, "succeeded");
+        assert.deepEqual(up.summary.resourceChanges, { same: EXPECTED_CREATES.length - 1, update: 1 });
+        const d = await kube.apps.readNamespacedDeployment({ name: "backend", namespace });
+        assert.equal(d.spec?.template.spec?.containers[0].image, UPDATED_BACKEND_IMAGE);
+        assert.equal(d.metadata?.annotations?.["deployment.kubernetes.io/revision"], "2");
+        assert.ok((d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? Infinity));
+        assert.equal(d.status?.updatedReplicas, 2);
+        assert.equal(d.status?.readyReplicas, 2);
+    });
+
+    it("5. refreshes: no drift", async () => {
+        const refresh = await timed("refresh", () => stack.refresh());
+        assert.equal(refresh.summary.result, "succeeded");
+        assert.deepEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"]);
+    });
+
+    it("6. refuses bad config before creating anything", async () => {
+        const badName = uniqueName("e2e-bad");
+        const bad = await createStack(badName, cluster, badName, { backendReplicas: "-1" });
+        try {
+            const message = /three-tier-app:backendReplicas must be a whole number from 1 to 20 \(got "-1"\)/;
+            await timed("preview (bad config)", () => assert.rejects(bad.preview(), message));
+            await timed("up (bad config)", () => assert.rejects(bad.up(), message));
+            const state = await bad.exportStack();
+            const created = (state.deployment.resources ?? []).filter((r: { type: string }) => r.type !== "pulumi:pulumi:Stack");
+            assert.deepEqual(created, []);
+            assert.ok(await isNotFound(() => kube.core.readNamespace({ name: badName })));
+        } finally {
+            await removeStack(bad);
+        }
+    });
+
+    it("7. destroys: nothing of the app is left, the namespace is gone, the stack is removed", async () => {
+        const destroy = await timed("destroy", () => stack.destroy());
+        assert.equal(destroy.summary.result, "succeeded");
+        assert.deepEqual(destroy.summary.resourceChanges, { delete: EXPECTED_CREATES.length });
+        assert.ok(await isNotFound(() => kube.core.readNamespace({ name: namespace })));
+        assert.deepEqual(await appObjects(kube), []);
+        // The claim's volume is reclaimed by the controller after the claim is gone: give it a little time.
+        const leftVolumes = async () =>
+            (await kube.core.listPersistentVolume()).items
+                .filter((v) => v.spec?.claimRef?.namespace === namespace)
+                .map((v) => v.metadata?.name);
+        for (let i = 0; i < 30 && (await leftVolumes()).length > 0; i++) await new Promise((r) => setTimeout(r, 1000));
+        assert.deepEqual(await leftVolumes(), []);
+        await stack.workspace.removeStack(stack.name);
+        assert.ok(!(await stack.workspace.listStacks()).some((s) => s.name === stack.name));
+    });
+});
