@@ -154,7 +154,11 @@ export function parseConfig(raw: RawConfig): AppConfig {
         text(key, IMAGE_PATTERN, "an image reference like registry/name:tag or name@sha256:<digest>");
 
     const target = oneOf("target", TARGETS);
-    const namespace = text("namespace", DNS_LABEL_PATTERN, "a DNS label: lowercase letters, digits and '-', at most 63");
+    const namespace = text(
+        "namespace",
+        DNS_LABEL_PATTERN,
+        "a DNS label: lowercase letters, digits and '-', at most 63",
+    );
 
     const frontend = {
         profile: oneOf("frontendProfile", FRONTEND_PROFILES),
@@ -196,7 +200,11 @@ export function parseConfig(raw: RawConfig): AppConfig {
         cluster = {
             target,
             project,
-            location: text("gkeLocation", GCP_LOCATION_PATTERN, "a GCP region or zone such as us-central1 or us-central1-a"),
+            location: text(
+                "gkeLocation",
+                GCP_LOCATION_PATTERN,
+                "a GCP region or zone such as us-central1 or us-central1-a",
+            ),
             machineType: text("gkeMachineType", GKE_MACHINE_TYPE_PATTERN, "a machine type such as e2-standard-2"),
             nodeCount,
             minNodeCount,

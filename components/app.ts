@@ -40,7 +40,8 @@ export class ThreeTierApp extends pulumi.ComponentResource {
                     labels: {
                         "app.kubernetes.io/part-of": PART_OF,
                         // The tutorial's root nginx needs capabilities that only `baseline` allows.
-                        "pod-security.kubernetes.io/enforce": args.frontend.profile === "tutorial" ? "baseline" : "restricted",
+                        "pod-security.kubernetes.io/enforce":
+                            args.frontend.profile === "tutorial" ? "baseline" : "restricted",
                         "pod-security.kubernetes.io/warn": "restricted",
                     },
                 },

@@ -140,7 +140,11 @@ export class Backend extends pulumi.ComponentResource {
             `${name}-service`,
             {
                 metadata: metadata(BACKEND_NAMES.service),
-                spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: BACKEND_PORT, targetPort: "http" }] },
+                spec: {
+                    type: "ClusterIP",
+                    selector,
+                    ports: [{ name: "http", port: BACKEND_PORT, targetPort: "http" }],
+                },
             },
             childOpts,
         );

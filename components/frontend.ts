@@ -237,7 +237,8 @@ export class Frontend extends pulumi.ComponentResource {
                 frontendUrl({
                     serviceType: args.serviceType,
                     namespace,
-                    loadBalancerAddress: status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname,
+                    loadBalancerAddress:
+                        status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname,
                     nodePort: spec?.ports?.[0]?.nodePort,
                 }),
             );

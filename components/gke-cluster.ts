@@ -43,7 +43,10 @@ export function gkeKubeconfig(args: { name: string; endpoint: string; caCertific
             apiVersion: "v1",
             kind: "Config",
             clusters: [
-                { name: args.name, cluster: { server: `https://${args.endpoint}`, "certificate-authority-data": args.caCertificate } },
+                {
+                    name: args.name,
+                    cluster: { server: `https://${args.endpoint}`, "certificate-authority-data": args.caCertificate },
+                },
             ],
             contexts: [{ name: args.name, context: { cluster: args.name, user: args.name } }],
             "current-context": args.name,
@@ -54,7 +57,8 @@ export function gkeKubeconfig(args: { name: string; endpoint: string; caCertific
                         exec: {
                             apiVersion: "client.authentication.k8s.io/v1beta1",
                             command: "gke-gcloud-auth-plugin",
-                            installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
+                            installHint:
+                                "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
                             provideClusterInfo: true,
                             interactiveMode: "Never",
                         },

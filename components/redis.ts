@@ -162,7 +162,11 @@ export class Redis extends pulumi.ComponentResource {
             `${name}-service`,
             {
                 metadata: metadata(REDIS_NAMES.service),
-                spec: { type: "ClusterIP", selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }] },
+                spec: {
+                    type: "ClusterIP",
+                    selector,
+                    ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }],
+                },
             },
             childOpts,
         );

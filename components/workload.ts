@@ -74,7 +74,10 @@ function probeHandler(check: ProbeCheck): Probe {
  * Readiness: checked often and quickly taken out of the Service, so a rollout with maxUnavailable 0
  * waits for pods that really answer. Liveness: slower and more tolerant, so a busy pod is not killed.
  */
-export function probes(readiness: ProbeCheck, liveness: ProbeCheck = readiness): { readinessProbe: Probe; livenessProbe: Probe } {
+export function probes(
+    readiness: ProbeCheck,
+    liveness: ProbeCheck = readiness,
+): { readinessProbe: Probe; livenessProbe: Probe } {
     return {
         readinessProbe: { ...probeHandler(readiness), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
         livenessProbe: {

@@ -35,7 +35,10 @@ function median(values: number[]): number {
 /** A TypeScript Pulumi program with no resources, run the same way as the app (same SDK, same host). */
 async function emptyProgramStack(): Promise<{ stack: Stack; dir: string }> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-empty-"));
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: bench-empty\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+    fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        "name: bench-empty\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n",
+    );
     fs.writeFileSync(path.join(dir, "index.ts"), "export const empty = true;\n");
     fs.copyFileSync(path.join(REPO_ROOT, "tsconfig.json"), path.join(dir, "tsconfig.json"));
     fs.writeFileSync(path.join(dir, "package.json"), '{ "name": "bench-empty", "private": true }\n');
@@ -100,7 +103,8 @@ async function upVersusKubectl(): Promise<{ up: number[]; kubectl: number[] }> {
 async function main(): Promise<void> {
     const preview = await previewFloor();
     const deploy = await upVersusKubectl();
-    const fmt = (xs: number[]) => `median ${median(xs).toFixed(2)} s  (runs: ${xs.map((x) => x.toFixed(2)).join(", ")})`;
+    const fmt = (xs: number[]) =>
+        `median ${median(xs).toFixed(2)} s  (runs: ${xs.map((x) => x.toFixed(2)).join(", ")})`;
     const previewRatio = median(preview.app) / median(preview.empty);
     const upRatio = median(deploy.up) / median(deploy.kubectl);
     console.log(`no-op pulumi preview, app            ${fmt(preview.app)}`);

@@ -40,7 +40,12 @@ describe("config", () => {
         });
 
         it("reads GKE settings when the target is gke", () => {
-            const config = parseConfig({ target: "gke", "gcp:project": "my-project-123", gkeNodeCount: "3", gkeMaxNodeCount: "5" });
+            const config = parseConfig({
+                target: "gke",
+                "gcp:project": "my-project-123",
+                gkeNodeCount: "3",
+                gkeMaxNodeCount: "5",
+            });
             assert.deepEqual(config.cluster, {
                 target: "gke",
                 project: "my-project-123",
@@ -76,11 +81,31 @@ describe("config", () => {
 
     describe("parseConfig refuses bad values, naming the key and what is allowed", () => {
         const cases: [string, RawConfig, string][] = [
-            ["zero replicas", { frontendReplicas: "0" }, `${PROJECT}:frontendReplicas must be a whole number from 1 to 20 (got "0")`],
-            ["negative replicas", { backendReplicas: "-1" }, `${PROJECT}:backendReplicas must be a whole number from 1 to 20 (got "-1")`],
-            ["fractional replicas", { backendReplicas: "1.5" }, `${PROJECT}:backendReplicas must be a whole number from 1 to 20 (got "1.5")`],
-            ["non-numeric replicas", { frontendReplicas: "two" }, `${PROJECT}:frontendReplicas must be a whole number from 1 to 20 (got "two")`],
-            ["too many replicas", { frontendReplicas: "200" }, `${PROJECT}:frontendReplicas must be a whole number from 1 to 20 (got "200")`],
+            [
+                "zero replicas",
+                { frontendReplicas: "0" },
+                `${PROJECT}:frontendReplicas must be a whole number from 1 to 20 (got "0")`,
+            ],
+            [
+                "negative replicas",
+                { backendReplicas: "-1" },
+                `${PROJECT}:backendReplicas must be a whole number from 1 to 20 (got "-1")`,
+            ],
+            [
+                "fractional replicas",
+                { backendReplicas: "1.5" },
+                `${PROJECT}:backendReplicas must be a whole number from 1 to 20 (got "1.5")`,
+            ],
+            [
+                "non-numeric replicas",
+                { frontendReplicas: "two" },
+                `${PROJECT}:frontendReplicas must be a whole number from 1 to 20 (got "two")`,
+            ],
+            [
+                "too many replicas",
+                { frontendReplicas: "200" },
+                `${PROJECT}:frontendReplicas must be a whole number from 1 to 20 (got "200")`,
+            ],
             [
                 "unknown service type",
                 { frontendServiceType: "Ingress" },
@@ -132,7 +157,11 @@ describe("config", () => {
                 { backendReadinessPath: "readyz" },
                 `${PROJECT}:backendReadinessPath must be an absolute HTTP path such as /healthz (got "readyz")`,
             ],
-            ["empty kube context", { kubeContext: "" }, `${PROJECT}:kubeContext must be a kubeconfig context name (got "")`],
+            [
+                "empty kube context",
+                { kubeContext: "" },
+                `${PROJECT}:kubeContext must be a kubeconfig context name (got "")`,
+            ],
             [
                 "gke without a project",
                 { target: "gke" },

@@ -95,10 +95,16 @@ describe("program, stack dev", () => {
     it("uses the minikube context, creates no GCP resource, and exposes nginx as a NodePort", async () => {
         const { resources, result } = await runProgram("dev");
         assert.equal(ofType(resources, K8S.provider)[0].inputs.context, "minikube");
-        assert.deepEqual(resources.filter((r) => r.type.startsWith("gcp:")), []);
+        assert.deepEqual(
+            resources.filter((r) => r.type.startsWith("gcp:")),
+            [],
+        );
         assert.equal(ofType(resources, K8S.service).find((s) => s.kubeName === "nginx")?.inputs.spec.type, "NodePort");
         assert.equal(await unwrap(result.namespace), "three-tier");
-        assert.equal(await unwrap(result.frontendUrl), "http://<node-ip>:30080 (minikube: minikube service nginx -n three-tier --url)");
+        assert.equal(
+            await unwrap(result.frontendUrl),
+            "http://<node-ip>:30080 (minikube: minikube service nginx -n three-tier --url)",
+        );
         assert.equal(result.clusterName, undefined);
         assert.equal(result.kubeconfig, undefined);
     });
@@ -109,7 +115,10 @@ describe("program, stack gke", () => {
         const { resources, result } = await runProgram("gke");
         assert.equal(ofType(resources, "gcp:container/cluster:Cluster").length, 1);
         assert.equal(ofType(resources, "gcp:container/nodePool:NodePool").length, 1);
-        assert.equal(ofType(resources, K8S.service).find((s) => s.kubeName === "nginx")?.inputs.spec.type, "LoadBalancer");
+        assert.equal(
+            ofType(resources, K8S.service).find((s) => s.kubeName === "nginx")?.inputs.spec.type,
+            "LoadBalancer",
+        );
         assert.equal(await unwrap(result.frontendUrl), "http://203.0.113.10");
         assert.equal(await unwrap(result.clusterName), "gke-cluster-1234567");
         assert.ok(result.kubeconfig);
@@ -120,8 +129,16 @@ describe("program, stack gke", () => {
 
 describe("program, bad config", () => {
     const cases: [string, Record<string, string>, RegExp][] = [
-        ["negative replicas", { "three-tier-app:backendReplicas": "-1" }, /three-tier-app:backendReplicas must be a whole number/],
-        ["unknown service type", { "three-tier-app:frontendServiceType": "Public" }, /three-tier-app:frontendServiceType must be one of/],
+        [
+            "negative replicas",
+            { "three-tier-app:backendReplicas": "-1" },
+            /three-tier-app:backendReplicas must be a whole number/,
+        ],
+        [
+            "unknown service type",
+            { "three-tier-app:frontendServiceType": "Public" },
+            /three-tier-app:frontendServiceType must be one of/,
+        ],
         ["unknown target", { "three-tier-app:target": "aks" }, /three-tier-app:target must be one of minikube, gke/],
     ];
     for (const [title, overrides, message] of cases) {

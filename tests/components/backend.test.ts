@@ -25,13 +25,16 @@ describe("Backend", () => {
     it("registers Deployment `backend`, Service `app`, its ConfigMap, PDB and NetworkPolicy", async () => {
         const { resources } = await build();
         const kinds = resources.filter((r) => r.type !== K8S.provider).map((r) => `${r.type} ${r.kubeName}`);
-        assert.deepEqual(kinds.sort(), [
-            `${K8S.configMap} backend-config-a1b2c3d4`,
-            `${K8S.deployment} backend`,
-            `${K8S.networkPolicy} backend-ingress`,
-            `${K8S.disruptionBudget} backend`,
-            `${K8S.service} app`,
-        ].sort());
+        assert.deepEqual(
+            kinds.sort(),
+            [
+                `${K8S.configMap} backend-config-a1b2c3d4`,
+                `${K8S.deployment} backend`,
+                `${K8S.networkPolicy} backend-ingress`,
+                `${K8S.disruptionBudget} backend`,
+                `${K8S.service} app`,
+            ].sort(),
+        );
     });
 
     it("rolls out with surge 1 and no unavailability, from the configured image and replicas", async () => {
@@ -63,7 +66,9 @@ describe("Backend", () => {
     });
 
     it("gets REDIS_PASSWORD from the Secret when Redis has one", async () => {
-        const { resources } = await build({ redisPassword: { name: pulumi.output("redis-password-x"), key: "password" } });
+        const { resources } = await build({
+            redisPassword: { name: pulumi.output("redis-password-x"), key: "password" },
+        });
         const env = byKubeName(resources, K8S.deployment, "backend").inputs.spec.template.spec.containers[0].env;
         assert.deepEqual(env[1], {
             name: "REDIS_PASSWORD",
@@ -76,7 +81,10 @@ describe("Backend", () => {
         const container = byKubeName(resources, K8S.deployment, "backend").inputs.spec.template.spec.containers[0];
         assert.deepEqual(container.readinessProbe.httpGet, { path: "/readyz", port: "http" });
         assert.deepEqual(container.livenessProbe.httpGet, { path: "/healthz", port: "http" });
-        assert.deepEqual(container.resources, { requests: { cpu: "50m", memory: "32Mi" }, limits: { memory: "128Mi" } });
+        assert.deepEqual(container.resources, {
+            requests: { cpu: "50m", memory: "32Mi" },
+            limits: { memory: "128Mi" },
+        });
     });
 
     it("runs the image as an explicit non-root user", async () => {

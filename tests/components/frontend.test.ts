@@ -12,7 +12,10 @@ function build(profile: FrontendProfile, serviceType: ServiceType = "NodePort") 
             provider,
             namespace: "ns",
             profile,
-            image: profile === "tutorial" ? "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0" : "nginxinc/nginx-unprivileged:1.28.0-alpine",
+            image:
+                profile === "tutorial"
+                    ? "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0"
+                    : "nginxinc/nginx-unprivileged:1.28.0-alpine",
             replicas: 2,
             serviceType,
             upstream: "app:1323",
@@ -63,7 +66,10 @@ describe("Frontend", () => {
             });
             assert.deepEqual(container.readinessProbe.httpGet, { path: NGINX_HEALTH_PATH, port: "http" });
             assert.deepEqual(container.livenessProbe.httpGet, { path: NGINX_HEALTH_PATH, port: "http" });
-            assert.deepEqual(container.resources, { requests: { cpu: "50m", memory: "32Mi" }, limits: { memory: "128Mi" } });
+            assert.deepEqual(container.resources, {
+                requests: { cpu: "50m", memory: "32Mi" },
+                limits: { memory: "128Mi" },
+            });
             const policy = byKubeName(resources, K8S.networkPolicy, "nginx-ingress").inputs.spec;
             assert.deepEqual(policy.ingress, [{ ports: [{ protocol: "TCP", port: 8080 }] }]);
         });
@@ -107,7 +113,10 @@ describe("Frontend", () => {
         const { resources } = await build("unprivileged", "LoadBalancer");
         const deployment = byKubeName(resources, K8S.deployment, "frontend").inputs.spec;
         assert.equal(deployment.replicas, 2);
-        assert.deepEqual(deployment.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+        assert.deepEqual(deployment.strategy, {
+            type: "RollingUpdate",
+            rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+        });
         const service = byKubeName(resources, K8S.service, "nginx").inputs.spec;
         assert.equal(service.type, "LoadBalancer");
         assert.deepEqual(service.ports, [{ name: "http", port: 80, targetPort: "http" }]);
@@ -118,7 +127,10 @@ describe("Frontend", () => {
     });
 
     it("reports the URL people reach it at", async () => {
-        assert.equal(await unwrap((await build("unprivileged", "LoadBalancer")).result.frontend.url), "http://203.0.113.10");
+        assert.equal(
+            await unwrap((await build("unprivileged", "LoadBalancer")).result.frontend.url),
+            "http://203.0.113.10",
+        );
         assert.equal(
             await unwrap((await build("unprivileged", "NodePort")).result.frontend.url),
             "http://<node-ip>:30080 (minikube: minikube service nginx -n ns --url)",
@@ -129,7 +141,10 @@ describe("Frontend", () => {
         const cases: [Parameters<typeof frontendUrl>[0], string][] = [
             [{ serviceType: "LoadBalancer", namespace: "ns", loadBalancerAddress: "34.1.2.3" }, "http://34.1.2.3"],
             [{ serviceType: "LoadBalancer", namespace: "ns" }, "http://<pending>"],
-            [{ serviceType: "NodePort", namespace: "web", nodePort: 31494 }, "http://<node-ip>:31494 (minikube: minikube service nginx -n web --url)"],
+            [
+                { serviceType: "NodePort", namespace: "web", nodePort: 31494 },
+                "http://<node-ip>:31494 (minikube: minikube service nginx -n web --url)",
+            ],
             [
                 { serviceType: "ClusterIP", namespace: "web" },
                 "http://localhost:8080 (after: kubectl -n web port-forward svc/nginx 8080:80)",

@@ -22,7 +22,10 @@ describe("GkeCluster", () => {
         assert.equal(cluster.deletionProtection, false);
         assert.equal(cluster.removeDefaultNodePool, true);
         assert.equal(cluster.networkingMode, "VPC_NATIVE");
-        assert.deepEqual(cluster.ipAllocationPolicy, { clusterSecondaryRangeName: "pods", servicesSecondaryRangeName: "services" });
+        assert.deepEqual(cluster.ipAllocationPolicy, {
+            clusterSecondaryRangeName: "pods",
+            servicesSecondaryRangeName: "services",
+        });
         assert.deepEqual(cluster.releaseChannel, { channel: "STABLE" });
         assert.deepEqual(cluster.workloadIdentityConfig, { workloadPool: "my-project.svc.id.goog" });
         assert.equal(cluster.datapathProvider, "ADVANCED_DATAPATH");
@@ -37,7 +40,10 @@ describe("GkeCluster", () => {
             subnetwork.secondaryIpRanges.map((r: { rangeName: string }) => r.rangeName),
             ["pods", "services"],
         );
-        assert.equal(byName(resources, "gcp:compute/network:Network", "gke-network").inputs.autoCreateSubnetworks, false);
+        assert.equal(
+            byName(resources, "gcp:compute/network:Network", "gke-network").inputs.autoCreateSubnetworks,
+            false,
+        );
     });
 
     it("gives the cluster its own autoscaled node pool with a least-privilege service account", async () => {
@@ -79,7 +85,8 @@ describe("GkeCluster", () => {
             ["us-central1", "us-central1"],
             ["europe-west1-b", "europe-west1"],
         ];
-        for (const [location, region] of cases) it(`${location} → ${region}`, () => assert.equal(regionOf(location), region));
+        for (const [location, region] of cases)
+            it(`${location} → ${region}`, () => assert.equal(regionOf(location), region));
     });
 
     it("writes a kubeconfig holding no credential", () => {

@@ -4,7 +4,9 @@ import { K8S, ofType, runUnderMocks } from "../helpers/mocks";
 
 describe("KubeconfigCluster", () => {
     it("makes one Kubernetes provider for the given context and kubeconfig", async () => {
-        const { resources } = await runUnderMocks(() => new KubeconfigCluster("kube", { context: "minikube", kubeconfig: "/tmp/kc" }));
+        const { resources } = await runUnderMocks(
+            () => new KubeconfigCluster("kube", { context: "minikube", kubeconfig: "/tmp/kc" }),
+        );
         const providers = ofType(resources, K8S.provider);
         assert.equal(providers.length, 1);
         assert.equal(providers[0].name, "kube-k8s");

@@ -23,17 +23,24 @@ describe("Redis", () => {
     it("registers the tutorial's objects, all in the namespace through the given provider", async () => {
         const { resources } = await build();
         const kinds = resources.filter((r) => r.type !== K8S.provider).map((r) => `${r.type} ${r.kubeName}`);
-        assert.deepEqual(kinds.sort(), [
-            `${K8S.configMap} redis-config-a1b2c3d4`,
-            `${K8S.networkPolicy} redis-ingress`,
-            `${K8S.claim} redis-data`,
-            `${K8S.service} redis`,
-            `${K8S.service} redis-headless`,
-            `${K8S.statefulSet} redis`,
-        ].sort());
+        assert.deepEqual(
+            kinds.sort(),
+            [
+                `${K8S.configMap} redis-config-a1b2c3d4`,
+                `${K8S.networkPolicy} redis-ingress`,
+                `${K8S.claim} redis-data`,
+                `${K8S.service} redis`,
+                `${K8S.service} redis-headless`,
+                `${K8S.statefulSet} redis`,
+            ].sort(),
+        );
         for (const r of resources.filter((r) => r.type !== K8S.provider)) {
             assert.equal(r.inputs.metadata.namespace, "ns", r.name);
-            assert.equal(r.provider, "urn:pulumi:test::three-tier-app::pulumi:providers:kubernetes::test::test-id", r.name);
+            assert.equal(
+                r.provider,
+                "urn:pulumi:test::three-tier-app::pulumi:providers:kubernetes::test::test-id",
+                r.name,
+            );
         }
     });
 
@@ -80,7 +87,10 @@ describe("Redis", () => {
         assert.equal(container.securityContext.allowPrivilegeEscalation, false);
         assert.equal(container.securityContext.readOnlyRootFilesystem, true);
         assert.deepEqual(container.securityContext.capabilities, { drop: ["ALL"] });
-        assert.deepEqual(container.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } });
+        assert.deepEqual(container.resources, {
+            requests: { cpu: "100m", memory: "128Mi" },
+            limits: { memory: "512Mi" },
+        });
         assert.deepEqual(container.readinessProbe.exec.command, ["sh", "-c", "redis-cli -p 6379 ping | grep -q PONG"]);
         assert.deepEqual(container.livenessProbe.exec.command, container.readinessProbe.exec.command);
     });
@@ -111,7 +121,10 @@ describe("Redis", () => {
         const policy = byKubeName(resources, K8S.networkPolicy, "redis-ingress").inputs.spec;
         assert.deepEqual(policy.podSelector, { matchLabels: { app: "web", service: "redis" } });
         assert.deepEqual(policy.ingress, [
-            { from: [{ podSelector: { matchLabels: { app: "web", service: "app" } } }], ports: [{ protocol: "TCP", port: 6379 }] },
+            {
+                from: [{ podSelector: { matchLabels: { app: "web", service: "app" } } }],
+                ports: [{ protocol: "TCP", port: 6379 }],
+            },
         ]);
     });
 
@@ -119,7 +132,10 @@ describe("Redis", () => {
         const { resources, result } = await build();
         assert.equal(ofType(resources, K8S.secret).length, 0);
         assert.equal(result.redis.passwordSecret, undefined);
-        assert.deepEqual(byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec.containers[0].env, []);
+        assert.deepEqual(
+            byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec.containers[0].env,
+            [],
+        );
     });
 
     it("requires a password kept in a Secret, never in the ConfigMap", async () => {

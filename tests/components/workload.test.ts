@@ -31,7 +31,10 @@ describe("workload building blocks", () => {
     });
 
     it("labels workloads and pods with the image's version", () => {
-        assert.deepEqual(workloadLabels("app", "backend:v1.2"), { ...tierLabels("app"), "app.kubernetes.io/version": "v1.2" });
+        assert.deepEqual(workloadLabels("app", "backend:v1.2"), {
+            ...tierLabels("app"),
+            "app.kubernetes.io/version": "v1.2",
+        });
         assert.deepEqual(workloadLabels("app", "backend"), tierLabels("app"));
     });
 
@@ -55,7 +58,9 @@ describe("workload building blocks", () => {
         assert.equal(http.readinessProbe.periodSeconds, 5);
         assert.equal(http.livenessProbe.initialDelaySeconds, 10);
         assert.deepEqual(probes({ tcpPort: 80 }).livenessProbe.tcpSocket, { port: 80 });
-        assert.deepEqual(probes({ exec: ["redis-cli", "ping"] }).readinessProbe.exec, { command: ["redis-cli", "ping"] });
+        assert.deepEqual(probes({ exec: ["redis-cli", "ping"] }).readinessProbe.exec, {
+            command: ["redis-cli", "ping"],
+        });
     });
 
     it("hardens containers", () => {
@@ -64,10 +69,13 @@ describe("workload building blocks", () => {
             readOnlyRootFilesystem: true,
             capabilities: { drop: ["ALL"] },
         });
-        assert.deepEqual(containerSecurityContext({ readOnlyRootFilesystem: false, addCapabilities: ["CHOWN"] }).capabilities, {
-            drop: ["ALL"],
-            add: ["CHOWN"],
-        });
+        assert.deepEqual(
+            containerSecurityContext({ readOnlyRootFilesystem: false, addCapabilities: ["CHOWN"] }).capabilities,
+            {
+                drop: ["ALL"],
+                add: ["CHOWN"],
+            },
+        );
     });
 
     it("runs pods as an explicit non-root user, or as root only when asked", () => {
@@ -85,7 +93,10 @@ describe("workload building blocks", () => {
             runAsGroup: 101,
             seccompProfile: { type: "RuntimeDefault" },
         });
-        assert.deepEqual(podSecurityContext("root"), { runAsNonRoot: false, seccompProfile: { type: "RuntimeDefault" } });
+        assert.deepEqual(podSecurityContext("root"), {
+            runAsNonRoot: false,
+            seccompProfile: { type: "RuntimeDefault" },
+        });
     });
 
     it("requests cpu and memory and limits memory", () => {
@@ -99,7 +110,12 @@ describe("workload building blocks", () => {
         assert.deepEqual(ingressOnlyFrom({ service: "redis" }, { service: "app" }, 6379), {
             podSelector: { matchLabels: { service: "redis" } },
             policyTypes: ["Ingress"],
-            ingress: [{ from: [{ podSelector: { matchLabels: { service: "app" } } }], ports: [{ protocol: "TCP", port: 6379 }] }],
+            ingress: [
+                {
+                    from: [{ podSelector: { matchLabels: { service: "app" } } }],
+                    ports: [{ protocol: "TCP", port: 6379 }],
+                },
+            ],
         });
         assert.deepEqual(ingressOnlyFrom({ service: "nginx" }, "anywhere", 8080).ingress, [
             { ports: [{ protocol: "TCP", port: 8080 }] },
@@ -107,6 +123,9 @@ describe("workload building blocks", () => {
     });
 
     it("allows one voluntary disruption at a time", () => {
-        assert.deepEqual(disruptionBudget({ service: "app" }), { maxUnavailable: 1, selector: { matchLabels: { service: "app" } } });
+        assert.deepEqual(disruptionBudget({ service: "app" }), {
+            maxUnavailable: 1,
+            selector: { matchLabels: { service: "app" } },
+        });
     });
 });

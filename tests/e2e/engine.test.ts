@@ -88,7 +88,8 @@ async function appObjects(kube: KubeClients): Promise<string[]> {
     ];
     const found: string[] = [];
     for (const [kind, list] of lists) {
-        for (const item of (await list).items) found.push(`${kind} ${item.metadata?.namespace ?? ""}/${item.metadata?.name}`);
+        for (const item of (await list).items)
+            found.push(`${kind} ${item.metadata?.namespace ?? ""}/${item.metadata?.name}`);
     }
     return found;
 }
@@ -111,7 +112,9 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
     });
 
     it("1. previews a new stack: the expected creates, no errors", async () => {
-        const [preview, events] = await timed("preview (new stack)", () => collect((onEvent) => stack.preview({ onEvent })));
+        const [preview, events] = await timed("preview (new stack)", () =>
+            collect((onEvent) => stack.preview({ onEvent })),
+        );
         const creates = changesOf(events).map((c) => c.replace(/^create /, "").replace(stack.name, "STACK"));
         assert.deepEqual(creates, [...EXPECTED_CREATES].sort());
         assert.deepEqual(Object.keys(preview.changeSummary), ["create"]);
@@ -167,14 +170,18 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
     });
 
     it("3. previews again right after up: no changes", async () => {
-        const [preview, events] = await timed("preview (no-op)", () => collect((onEvent) => stack.preview({ onEvent })));
+        const [preview, events] = await timed("preview (no-op)", () =>
+            collect((onEvent) => stack.preview({ onEvent })),
+        );
         assert.deepEqual(changesOf(events), []);
         assert.deepEqual(Object.keys(preview.changeSummary), ["same"]);
     });
 
     it("4. updates the backend image: preview shows exactly that update, up rolls it out", async () => {
         await stack.setConfig("three-tier-app:backendImage", { value: UPDATED_BACKEND_IMAGE });
-        const [, events] = await timed("preview (image update)", () => collect((onEvent) => stack.preview({ onEvent })));
+        const [, events] = await timed("preview (image update)", () =>
+            collect((onEvent) => stack.preview({ onEvent })),
+        );
         assert.deepEqual(changesOf(events), ["update kubernetes:apps/v1:Deployment web-backend-deployment"]);
 
         const up = await timed("up (image update)", () => stack.up());
@@ -202,7 +209,9 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
             await timed("preview (bad config)", () => assert.rejects(bad.preview(), message));
             await timed("up (bad config)", () => assert.rejects(bad.up(), message));
             const state = await bad.exportStack();
-            const created = (state.deployment.resources ?? []).filter((r: { type: string }) => r.type !== "pulumi:pulumi:Stack");
+            const created = (state.deployment.resources ?? []).filter(
+                (r: { type: string }) => r.type !== "pulumi:pulumi:Stack",
+            );
             assert.deepEqual(created, []);
             assert.ok(await isNotFound(() => kube.core.readNamespace({ name: badName })));
         } finally {

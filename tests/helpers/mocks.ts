@@ -24,7 +24,9 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
                 metadata,
                 spec: {
                     ...inputs.spec,
-                    ports: (inputs.spec?.ports ?? []).map((p: any, i: number) => (exposed ? { ...p, nodePort: 30080 + i } : p)),
+                    ports: (inputs.spec?.ports ?? []).map((p: any, i: number) =>
+                        exposed ? { ...p, nodePort: 30080 + i } : p,
+                    ),
                 },
                 status: loadBalanced ? { loadBalancer: { ingress: [{ ip: "203.0.113.10" }] } } : { loadBalancer: {} },
             };
@@ -33,7 +35,12 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
     }
     switch (type) {
         case "gcp:container/cluster:Cluster":
-            return { ...inputs, name: inputs.name ?? `${name}-1234567`, endpoint: "203.0.113.1", masterAuth: { clusterCaCertificate: "Q0EtREFUQQ==" } };
+            return {
+                ...inputs,
+                name: inputs.name ?? `${name}-1234567`,
+                endpoint: "203.0.113.1",
+                masterAuth: { clusterCaCertificate: "Q0EtREFUQQ==" },
+            };
         case "gcp:serviceaccount/account:Account":
             return { ...inputs, email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };
         default:
