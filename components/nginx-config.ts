@@ -2,7 +2,7 @@
  * The nginx configuration of the frontend tier, as a pure function.
  *
  * One source of truth: the Pulumi component puts this text in a ConfigMap
- * mounted at /etc/nginx/nginx.conf, and the loopback suite (tests/app) runs a
+ * mounted at /etc/nginx/managed/nginx.conf (run with `nginx -c`), and the loopback suite (tests/app) runs a
  * real nginx on exactly the same text; only the parameters differ.
  *
  * Written for the nginxinc/nginx-unprivileged image: runs as uid 101 with a
@@ -14,41 +14,42 @@
  */
 
 export interface NginxConfigParams {
-  /** Port nginx listens on (8080 in the cluster: the unprivileged image). */
-  readonly listenPort: number;
-  /** host:port of each upstream API server (["app:1323"] in the cluster). */
-  readonly upstreams: readonly string[];
-  /** Writable directory for the pid file and temp paths ("/tmp" in the cluster). */
-  readonly runtimeDir: string;
+    /** Port nginx listens on (8080 in the cluster: the unprivileged image). */
+    readonly listenPort: number;
+    /** host:port of each upstream API server (["app:1323"] in the cluster). */
+    readonly upstreams: readonly string[];
+    /** Writable directory for the pid file and temp paths ("/tmp" in the cluster). */
+    readonly runtimeDir: string;
 }
 
 /** nginx's own probe endpoint, answered by nginx itself (never proxied). */
 export const NGINX_HEALTH_PATH = "/nginx-health";
 
 /**
- * Seconds nginx keeps an idle upstream keep-alive connection. Kept below the
- * API's drain period on SIGTERM (its SHUTDOWN_DELAY, 5 s by default), during
- * which every API response carries "Connection: close": by the time the API
- * closes its listener, each connection nginx had to it was either closed by
- * the API after a complete response or closed by nginx for idleness, so nginx
- * never sends a request on a connection the server is closing. Also well
- * below the API's own idle timeout (90 s): the client side closes first.
+ * Seconds nginx keeps an idle upstream keep-alive connection. Shorter than the
+ * API's drain on SIGTERM (SHUTDOWN_DRAIN, 5 s by default), during which its
+ * listener is closed and every response carries "Connection: close": by the
+ * end of the drain, each connection nginx had to it was either closed by the
+ * API after a complete response or closed by nginx for idleness, so nginx
+ * never sends a request on a connection the server is closing (a POST sent on
+ * such a connection would not be retried and would fail). Also well below the
+ * API's own idle timeout (90 s): the client side closes first.
  */
 export const NGINX_UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS = 4;
 
 const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 function isValidPort(n: unknown): n is number {
-  return typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 65535;
+    return typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 65535;
 }
 
 function isValidHost(host: string): boolean {
-  if (host.startsWith("[") && host.endsWith("]")) {
-    // IPv6 literal: hex digits, colons and dots (embedded IPv4) only.
-    return /^[0-9A-Fa-f:.]+$/.test(host.slice(1, -1)) && host.includes(":");
-  }
-  if (host.length === 0 || host.length > 253) return false;
-  return host.split(".").every((label) => HOST_LABEL.test(label));
+    if (host.startsWith("[") && host.endsWith("]")) {
+        // IPv6 literal: hex digits, colons and dots (embedded IPv4) only.
+        return /^[0-9A-Fa-f:.]+$/.test(host.slice(1, -1)) && host.includes(":");
+    }
+    if (host.length === 0 || host.length > 253) return false;
+    return host.split(".").every((label) => HOST_LABEL.test(label));
 }
 
 /**
@@ -56,43 +57,51 @@ function isValidHost(host: string): boolean {
  * first problem. Exported for tests and for callers that want to fail early.
  */
 export function validateNginxConfigParams(p: NginxConfigParams): void {
-  if (!isValidPort(p.listenPort)) {
-    throw new Error(`nginx config: listenPort must be an integer between 1 and 65535, got ${String(p.listenPort)}`);
-  }
-  if (!Array.isArray(p.upstreams) || p.upstreams.length === 0) {
-    throw new Error("nginx config: upstreams must list at least one host:port");
-  }
-  const seen = new Set<string>();
-  p.upstreams.forEach((u, i) => {
-    const m = typeof u === "string" ? /^(.+):([0-9]{1,5})$/.exec(u) : null;
-    if (m === null || !isValidHost(m[1])) {
-      throw new Error(`nginx config: upstreams[${i}] must be host:port (e.g. "app:1323"), got ${JSON.stringify(u)}`);
+    if (!isValidPort(p.listenPort)) {
+        throw new Error(`nginx config: listenPort must be an integer between 1 and 65535, got ${String(p.listenPort)}`);
     }
-    if (!isValidPort(Number(m[2]))) {
-      throw new Error(`nginx config: upstreams[${i}] port must be between 1 and 65535, got ${JSON.stringify(u)}`);
+    if (!Array.isArray(p.upstreams) || p.upstreams.length === 0) {
+        throw new Error("nginx config: upstreams must list at least one host:port");
     }
-    if (seen.has(u)) {
-      throw new Error(`nginx config: upstreams[${i}] ${JSON.stringify(u)} is listed twice`);
+    const seen = new Set<string>();
+    p.upstreams.forEach((u, i) => {
+        const m = typeof u === "string" ? /^(.+):([0-9]{1,5})$/.exec(u) : null;
+        if (m === null || !isValidHost(m[1])) {
+            throw new Error(
+                `nginx config: upstreams[${i}] must be host:port (e.g. "app:1323"), got ${JSON.stringify(u)}`,
+            );
+        }
+        if (!isValidPort(Number(m[2]))) {
+            throw new Error(`nginx config: upstreams[${i}] port must be between 1 and 65535, got ${JSON.stringify(u)}`);
+        }
+        if (seen.has(u)) {
+            throw new Error(`nginx config: upstreams[${i}] ${JSON.stringify(u)} is listed twice`);
+        }
+        seen.add(u);
+    });
+    if (
+        typeof p.runtimeDir !== "string" ||
+        !/^\/[A-Za-z0-9._\-/]*$/.test(p.runtimeDir) ||
+        p.runtimeDir.includes("..")
+    ) {
+        throw new Error(
+            `nginx config: runtimeDir must be an absolute path of letters, digits, '.', '_', '-' and '/', got ${JSON.stringify(p.runtimeDir)}`,
+        );
     }
-    seen.add(u);
-  });
-  if (typeof p.runtimeDir !== "string" || !/^\/[A-Za-z0-9._\-/]*$/.test(p.runtimeDir) || p.runtimeDir.includes("..")) {
-    throw new Error(
-      `nginx config: runtimeDir must be an absolute path of letters, digits, '.', '_', '-' and '/', got ${JSON.stringify(p.runtimeDir)}`,
-    );
-  }
 }
 
 /** Renders a complete nginx.conf for the given parameters. */
 export function renderNginxConfig(p: NginxConfigParams): string {
-  validateNginxConfigParams(p);
-  const dir = p.runtimeDir === "/" ? "" : p.runtimeDir.replace(/\/+$/, "");
-  // max_fails/fail_timeout only matter with several servers (the loopback
-  // suite); with the single Service address of the cluster nginx never marks
-  // it down. A short fail_timeout lets a restarted instance back in quickly.
-  const servers = p.upstreams.map((u) => `        server ${u} max_fails=1 fail_timeout=2s;`).join("\n");
+    validateNginxConfigParams(p);
+    const dir = p.runtimeDir === "/" ? "" : p.runtimeDir.replace(/\/+$/, "");
+    // max_fails=0: never mark a server unavailable. A refused connection is
+    // retried on the next server at once anyway; marking servers down only
+    // matters with several of them (the loopback suite; the cluster has one
+    // Service address) and then turns two instances restarting within
+    // fail_timeout of each other into "no live upstreams" 502s.
+    const servers = p.upstreams.map((u) => `        server ${u} max_fails=0;`).join("\n");
 
-  return `# Generated by renderNginxConfig() in components/nginx-config.ts: edit that, not this.
+    return `# Generated by renderNginxConfig() in components/nginx-config.ts: edit that, not this.
 # nginx -> API (${p.upstreams.join(", ")}). Run as: nginx -g 'daemon off;'
 
 worker_processes auto;

@@ -37,7 +37,7 @@ run_suite() {
 
 run_suite typecheck npx tsc --noEmit
 run_suite unit npx mocha 'tests/**/*.test.ts' --exclude 'tests/app/**' --exclude 'tests/e2e/**'
-run_suite go bash -c 'cd app/backend && go test -count=1 -v ./...'
+run_suite backend bash -c 'cd app/backend && GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite app npx mocha --timeout 120000 'tests/app/**/*.test.ts'
 run_suite workflows scripts/actionlint.sh
 run_suite engine scripts/test-e2e.sh

@@ -82,7 +82,12 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `check` every `everyMs` until it returns true; throws after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<void> {
+export async function waitFor(
+  what: string | (() => string),
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -90,7 +95,9 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     } catch {
       /* not yet */
     }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === "string" ? what : what()}`);
+    }
     await sleep(everyMs);
   }
 }
@@ -164,7 +171,17 @@ export function rawExchange(port: number, chunks: Array<string | Buffer>, opts: 
       resolve({ status: m ? Number(m[1]) : undefined, text, closedByServer, elapsedMs: Date.now() - started });
     };
     const timer = setTimeout(finish, timeoutMs);
-    sock.on("data", (d: Buffer) => received.push(d));
+    sock.on("data", (d: Buffer) => {
+      received.push(d);
+      // Stop at the end of the first complete response (nginx may linger on
+      // a connection whose body it refused, waiting for us to close).
+      const text = Buffer.concat(received).toString("latin1");
+      const headEnd = text.indexOf("\r\n\r\n");
+      if (headEnd >= 0) {
+        const len = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, headEnd));
+        if (len && text.length - (headEnd + 4) >= Number(len[1])) finish();
+      }
+    });
     sock.on("end", () => {
       closedByServer = true;
       finish();
@@ -200,10 +217,20 @@ process.on("exit", () => {
   }
 });
 
-/** A child process with its output kept (last 200 lines) for failure reports. */
+/**
+ * Per-run directory of process logs (git-ignored), emptied when the suite starts.
+ * Children write to files rather than pipes: nginx opens /dev/stdout for its
+ * access log, which works on a file or a pipe (as in a container) but not on
+ * the socket Node would give it.
+ */
+export const LOG_DIR = path.join(REPO_ROOT, ".cache", "app-test-logs");
+fs.rmSync(LOG_DIR, { recursive: true, force: true });
+fs.mkdirSync(LOG_DIR, { recursive: true });
+
+/** A child process whose stdout and stderr go to LOG_DIR/<name>.log. */
 export class Proc {
   readonly child: ChildProcess;
-  readonly log: string[] = [];
+  readonly logPath: string;
   private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
@@ -213,14 +240,14 @@ export class Proc {
     args: string[],
     env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    this.logPath = path.join(LOG_DIR, `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}.log`);
+    const fd = fs.openSync(this.logPath, "a");
+    try {
+      this.child = spawn(cmd, args, { env, stdio: ["ignore", fd, fd] });
+    } finally {
+      fs.closeSync(fd);
+    }
     live.add(this.child);
-    const keep = (d: Buffer) => {
-      for (const line of d.toString("utf8").split("\n")) if (line) this.log.push(line);
-      if (this.log.length > 200) this.log.splice(0, this.log.length - 200);
-    };
-    this.child.stdout?.on("data", keep);
-    this.child.stderr?.on("data", keep);
     this.exited = new Promise((resolve) => {
       this.child.on("exit", (code, signal) => {
         live.delete(this.child);
@@ -228,7 +255,7 @@ export class Proc {
         resolve(this.exitInfo);
       });
       this.child.on("error", (err) => {
-        this.log.push(`spawn error: ${err.message}`);
+        fs.appendFileSync(this.logPath, `spawn error: ${err.message}\n`);
         live.delete(this.child);
         this.exitInfo = { code: -1, signal: null };
         resolve(this.exitInfo);
@@ -242,6 +269,15 @@ export class Proc {
 
   get exit() {
     return this.exitInfo;
+  }
+
+  /** The whole log. */
+  output(): string {
+    try {
+      return fs.readFileSync(this.logPath, "utf8");
+    } catch {
+      return "";
+    }
   }
 
   /** Waits for the process to exit; throws after timeoutMs. */
@@ -274,7 +310,11 @@ export class Proc {
   }
 
   tail(n = 20): string {
-    return this.log.slice(-n).map((l) => `  [${this.name}] ${l}`).join("\n");
+    const lines = this.output().split("\n").filter((l) => l.length > 0);
+    return lines
+      .slice(-n)
+      .map((l) => `  [${this.name}] ${l}`)
+      .join("\n");
   }
 }
 
@@ -348,7 +388,7 @@ export class RedisServer {
   async start(): Promise<void> {
     this.proc = new Proc(`redis:${this.port}`, requireBinary("redis-server"), [this.confPath]);
     await waitFor(
-      `redis-server on ${this.port} to answer PING\n${this.proc.tail()}`,
+      () => `redis-server on ${this.port} to answer PING\n${this.proc?.tail()}`,
       async () => (await redisCommand(this.port, "PING")) === "+PONG",
       10_000,
     );
@@ -387,14 +427,15 @@ export class ApiServer {
 
   async waitReady(timeoutMs = 10_000): Promise<void> {
     await waitFor(
-      `API on ${this.port} to be ready\n${this.proc?.tail() ?? ""}`,
+      () => `API on ${this.port} to be ready\n${this.proc?.tail() ?? ""}`,
       async () => (await request(this.port, "GET", "/readyz", { timeoutMs: 1000 })).status === 200,
       timeoutMs,
     );
   }
 
-  async stop(): Promise<void> {
-    await this.proc?.stop(30_000);
+  /** Teardown: SIGTERM, SIGKILL after graceMs (the graceful path is tested where it matters). */
+  async stop(graceMs = 1000): Promise<void> {
+    await this.proc?.stop(graceMs);
   }
 }
 
@@ -409,9 +450,14 @@ export class Nginx {
     this.runtimeDir = tempDir("app-nginx-");
     this.confPath = path.join(this.runtimeDir, "nginx.conf");
     // Exactly the cluster's text; only the port, the upstreams and the runtime dir differ.
+    this.writeConfig(upstreamPorts);
+  }
+
+  /** Writes the config for these upstreams (same renderer, same other params). */
+  private writeConfig(upstreamPorts: number[]): void {
     fs.writeFileSync(
       this.confPath,
-      renderNginxConfig({ listenPort: port, upstreams: upstreamPorts.map((p) => `${HOST}:${p}`), runtimeDir: this.runtimeDir }),
+      renderNginxConfig({ listenPort: this.port, upstreams: upstreamPorts.map((p) => `${HOST}:${p}`), runtimeDir: this.runtimeDir }),
     );
   }
 
@@ -433,7 +479,7 @@ export class Nginx {
       globals,
     ]);
     await waitFor(
-      `nginx on ${this.port} to answer its health path\n${this.proc.tail()}`,
+      () => `nginx on ${this.port} to answer its health path\n${this.proc?.tail()}`,
       async () => (await request(this.port, "GET", "/nginx-health", { timeoutMs: 1000 })).status === 200,
       10_000,
     );
@@ -457,7 +503,7 @@ export class Stack {
   }
 
   /**
-   * apiEnv defaults to a short drain (SHUTDOWN_DELAY=0.5) so that tearing a
+   * apiEnv defaults to no shutdown delay (SHUTDOWN_DELAY=0) so that tearing a
    * stack down is quick; pass {} for the binary's own defaults.
    */
   static async start(opts: { apis?: number; apiEnv?: Record<string, string> } = {}): Promise<Stack> {
@@ -470,7 +516,7 @@ export class Stack {
       s.redis = new RedisServer(await freePort(), dataDir);
       await s.redis.start();
       for (let i = 0; i < (opts.apis ?? 1); i++) {
-        const api = new ApiServer(await freePort(), s.redis.port, opts.apiEnv ?? { SHUTDOWN_DELAY: "0.5" });
+        const api = new ApiServer(await freePort(), s.redis.port, opts.apiEnv ?? { SHUTDOWN_DELAY: "0" });
         await api.start();
         s.apis.push(api);
       }
@@ -507,4 +553,73 @@ export function resultsFile(name: string): string {
   const dir = path.join(REPO_ROOT, ".cache", "app-test-results");
   fs.mkdirSync(dir, { recursive: true });
   return path.join(dir, name);
+}
+
+// ---------------------------------------------------------------- load
+
+export interface LoadResult {
+  /** Requests answered 200. */
+  ok: number;
+  /** Everything else: other statuses and network errors, by kind. */
+  failed: number;
+  failures: Record<string, number>;
+  /** Date.now() of every 200, in order (per worker, merged unsorted). */
+  okTimes: number[];
+  /** Requests sent, per method. */
+  sent: Record<string, number>;
+  elapsedMs: number;
+}
+
+/**
+ * Runs `concurrency` workers, each sending requests back to back through a
+ * keep-alive agent, until `stop()` is called or `maxMs` passes (whichever is
+ * first). `next(worker, n)` picks each request's method and path.
+ */
+export function startLoad(opts: {
+  port: number;
+  concurrency: number;
+  maxMs: number;
+  next: (worker: number, n: number) => { method: string; path: string };
+  onOk?: (worker: number, method: string, path: string, body: string) => void;
+  /** Reuse connections to nginx (default true). */
+  keepAlive?: boolean;
+}): { stop: () => Promise<LoadResult>; done: Promise<LoadResult> } {
+  const agent = opts.keepAlive === false ? new http.Agent({ keepAlive: false, maxSockets: opts.concurrency }) : keepAliveAgent(opts.concurrency);
+  const result: LoadResult = { ok: 0, failed: 0, failures: {}, okTimes: [], sent: {}, elapsedMs: 0 };
+  const started = Date.now();
+  let stopped = false;
+  const worker = async (w: number) => {
+    for (let n = 0; !stopped && Date.now() - started < opts.maxMs; n++) {
+      const { method, path: p } = opts.next(w, n);
+      result.sent[method] = (result.sent[method] ?? 0) + 1;
+      try {
+        const r = await request(opts.port, method, p, { agent, timeoutMs: 5000 });
+        if (r.status === 200) {
+          result.ok++;
+          result.okTimes.push(Date.now());
+          opts.onOk?.(w, method, p, r.body);
+        } else {
+          result.failed++;
+          const k = `${method} ${r.status}`;
+          result.failures[k] = (result.failures[k] ?? 0) + 1;
+        }
+      } catch (err) {
+        result.failed++;
+        const k = `${method} ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+        result.failures[k] = (result.failures[k] ?? 0) + 1;
+      }
+    }
+  };
+  const done = Promise.all(Array.from({ length: opts.concurrency }, (_, w) => worker(w))).then(() => {
+    result.elapsedMs = Date.now() - started;
+    agent.destroy();
+    return result;
+  });
+  return {
+    done,
+    stop: () => {
+      stopped = true;
+      return done;
+    },
+  };
 }
