@@ -1,15 +1,16 @@
 // Reads the stack's config, picks where to deploy (a GKE cluster it provisions, or a kubeconfig context
 // such as minikube) and deploys the app there through that cluster's provider.
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { ThreeTierApp } from "./components/app";
-import { GkeCluster } from "./components/gke-cluster";
+import { GkeCluster, nodeServiceAccountId } from "./components/gke-cluster";
 import { KubeconfigCluster } from "./components/kubeconfig-cluster";
 
 const config = loadConfig();
 
 const cluster =
     config.cluster.target === "gke"
-        ? new GkeCluster("gke", config.cluster)
+        ? new GkeCluster("gke", { ...config.cluster, nodeServiceAccountId: nodeServiceAccountId(pulumi.getStack()) })
         : new KubeconfigCluster("kube", { context: config.cluster.kubeContext, kubeconfig: config.cluster.kubeconfig });
 
 const app = new ThreeTierApp("web", {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,6 +20,11 @@ export const NODE_SERVICE_ACCOUNT_ROLES = [
 
 export interface GkeClusterArgs {
     readonly project: string;
+    /**
+     * Account id of the nodes' service account, unique in the project (several stacks may share one):
+     * see nodeServiceAccountId.
+     */
+    readonly nodeServiceAccountId: string;
     /** A region (regional cluster) or a zone (zonal cluster). */
     readonly location: string;
     readonly machineType: string;
@@ -29,6 +35,21 @@ export interface GkeClusterArgs {
     readonly releaseChannel: ReleaseChannel;
     /** Default false, so that `pulumi destroy` can delete the cluster. */
     readonly deletionProtection?: boolean;
+}
+
+/**
+ * A service account id for a stack's nodes: GCP wants 6–30 of [a-z0-9-], starting with a letter. Long
+ * stack names are cut and given a hash of the whole name, so two stacks never share an account.
+ */
+export function nodeServiceAccountId(stack: string): string {
+    const cleaned = stack
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/-+$/, "");
+    const id = `nodes-${cleaned}`;
+    if (id.length <= 30) return id;
+    const hash = createHash("sha256").update(stack).digest("hex").slice(0, 6);
+    return `${id.slice(0, 23).replace(/-+$/, "")}-${hash}`;
 }
 
 /** The region of a GCP location: a zone such as us-central1-a lies in us-central1. */
@@ -132,7 +153,7 @@ export class GkeCluster extends pulumi.ComponentResource {
 
         const nodeServiceAccount = new gcp.serviceaccount.Account(
             `${name}-nodes`,
-            { project, accountId: `${name}-nodes`.slice(0, 30), displayName: `GKE nodes of ${name}` },
+            { project, accountId: args.nodeServiceAccountId, displayName: `GKE nodes of ${name}` },
             childOpts,
         );
         const roleBindings = NODE_SERVICE_ACCOUNT_ROLES.map(

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # README's test command: every suite, one after another, then one summary line.
+#   lint      eslint (Pulumi rules) and prettier
 #   unit      mocha + pulumi.runtime.setMocks (config, components, program per stack)
 #   policy    the policy pack's rules
 #   go        the Go API's own tests (unit + a real redis-server)
@@ -36,6 +37,7 @@ run_suite() {
 }
 
 run_suite typecheck npx tsc --noEmit
+run_suite lint npm run --silent lint
 run_suite unit npx mocha 'tests/**/*.test.ts' --exclude 'tests/app/**' --exclude 'tests/e2e/**'
 run_suite backend bash -c 'cd app/backend && GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite app npx mocha --timeout 120000 'tests/app/**/*.test.ts'

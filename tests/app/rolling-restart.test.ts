@@ -21,73 +21,77 @@ import { Stack, request, resultsFile, sleep, startLoad } from "./harness";
  *   - then waits for in-flight requests and exits 0.
  */
 describe("app on loopback: rolling restart of two API instances under load", function () {
-  this.timeout(90_000);
-  let stack: Stack;
+    this.timeout(90_000);
+    let stack: Stack;
 
-  before(async function () {
-    this.timeout(300_000);
-    // {} = the binary's default shutdown timings, as in the cluster.
-    // ROLLING_API_ENV='{"SHUTDOWN_DRAIN":"0"}' shows what the drain is for.
-    const apiEnv = process.env.ROLLING_API_ENV ? (JSON.parse(process.env.ROLLING_API_ENV) as Record<string, string>) : {};
-    stack = await Stack.start({ apis: 2, apiEnv });
-  });
-  after(async () => {
-    await stack?.stop();
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === "failed") console.log(stack?.logs(25));
-  });
-
-  it("serves every request, GET and POST, while each instance restarts in turn", async () => {
-    const workers = 4;
-    const acked = new Array<number>(workers).fill(0);
-    const lastSeen = new Array<number>(workers).fill(0);
-    let nonMonotonic = 0;
-    // Each worker owns a user id: POST then GET, alternately, on keep-alive connections.
-    const load = startLoad({
-      port: stack.port,
-      concurrency: workers,
-      maxMs: 60_000,
-      next: (w, n) => ({ method: n % 2 === 0 ? "POST" : "GET", path: `/users/${5000 + w}` }),
-      onOk: (w, method, _p, body) => {
-        const v = Number(body);
-        if (v < lastSeen[w]) nonMonotonic++;
-        lastSeen[w] = v;
-        if (method === "POST") acked[w]++;
-      },
+    before(async function () {
+        this.timeout(300_000);
+        // {} = the binary's default shutdown timings, as in the cluster.
+        // ROLLING_API_ENV='{"SHUTDOWN_DRAIN":"0"}' shows what the drain is for.
+        const apiEnv = process.env.ROLLING_API_ENV
+            ? (JSON.parse(process.env.ROLLING_API_ENV) as Record<string, string>)
+            : {};
+        stack = await Stack.start({ apis: 2, apiEnv });
+    });
+    after(async () => {
+        await stack?.stop();
+    });
+    afterEach(function () {
+        if (this.currentTest?.state === "failed") console.log(stack?.logs(25));
     });
 
-    const timeline: string[] = [];
-    const t0 = Date.now();
-    const mark = (what: string) => timeline.push(`${((Date.now() - t0) / 1000).toFixed(2)}s ${what}`);
-    try {
-      await sleep(1000);
-      for (const api of stack.apis) {
-        mark(`SIGTERM ${api.port}`);
-        api.proc?.signal("SIGTERM");
-        const exit = await api.proc!.waitExit(30_000);
-        mark(`${api.port} exited ${exit.code}`);
-        assert.deepEqual(exit, { code: 0, signal: null }, `api:${api.port} did not exit cleanly`);
-        await api.start();
-        mark(`${api.port} ready`);
-      }
-      await sleep(1000);
-    } finally {
-      const res = await load.stop();
-      mark("load stopped");
-      const summary = { ...res, okTimes: undefined, timeline, acked, nonMonotonic };
-      fs.writeFileSync(resultsFile("rolling-restart.json"), JSON.stringify(summary, null, 2) + "\n");
-      console.log(`      ${res.ok} ok, ${res.failed} failed in ${(res.elapsedMs / 1000).toFixed(1)} s ${JSON.stringify(res.sent)}`);
-      console.log(`      ${timeline.join("; ")}`);
-      assert.equal(res.failed, 0, `failed requests: ${JSON.stringify(res.failures)}`);
-      assert.ok(res.ok > 500, `too little load to mean anything: ${res.ok}`);
-    }
+    it("serves every request, GET and POST, while each instance restarts in turn", async () => {
+        const workers = 4;
+        const acked = new Array<number>(workers).fill(0);
+        const lastSeen = new Array<number>(workers).fill(0);
+        let nonMonotonic = 0;
+        // Each worker owns a user id: POST then GET, alternately, on keep-alive connections.
+        const load = startLoad({
+            port: stack.port,
+            concurrency: workers,
+            maxMs: 60_000,
+            next: (w, n) => ({ method: n % 2 === 0 ? "POST" : "GET", path: `/users/${5000 + w}` }),
+            onOk: (w, method, _p, body) => {
+                const v = Number(body);
+                if (v < lastSeen[w]) nonMonotonic++;
+                lastSeen[w] = v;
+                if (method === "POST") acked[w]++;
+            },
+        });
 
-    // Every acknowledged POST counted once: the counters equal the acks.
-    for (let w = 0; w < workers; w++) {
-      const r = await request(stack.port, "GET", `/users/${5000 + w}`);
-      assert.equal(r.body, String(acked[w]), `user ${5000 + w}`);
-    }
-    assert.equal(nonMonotonic, 0, "a counter went backwards");
-  });
+        const timeline: string[] = [];
+        const t0 = Date.now();
+        const mark = (what: string) => timeline.push(`${((Date.now() - t0) / 1000).toFixed(2)}s ${what}`);
+        try {
+            await sleep(1000);
+            for (const api of stack.apis) {
+                mark(`SIGTERM ${api.port}`);
+                api.proc?.signal("SIGTERM");
+                const exit = await api.proc!.waitExit(30_000);
+                mark(`${api.port} exited ${exit.code}`);
+                assert.deepEqual(exit, { code: 0, signal: null }, `api:${api.port} did not exit cleanly`);
+                await api.start();
+                mark(`${api.port} ready`);
+            }
+            await sleep(1000);
+        } finally {
+            const res = await load.stop();
+            mark("load stopped");
+            const summary = { ...res, okTimes: undefined, timeline, acked, nonMonotonic };
+            fs.writeFileSync(resultsFile("rolling-restart.json"), JSON.stringify(summary, null, 2) + "\n");
+            console.log(
+                `      ${res.ok} ok, ${res.failed} failed in ${(res.elapsedMs / 1000).toFixed(1)} s ${JSON.stringify(res.sent)}`,
+            );
+            console.log(`      ${timeline.join("; ")}`);
+            assert.equal(res.failed, 0, `failed requests: ${JSON.stringify(res.failures)}`);
+            assert.ok(res.ok > 500, `too little load to mean anything: ${res.ok}`);
+        }
+
+        // Every acknowledged POST counted once: the counters equal the acks.
+        for (let w = 0; w < workers; w++) {
+            const r = await request(stack.port, "GET", `/users/${5000 + w}`);
+            assert.equal(r.body, String(acked[w]), `user ${5000 + w}`);
+        }
+        assert.equal(nonMonotonic, 0, "a counter went backwards");
+    });
 });

@@ -1,6 +1,12 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { GkeCluster, gkeKubeconfig, NODE_SERVICE_ACCOUNT_ROLES, regionOf } from "../../components/gke-cluster";
+import {
+    GkeCluster,
+    gkeKubeconfig,
+    NODE_SERVICE_ACCOUNT_ROLES,
+    nodeServiceAccountId,
+    regionOf,
+} from "../../components/gke-cluster";
 import { byName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
 
 const ARGS = {
@@ -11,6 +17,7 @@ const ARGS = {
     minNodeCount: 1,
     maxNodeCount: 5,
     releaseChannel: "STABLE" as const,
+    nodeServiceAccountId: "nodes-gke",
 };
 
 describe("GkeCluster", () => {
@@ -53,7 +60,7 @@ describe("GkeCluster", () => {
         assert.equal(pool.initialNodeCount, 2);
         assert.deepEqual(pool.autoscaling, { minNodeCount: 1, maxNodeCount: 5 });
         assert.equal(pool.nodeConfig.machineType, "e2-standard-4");
-        assert.equal(pool.nodeConfig.serviceAccount, "gke-nodes@my-project.iam.gserviceaccount.com");
+        assert.equal(pool.nodeConfig.serviceAccount, "nodes-gke@my-project.iam.gserviceaccount.com");
         assert.deepEqual(pool.nodeConfig.workloadMetadataConfig, { mode: "GKE_METADATA" });
         const roles = ofType(resources, "gcp:projects/iAMMember:IAMMember").map((m) => m.inputs.role);
         assert.deepEqual(roles.sort(), [...NODE_SERVICE_ACCOUNT_ROLES].sort());
@@ -77,6 +84,23 @@ describe("GkeCluster", () => {
         assert.equal(await unwrap(result.clusterName), "gke-cluster-1234567");
         const providerKubeconfig = secretValue(providers[0].inputs.kubeconfig);
         assert.equal(JSON.parse(providerKubeconfig).users[0].user.exec.provideClusterInfo, true);
+    });
+
+    describe("nodeServiceAccountId", () => {
+        const cases: [string, string][] = [
+            ["gke", "nodes-gke"],
+            ["pr-1234", "nodes-pr-1234"],
+            ["Review_Stack.Name", "nodes-review-stack-name"],
+            ["twenty-four-characters-", "nodes-twenty-four-characters"],
+            ["a-very-long-stack-name-for-previews", "nodes-a-very-long-stack-1cf637"],
+            ["a-very-long-stack-name-for-reviews", "nodes-a-very-long-stack-5fb078"],
+        ];
+        for (const [stack, id] of cases) {
+            it(`${stack} → ${id}`, () => {
+                assert.equal(nodeServiceAccountId(stack), id);
+                assert.match(id, /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
+            });
+        }
     });
 
     describe("regionOf", () => {

@@ -1,0 +1,125 @@
+// The policies of the pack: each wires one rule of rules/ to the resources it applies to and to its
+// policy config. index.ts only hands this list to the PolicyPack.
+import { Policies, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { nonRootViolations, pinnedImageViolations, probesAndResourcesViolations } from "./rules/containers";
+import { CLUSTER_TYPE, ClusterProps, gkeClusterViolations } from "./rules/gke";
+import { TYPES, WorkloadProps } from "./rules/kubernetes";
+import { redisPersistenceViolations } from "./rules/redis";
+import { serviceExposureViolations, ServiceProps } from "./rules/services";
+import { stackOfUrn } from "./rules/stacks";
+
+/** Stacks meant to be destroyed after use; `gke` is the tutorial's cluster, which must come down with `pulumi destroy`. */
+export const DEFAULT_DESTROYABLE_STACKS: readonly string[] = ["dev", "gke", "pr-*", "review-*", "e2e-*"];
+/** The frontend's Service, the only way in. */
+export const DEFAULT_EXPOSABLE_SERVICES: readonly string[] = ["nginx"];
+/** No workload may run as root unless a stack's policy config lists it. */
+export const DEFAULT_ALLOW_ROOT_WORKLOADS: readonly string[] = [];
+
+const stringList = (description: string, pattern: string, defaults: readonly string[]) => ({
+    type: "array" as const,
+    items: { type: "string" as const, pattern },
+    default: [...defaults],
+    description,
+});
+
+const report = (reportViolation: ReportViolation, messages: readonly string[]) =>
+    messages.forEach((message) => reportViolation(message));
+
+export const probesAndResources: ResourceValidationPolicy = {
+    name: "containers-have-probes-and-resources",
+    description: "Every container has readiness and liveness probes, cpu and memory requests and a memory limit.",
+    validateResource: (args, reportViolation) =>
+        report(reportViolation, probesAndResourcesViolations(args.type, args.props as WorkloadProps)),
+};
+
+export const pinnedImages: ResourceValidationPolicy = {
+    name: "images-are-pinned",
+    description:
+        'Every container image, init containers included, has a version tag other than "latest" or a sha256 digest.',
+    validateResource: (args, reportViolation) =>
+        report(reportViolation, pinnedImageViolations(args.type, args.props as WorkloadProps)),
+};
+
+export const nonRoot: ResourceValidationPolicy = {
+    name: "containers-run-as-non-root",
+    description:
+        "Every container, init containers included, sets allowPrivilegeEscalation: false and runs as a non-root user, " +
+        "except the workloads listed in allowRootWorkloads, which may run as root.",
+    configSchema: {
+        properties: {
+            allowRootWorkloads: stringList(
+                "Workloads (Kind/name, e.g. Deployment/frontend) allowed to run as root.",
+                "^[A-Za-z]+/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+                DEFAULT_ALLOW_ROOT_WORKLOADS,
+            ),
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        const config = args.getConfig<{ allowRootWorkloads?: string[] }>();
+        const allowRoot = config.allowRootWorkloads ?? DEFAULT_ALLOW_ROOT_WORKLOADS;
+        report(reportViolation, nonRootViolations(args.type, args.props as WorkloadProps, allowRoot));
+    },
+};
+
+export const internalServices: ResourceValidationPolicy = {
+    name: "only-frontend-is-exposed",
+    description:
+        "Only the Services listed in exposableServices may be LoadBalancer or NodePort; a Service selecting " +
+        "service=redis never may.",
+    configSchema: {
+        properties: {
+            exposableServices: stringList(
+                "Services that may be reached from outside the cluster.",
+                "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+                DEFAULT_EXPOSABLE_SERVICES,
+            ),
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        if (args.type !== TYPES.service) return;
+        const config = args.getConfig<{ exposableServices?: string[] }>();
+        const exposable = config.exposableServices ?? DEFAULT_EXPOSABLE_SERVICES;
+        report(reportViolation, serviceExposureViolations(args.props as ServiceProps, exposable));
+    },
+};
+
+export const redisPersistence: StackValidationPolicy = {
+    name: "redis-is-persistent",
+    description: "Redis runs as a StatefulSet with its data directory on a PersistentVolumeClaim and appendonly yes.",
+    validateStack: (args, reportViolation) =>
+        report(
+            reportViolation,
+            redisPersistenceViolations(args.resources.map((r) => ({ type: r.type, props: r.props }))),
+        ),
+};
+
+export const gkeCluster: ResourceValidationPolicy = {
+    name: "gke-cluster-hygiene",
+    description:
+        "A GKE cluster has deletionProtection false exactly on the stacks listed in destroyableStacks, " +
+        "Workload Identity on, no legacy ABAC and no basic auth.",
+    configSchema: {
+        properties: {
+            destroyableStacks: stringList(
+                "Stack-name patterns (* matches any characters) of the stacks meant to be destroyed.",
+                "^[A-Za-z0-9_.*-]+$",
+                DEFAULT_DESTROYABLE_STACKS,
+            ),
+        },
+    },
+    validateResource: (args, reportViolation) => {
+        if (args.type !== CLUSTER_TYPE) return;
+        const config = args.getConfig<{ destroyableStacks?: string[] }>();
+        const destroyable = config.destroyableStacks ?? DEFAULT_DESTROYABLE_STACKS;
+        report(reportViolation, gkeClusterViolations(args.props as ClusterProps, stackOfUrn(args.urn), destroyable));
+    },
+};
+
+export const POLICIES: Policies = [
+    probesAndResources,
+    pinnedImages,
+    nonRoot,
+    internalServices,
+    redisPersistence,
+    gkeCluster,
+];

@@ -1,0 +1,126 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+    DEFAULT_ALLOW_ROOT_WORKLOADS,
+    DEFAULT_DESTROYABLE_STACKS,
+    DEFAULT_EXPOSABLE_SERVICES,
+    gkeCluster,
+    internalServices,
+    nonRoot,
+    pinnedImages,
+    POLICIES,
+    probesAndResources,
+    redisPersistence,
+} from "../../policy/policies";
+import { validateResource, validateStack } from "./helpers";
+
+const POLICY_DIR = path.join(__dirname, "..", "..", "policy");
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const rootNginx = {
+    metadata: { name: "frontend" },
+    spec: {
+        template: {
+            spec: {
+                securityContext: { runAsNonRoot: false },
+                containers: [
+                    { name: "nginx", image: "nginx:latest", securityContext: { allowPrivilegeEscalation: false } },
+                ],
+            },
+        },
+    },
+};
+const ROOT_MESSAGE =
+    'container "nginx" may run as root: set runAsNonRoot: true or a non-zero runAsUser in the pod or container securityContext';
+const cluster = (stack: string) => ({
+    type: "gcp:container/cluster:Cluster",
+    urn: `urn:pulumi:${stack}::three-tier-app::gcp:container/cluster:Cluster::cluster`,
+    props: { deletionProtection: false, workloadIdentityConfig: { workloadPool: "p.svc.id.goog" } },
+});
+
+describe("policy pack wiring", () => {
+    it("has every policy once, each with a description", () => {
+        assert.deepEqual(
+            POLICIES.map((p) => p.name),
+            [
+                "containers-have-probes-and-resources",
+                "images-are-pinned",
+                "containers-run-as-non-root",
+                "only-frontend-is-exposed",
+                "redis-is-persistent",
+                "gke-cluster-hygiene",
+            ],
+        );
+        for (const p of POLICIES) assert.notEqual(p.description, "");
+    });
+
+    it("declares each config default in the schema as the code applies it", () => {
+        assert.deepEqual(nonRoot.configSchema?.properties.allowRootWorkloads.default, DEFAULT_ALLOW_ROOT_WORKLOADS);
+        assert.deepEqual(
+            internalServices.configSchema?.properties.exposableServices.default,
+            DEFAULT_EXPOSABLE_SERVICES,
+        );
+        assert.deepEqual(gkeCluster.configSchema?.properties.destroyableStacks.default, DEFAULT_DESTROYABLE_STACKS);
+    });
+
+    it("checks workloads for probes, resources and pinned images", () => {
+        assert.deepEqual(validateResource(probesAndResources, { type: DEPLOYMENT, props: rootNginx }), [
+            'container "nginx" has no readinessProbe',
+            'container "nginx" has no livenessProbe',
+            'container "nginx" has no resources.requests.cpu',
+            'container "nginx" has no resources.requests.memory',
+            'container "nginx" has no resources.limits.memory',
+        ]);
+        assert.deepEqual(validateResource(pinnedImages, { type: DEPLOYMENT, props: rootNginx }), [
+            'container "nginx" image "nginx:latest" uses the mutable "latest" tag: pin a version tag or a digest',
+        ]);
+    });
+
+    it("lets a workload run as root only when the policy config lists it", () => {
+        assert.deepEqual(validateResource(nonRoot, { type: DEPLOYMENT, props: rootNginx }), [ROOT_MESSAGE]);
+        assert.deepEqual(
+            validateResource(
+                nonRoot,
+                { type: DEPLOYMENT, props: rootNginx },
+                { allowRootWorkloads: ["Deployment/frontend"] },
+            ),
+            [],
+        );
+        assert.deepEqual(validateResource(nonRoot, { type: "kubernetes:core/v1:Service", props: rootNginx }), []);
+    });
+
+    it("ships an example config for the tutorial's root frontend", () => {
+        const config = JSON.parse(fs.readFileSync(path.join(POLICY_DIR, "examples", "tutorial-frontend.json"), "utf8"));
+        assert.deepEqual(validateResource(nonRoot, { type: DEPLOYMENT, props: rootNginx }, config[nonRoot.name]), []);
+    });
+
+    it("exposes only the configured Services", () => {
+        const api = {
+            type: "kubernetes:core/v1:Service",
+            props: { metadata: { name: "app" }, spec: { type: "NodePort" } },
+        };
+        assert.deepEqual(validateResource(internalServices, api), [
+            'Service "app" is reachable from outside the cluster (type NodePort), but only "nginx" may be: use type ClusterIP',
+        ]);
+        assert.deepEqual(validateResource(internalServices, api, { exposableServices: ["nginx", "app"] }), []);
+    });
+
+    it("reads the stack from the cluster's URN and the destroyable stacks from config", () => {
+        assert.deepEqual(validateResource(gkeCluster, cluster("gke")), []);
+        assert.deepEqual(validateResource(gkeCluster, cluster("gke"), { destroyableStacks: ["pr-*"] }), [
+            'deletionProtection is false on stack "gke", which matches none of the destroyable stacks ("pr-*"): ' +
+                "set deletionProtection: true, or add the stack to the policy config destroyableStacks",
+        ]);
+        assert.deepEqual(
+            validateResource(gkeCluster, { ...cluster("gke"), type: "gcp:container/nodePool:NodePool" }),
+            [],
+        );
+    });
+
+    it("checks Redis across the stack", () => {
+        assert.deepEqual(validateStack(redisPersistence, []), [
+            "no StatefulSet runs Redis (a container whose image is redis): run Redis as a StatefulSet on a PersistentVolumeClaim",
+        ]);
+    });
+});

@@ -1,0 +1,76 @@
+// The pack against what the program really registers (under mocks) for each stack: the program's own
+// resources must pass, so a preview with `--policy-pack policy` fails only on real regressions.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { POLICIES } from "../../policy/policies";
+import { StackValidationPolicy } from "../../policy/node_modules/@pulumi/policy";
+import { RecordedResource, runUnderMocks } from "../helpers/mocks";
+import { REPO_ROOT, stackConfig } from "../helpers/stack-config";
+import { validateResource, validateStack } from "./helpers";
+
+const INDEX = path.join(REPO_ROOT, "index.ts");
+
+/** Resources as policies see them: Kubernetes objects carry the name auto-naming gave them. */
+function asPolicySees(stack: string, r: RecordedResource) {
+    const props = r.type.startsWith("kubernetes:")
+        ? { ...r.inputs, metadata: { ...r.inputs.metadata, name: r.kubeName } }
+        : r.inputs;
+    return { type: r.type, props, urn: `urn:pulumi:${stack}::three-tier-app::${r.type}::${r.name}` };
+}
+
+/** Every violation the pack reports for the program on a stack, as `policy: message`. */
+async function violations(
+    stack: string,
+    overrides: Record<string, string> = {},
+    policyConfig: Record<string, object> = {},
+) {
+    const { resources } = await runUnderMocks(
+        () => {
+            delete require.cache[require.resolve(INDEX)];
+            return require(INDEX);
+        },
+        { stack, config: stackConfig(stack, overrides) },
+    );
+    const seen = resources.map((r) => asPolicySees(stack, r));
+    return POLICIES.flatMap((policy) => {
+        const messages =
+            "validateStack" in policy
+                ? validateStack(policy as StackValidationPolicy, seen)
+                : seen.flatMap((resource) => validateResource(policy, resource, policyConfig[policy.name] ?? {}));
+        return messages.map((m) => `${policy.name}: ${m}`);
+    });
+}
+
+describe("policy pack on the program", () => {
+    for (const stack of ["dev", "gke"]) {
+        it(`passes stack ${stack} as configured`, async () => assert.deepEqual(await violations(stack), []));
+    }
+
+    it("passes a Redis password, which adds --requirepass to the command line", async () =>
+        assert.deepEqual(await violations("dev", { "three-tier-app:redisPassword": "s3cret" }), []));
+
+    describe("the tutorial frontend profile (root nginx)", () => {
+        const tutorial = {
+            "three-tier-app:frontendProfile": "tutorial",
+            "three-tier-app:frontendImage": "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0",
+        };
+        it("is refused by default", async () =>
+            assert.deepEqual(await violations("dev", tutorial), [
+                'containers-run-as-non-root: container "nginx" may run as root: set runAsNonRoot: true or a non-zero runAsUser ' +
+                    "in the pod or container securityContext",
+            ]));
+        it("passes with policy/examples/tutorial-frontend.json", async () => {
+            const config = JSON.parse(
+                fs.readFileSync(path.join(REPO_ROOT, "policy", "examples", "tutorial-frontend.json"), "utf8"),
+            );
+            assert.deepEqual(await violations("dev", tutorial, config), []);
+        });
+    });
+
+    it("refuses an unprotected cluster on a stack that is not destroyable", async () =>
+        assert.deepEqual(await violations("gke", {}, { "gke-cluster-hygiene": { destroyableStacks: ["pr-*"] } }), [
+            'gke-cluster-hygiene: deletionProtection is false on stack "gke", which matches none of the destroyable stacks ' +
+                '("pr-*"): set deletionProtection: true, or add the stack to the policy config destroyableStacks',
+        ]));
+});
