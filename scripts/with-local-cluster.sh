@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with the Pulumi toolchain on PATH and the local control plane up, for the engine tests
 # and benchmark. Starts the cluster if it is not running, and stops it afterwards only if it started it.
-# The command sees E2E_KUBECONFIG and E2E_KUBE_CONTEXT naming the cluster.
+# The command sees E2E_KUBECONFIG and E2E_KUBE_CONTEXT naming the cluster, and KUBECTL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,4 +21,6 @@ trap stop_cluster EXIT
 E2E_KUBECONFIG="$(scripts/local-cluster.sh kubeconfig)"
 export E2E_KUBECONFIG
 export E2E_KUBE_CONTEXT=three-tier-local
+KUBECTL="$(scripts/local-cluster.sh kubectl)"
+export KUBECTL
 "$@"
