@@ -11,6 +11,7 @@ import {
     resourceRequirements,
     ROLLING_UPDATE,
     selectorLabels,
+    serviceAnnotations,
     tierLabels,
     workloadLabels,
 } from "./workload";
@@ -139,7 +140,7 @@ export class Backend extends pulumi.ComponentResource {
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
             {
-                metadata: metadata(BACKEND_NAMES.service),
+                metadata: { ...metadata(BACKEND_NAMES.service), annotations: serviceAnnotations("ClusterIP") },
                 spec: {
                     type: "ClusterIP",
                     selector,

@@ -13,6 +13,7 @@ import {
     ROLLING_UPDATE,
     RunAs,
     selectorLabels,
+    serviceAnnotations,
     tierLabels,
     workloadLabels,
 } from "./workload";
@@ -205,7 +206,7 @@ export class Frontend extends pulumi.ComponentResource {
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
             {
-                metadata: metadata(FRONTEND_NAMES.service),
+                metadata: { ...metadata(FRONTEND_NAMES.service), annotations: serviceAnnotations(args.serviceType) },
                 spec: {
                     type: args.serviceType,
                     selector,

@@ -10,6 +10,7 @@ import {
     probes,
     resourceRequirements,
     selectorLabels,
+    serviceAnnotations,
     tierLabels,
     workloadLabels,
 } from "./workload";
@@ -148,7 +149,7 @@ export class Redis extends pulumi.ComponentResource {
         const governingService = new k8s.core.v1.Service(
             `${name}-headless`,
             {
-                metadata: metadata(REDIS_NAMES.governingService),
+                metadata: { ...metadata(REDIS_NAMES.governingService), annotations: serviceAnnotations("ClusterIP") },
                 spec: {
                     clusterIP: "None",
                     selector,
@@ -161,7 +162,7 @@ export class Redis extends pulumi.ComponentResource {
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
             {
-                metadata: metadata(REDIS_NAMES.service),
+                metadata: { ...metadata(REDIS_NAMES.service), annotations: serviceAnnotations("ClusterIP") },
                 spec: {
                     type: "ClusterIP",
                     selector,
@@ -211,7 +212,9 @@ export class Redis extends pulumi.ComponentResource {
             childOpts,
         );
 
-        this.address = pulumi.interpolate`${this.service.metadata.name}:${REDIS_PORT}`;
+        // From the fixed name, not the Service's output: depending on the Service would hold the API back
+        // until Redis has endpoints, and the API waits for Redis itself (readiness) anyway.
+        this.address = pulumi.output(`${REDIS_NAMES.service}:${REDIS_PORT}`);
         this.registerOutputs({
             service: this.service,
             statefulSet: this.statefulSet,

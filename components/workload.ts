@@ -141,6 +141,15 @@ export function disruptionBudget(selector: Record<string, string>): k8s.types.in
     return { maxUnavailable: 1, selector: { matchLabels: selector } };
 }
 
+/**
+ * Annotations of a Service. pulumi-kubernetes holds every Service for 10 s after its last endpoint
+ * change before calling it ready; the Deployment and StatefulSet awaits already prove the pods Ready,
+ * so only a LoadBalancer, whose address is an output, is awaited.
+ */
+export function serviceAnnotations(type: "ClusterIP" | "NodePort" | "LoadBalancer"): Record<string, string> {
+    return type === "LoadBalancer" ? {} : { "pulumi.com/skipAwait": "true" };
+}
+
 /** A NetworkPolicy spec letting only pods matching `from` reach the selected pods, on one port. */
 export function ingressOnlyFrom(
     podSelector: Record<string, string>,

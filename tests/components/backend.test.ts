@@ -105,6 +105,9 @@ describe("Backend", () => {
         const { resources, result } = await build();
         const service = byKubeName(resources, K8S.service, "app").inputs.spec;
         assert.equal(service.type, "ClusterIP");
+        assert.deepEqual(byKubeName(resources, K8S.service, "app").inputs.metadata.annotations, {
+            "pulumi.com/skipAwait": "true",
+        });
         assert.deepEqual(service.ports, [{ name: "http", port: 1323, targetPort: "http" }]);
         assert.deepEqual(service.selector, { app: "web", service: "app" });
         const policy = byKubeName(resources, K8S.networkPolicy, "backend-ingress").inputs.spec;

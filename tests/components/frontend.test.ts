@@ -119,6 +119,8 @@ describe("Frontend", () => {
         });
         const service = byKubeName(resources, K8S.service, "nginx").inputs.spec;
         assert.equal(service.type, "LoadBalancer");
+        // Awaited, so the load balancer's address is known for the frontendUrl output.
+        assert.deepEqual(byKubeName(resources, K8S.service, "nginx").inputs.metadata.annotations, {});
         assert.deepEqual(service.ports, [{ name: "http", port: 80, targetPort: "http" }]);
         assert.deepEqual(service.selector, deployment.selector.matchLabels);
         assert.deepEqual(service.selector, { app: "web", service: "nginx" });

@@ -114,6 +114,10 @@ describe("Redis", () => {
         assert.deepEqual(headless.selector, statefulSet.selector.matchLabels);
         assert.equal(statefulSet.replicas, 1);
         assert.equal(await unwrap(result.redis.address), "redis:6379");
+        for (const name of ["redis", "redis-headless"]) {
+            const annotations = byKubeName(resources, K8S.service, name).inputs.metadata.annotations;
+            assert.deepEqual(annotations, { "pulumi.com/skipAwait": "true" }, name);
+        }
     });
 
     it("admits only the given clients, on 6379", async () => {

@@ -8,6 +8,7 @@ import {
     probes,
     resourceRequirements,
     selectorLabels,
+    serviceAnnotations,
     tierLabels,
     workloadLabels,
 } from "../../components/workload";
@@ -120,6 +121,12 @@ describe("workload building blocks", () => {
         assert.deepEqual(ingressOnlyFrom({ service: "nginx" }, "anywhere", 8080).ingress, [
             { ports: [{ protocol: "TCP", port: 8080 }] },
         ]);
+    });
+
+    it("awaits only LoadBalancer Services, whose address is an output", () => {
+        assert.deepEqual(serviceAnnotations("LoadBalancer"), {});
+        assert.deepEqual(serviceAnnotations("NodePort"), { "pulumi.com/skipAwait": "true" });
+        assert.deepEqual(serviceAnnotations("ClusterIP"), { "pulumi.com/skipAwait": "true" });
     });
 
     it("allows one voluntary disruption at a time", () => {

@@ -154,6 +154,20 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
         assert.deepEqual(await ports("redis"), ["ClusterIP", "ip", [6379]]);
         assert.deepEqual(await ports("redis-headless"), ["ClusterIP", "headless", [6379]]);
 
+        // The engine does not wait for Service endpoints (skipAwait): check each Service picks ready pods.
+        for (const [service, pods] of [
+            ["nginx", 2],
+            ["app", 2],
+            ["redis", 1],
+        ] as const) {
+            const slices = await kube.discovery.listNamespacedEndpointSlice({
+                namespace,
+                labelSelector: `kubernetes.io/service-name=${service}`,
+            });
+            const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
+            assert.equal(ready.length, pods, `ready endpoints of Service ${service}`);
+        }
+
         const claim = await kube.core.readNamespacedPersistentVolumeClaim({ name: "redis-data", namespace });
         assert.equal(claim.status?.phase, "Bound");
         assert.equal(claim.spec?.resources?.requests?.storage, "10Gi");

@@ -71,6 +71,7 @@ export function kubeClients(cluster: Cluster) {
         apps: kc.makeApiClient(k8s.AppsV1Api),
         networking: kc.makeApiClient(k8s.NetworkingV1Api),
         policy: kc.makeApiClient(k8s.PolicyV1Api),
+        discovery: kc.makeApiClient(k8s.DiscoveryV1Api),
     };
 }
 export type KubeClients = ReturnType<typeof kubeClients>;
