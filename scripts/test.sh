@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # README's test command: every suite, one after another, then one summary line.
-#   lint      eslint (Pulumi rules) and prettier
-#   unit      mocha + pulumi.runtime.setMocks (config, components, program per stack)
-#   policy    the policy pack's rules
-#   go        the Go API's own tests (unit + a real redis-server)
-#   app       nginx → Go API → redis-server on loopback, with the configs the program deploys
-#   workflows actionlint on .github/workflows
-#   engine    the real Pulumi CLI against a local Kubernetes control plane
-# Needs what .ci/run installs (npm ci, scripts/app-deps.sh); builds the Pulumi toolchain on first use.
+#   typecheck  tsc --noEmit
+#   lint       eslint (with Pulumi's rules) and prettier
+#   unit       mocha + pulumi.runtime.setMocks: config, components, the program per stack, policy rules
+#   backend    the Go API's tests (handlers, and against a real redis-server)
+#   app        nginx → Go API → redis-server on loopback, running the configs the program deploys
+#   workflows  actionlint + shellcheck on .github/workflows
+#   engine     the real Pulumi CLI on a local Kubernetes control plane (preview/up/update/refresh/
+#              destroy, and previews under the policy pack)
+# Installs what is missing first (Debian packages via scripts/app-deps.sh, the policy pack's npm
+# packages); the Pulumi toolchain and control plane are built on first use and cached.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+scripts/app-deps.sh || exit 1
+[ -d policy/node_modules ] || npm ci --prefix policy --ignore-scripts --no-audit --no-fund || exit 1
 
 passed=0
 failed=0
