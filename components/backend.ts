@@ -1,19 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretKeyRef } from "./redis";
+import { statelessTier } from "./stateless-tier";
 import {
     ContainerResources,
     containerSecurityContext,
-    disruptionBudget,
-    ingressOnlyFrom,
     podSecurityContext,
     probes,
     resourceRequirements,
-    ROLLING_UPDATE,
-    selectorLabels,
-    serviceAnnotations,
     tierLabels,
-    workloadLabels,
 } from "./workload";
 
 export const BACKEND_PORT = 1323;
@@ -96,74 +91,42 @@ export class Backend extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Backend", name, {}, opts);
-        const childOpts = { parent: this, provider: args.provider };
-        const labels = tierLabels("app");
-        const podLabels = workloadLabels("app", args.image);
-        const selector = selectorLabels("app");
-        const metadata = (objectName?: string) => ({ name: objectName, namespace: args.namespace, labels });
-
         // Auto-named, so a new REDIS_URL is a new ConfigMap and rolls the pods.
         const config = new k8s.core.v1.ConfigMap(
             `${name}-config`,
-            { metadata: metadata(), data: { [REDIS_URL_KEY]: args.redisAddress } },
-            childOpts,
-        );
-
-        this.deployment = new k8s.apps.v1.Deployment(
-            `${name}-deployment`,
             {
-                metadata: { ...metadata(BACKEND_NAMES.deployment), labels: podLabels },
-                spec: {
-                    replicas: args.replicas,
-                    strategy: ROLLING_UPDATE,
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels: podLabels },
-                        spec: {
-                            securityContext: podSecurityContext({ uid: BACKEND_UID, gid: BACKEND_UID }),
-                            containers: [
-                                backendContainer({
-                                    image: args.image,
-                                    readinessPath: args.readinessPath,
-                                    configMapName: config.metadata.name,
-                                    redisPassword: args.redisPassword,
-                                    resources: args.resources ?? DEFAULT_BACKEND_RESOURCES,
-                                }),
-                            ],
-                        },
-                    },
-                },
+                metadata: { namespace: args.namespace, labels: tierLabels("app") },
+                data: { [REDIS_URL_KEY]: args.redisAddress },
             },
-            childOpts,
+            { parent: this, provider: args.provider },
         );
 
-        this.service = new k8s.core.v1.Service(
-            `${name}-service`,
-            {
-                metadata: { ...metadata(BACKEND_NAMES.service), annotations: serviceAnnotations("ClusterIP") },
-                spec: {
-                    type: "ClusterIP",
-                    selector,
-                    ports: [{ name: "http", port: BACKEND_PORT, targetPort: "http" }],
-                },
+        const tier = statelessTier(this, name, {
+            provider: args.provider,
+            namespace: args.namespace,
+            tier: "app",
+            names: BACKEND_NAMES,
+            image: args.image,
+            replicas: args.replicas,
+            podSpec: {
+                securityContext: podSecurityContext({ uid: BACKEND_UID, gid: BACKEND_UID }),
+                containers: [
+                    backendContainer({
+                        image: args.image,
+                        readinessPath: args.readinessPath,
+                        configMapName: config.metadata.name,
+                        redisPassword: args.redisPassword,
+                        resources: args.resources ?? DEFAULT_BACKEND_RESOURCES,
+                    }),
+                ],
             },
-            childOpts,
-        );
-
-        new k8s.policy.v1.PodDisruptionBudget(
-            `${name}-pdb`,
-            { metadata: metadata(BACKEND_NAMES.disruptionBudget), spec: disruptionBudget(selector) },
-            childOpts,
-        );
-
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-ingress`,
-            {
-                metadata: metadata(BACKEND_NAMES.networkPolicy),
-                spec: ingressOnlyFrom(selector, args.allowFrom, BACKEND_PORT),
-            },
-            childOpts,
-        );
+            serviceType: "ClusterIP",
+            servicePort: BACKEND_PORT,
+            containerPort: BACKEND_PORT,
+            allowFrom: args.allowFrom,
+        });
+        this.deployment = tier.deployment;
+        this.service = tier.service;
 
         this.address = pulumi.interpolate`${this.service.metadata.name}:${BACKEND_PORT}`;
         this.registerOutputs({ service: this.service, deployment: this.deployment, address: this.address });

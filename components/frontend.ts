@@ -2,20 +2,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { FrontendProfile, ServiceType } from "../config";
 import { NGINX_HEALTH_PATH, renderNginxConfig } from "./nginx-config";
+import { statelessTier } from "./stateless-tier";
 import {
     ContainerResources,
     containerSecurityContext,
-    disruptionBudget,
-    ingressOnlyFrom,
     podSecurityContext,
     probes,
     resourceRequirements,
-    ROLLING_UPDATE,
     RunAs,
-    selectorLabels,
-    serviceAnnotations,
     tierLabels,
-    workloadLabels,
 } from "./workload";
 
 /** The port the Service exposes, as in the tutorial. */
@@ -154,11 +149,6 @@ export class Frontend extends pulumi.ComponentResource {
 
     constructor(name: string, args: FrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Frontend", name, {}, opts);
-        const childOpts = { parent: this, provider: args.provider };
-        const labels = tierLabels("nginx");
-        const podLabels = workloadLabels("nginx", args.image);
-        const selector = selectorLabels("nginx");
-        const metadata = (objectName?: string) => ({ name: objectName, namespace: args.namespace, labels });
         const settings = FRONTEND_PROFILE_SETTINGS[args.profile];
 
         // Auto-named, so an edit of the proxy config shows in preview as a new ConfigMap and rolls the pods.
@@ -166,7 +156,7 @@ export class Frontend extends pulumi.ComponentResource {
             ? new k8s.core.v1.ConfigMap(
                   `${name}-config`,
                   {
-                      metadata: metadata(),
+                      metadata: { namespace: args.namespace, labels: tierLabels("nginx") },
                       data: {
                           [CONFIG_FILE]: pulumi.output(args.upstream).apply((upstream) =>
                               renderNginxConfig({
@@ -177,60 +167,31 @@ export class Frontend extends pulumi.ComponentResource {
                           ),
                       },
                   },
-                  childOpts,
+                  { parent: this, provider: args.provider },
               )
             : undefined;
 
-        this.deployment = new k8s.apps.v1.Deployment(
-            `${name}-deployment`,
-            {
-                metadata: { ...metadata(FRONTEND_NAMES.deployment), labels: podLabels },
-                spec: {
-                    replicas: args.replicas,
-                    strategy: ROLLING_UPDATE,
-                    selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels: podLabels },
-                        spec: frontendPodSpec({
-                            profile: args.profile,
-                            image: args.image,
-                            configMapName: config?.metadata.name,
-                            resources: args.resources ?? DEFAULT_FRONTEND_RESOURCES,
-                        }),
-                    },
-                },
-            },
-            childOpts,
-        );
-
-        this.service = new k8s.core.v1.Service(
-            `${name}-service`,
-            {
-                metadata: { ...metadata(FRONTEND_NAMES.service), annotations: serviceAnnotations(args.serviceType) },
-                spec: {
-                    type: args.serviceType,
-                    selector,
-                    ports: [{ name: "http", port: FRONTEND_SERVICE_PORT, targetPort: "http" }],
-                },
-            },
-            childOpts,
-        );
-
-        new k8s.policy.v1.PodDisruptionBudget(
-            `${name}-pdb`,
-            { metadata: metadata(FRONTEND_NAMES.disruptionBudget), spec: disruptionBudget(selector) },
-            childOpts,
-        );
-
-        // Traffic comes from load balancers and node ports, so nginx's port is open to everyone.
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-ingress`,
-            {
-                metadata: metadata(FRONTEND_NAMES.networkPolicy),
-                spec: ingressOnlyFrom(selector, "anywhere", settings.containerPort),
-            },
-            childOpts,
-        );
+        const tier = statelessTier(this, name, {
+            provider: args.provider,
+            namespace: args.namespace,
+            tier: "nginx",
+            names: FRONTEND_NAMES,
+            image: args.image,
+            replicas: args.replicas,
+            podSpec: frontendPodSpec({
+                profile: args.profile,
+                image: args.image,
+                configMapName: config?.metadata.name,
+                resources: args.resources ?? DEFAULT_FRONTEND_RESOURCES,
+            }),
+            serviceType: args.serviceType,
+            servicePort: FRONTEND_SERVICE_PORT,
+            containerPort: settings.containerPort,
+            // Traffic comes from load balancers and node ports, so nginx's port is open to everyone.
+            allowFrom: "anywhere",
+        });
+        this.deployment = tier.deployment;
+        this.service = tier.service;
 
         this.url = pulumi
             .all([this.service.status, this.service.spec, args.namespace])

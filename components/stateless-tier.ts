@@ -1,0 +1,96 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceType } from "../config";
+import {
+    disruptionBudget,
+    ingressOnlyFrom,
+    ROLLING_UPDATE,
+    selectorLabels,
+    serviceAnnotations,
+    Tier,
+    tierLabels,
+    workloadLabels,
+} from "./workload";
+
+/** Kubernetes names of a stateless tier's objects. */
+export interface StatelessTierNames {
+    readonly deployment: string;
+    readonly service: string;
+    readonly disruptionBudget: string;
+    readonly networkPolicy: string;
+}
+
+export interface StatelessTierArgs {
+    readonly provider: k8s.Provider;
+    readonly namespace: pulumi.Input<string>;
+    readonly tier: Tier;
+    readonly names: StatelessTierNames;
+    readonly image: string;
+    readonly replicas: number;
+    /** The pod spec; its container port named `http` is what the Service targets. */
+    readonly podSpec: k8s.types.input.core.v1.PodSpec;
+    readonly serviceType: ServiceType;
+    readonly servicePort: number;
+    /** Port the pods listen on, opened by the tier's NetworkPolicy. */
+    readonly containerPort: number;
+    /** Pods allowed in, or "anywhere" for the tier that faces the internet. */
+    readonly allowFrom: Record<string, string> | "anywhere";
+}
+
+/**
+ * What nginx and the API have in common: a Deployment rolled out one surge pod at a time, a Service on
+ * its `http` port, a PodDisruptionBudget and the NetworkPolicy that admits its clients. Registered as
+ * children of `parent`, the tier's component.
+ */
+export function statelessTier(
+    parent: pulumi.ComponentResource,
+    name: string,
+    args: StatelessTierArgs,
+): { deployment: k8s.apps.v1.Deployment; service: k8s.core.v1.Service } {
+    const childOpts = { parent, provider: args.provider };
+    const labels = tierLabels(args.tier);
+    const podLabels = workloadLabels(args.tier, args.image);
+    const selector = selectorLabels(args.tier);
+    const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels });
+    const serviceMetadata = { ...metadata(args.names.service), annotations: serviceAnnotations(args.serviceType) };
+
+    const deployment = new k8s.apps.v1.Deployment(
+        `${name}-deployment`,
+        {
+            metadata: { ...metadata(args.names.deployment), labels: podLabels },
+            spec: {
+                replicas: args.replicas,
+                strategy: ROLLING_UPDATE,
+                selector: { matchLabels: selector },
+                template: { metadata: { labels: podLabels }, spec: args.podSpec },
+            },
+        },
+        childOpts,
+    );
+    const service = new k8s.core.v1.Service(
+        `${name}-service`,
+        {
+            metadata: serviceMetadata,
+            spec: {
+                type: args.serviceType,
+                selector,
+                ports: [{ name: "http", port: args.servicePort, targetPort: "http" }],
+            },
+        },
+        childOpts,
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+        `${name}-pdb`,
+        { metadata: metadata(args.names.disruptionBudget), spec: disruptionBudget(selector) },
+        childOpts,
+    );
+    new k8s.networking.v1.NetworkPolicy(
+        `${name}-ingress`,
+        {
+            metadata: metadata(args.names.networkPolicy),
+            spec: ingressOnlyFrom(selector, args.allowFrom, args.containerPort),
+        },
+        childOpts,
+    );
+    return { deployment, service };
+}
