@@ -22,7 +22,10 @@ const app = new ThreeTierApp("web", {
     redisPassword: config.redisPassword,
 });
 
-export const namespace = app.namespace;
-export const frontendUrl = app.frontend.url;
-export const clusterName = cluster instanceof GkeCluster ? cluster.clusterName : undefined;
-export const kubeconfig = cluster instanceof GkeCluster ? cluster.kubeconfig : undefined;
+// Stack outputs; the cluster's only where this program made one.
+const outputs: Record<string, pulumi.Output<string>> = { namespace: app.namespace, frontendUrl: app.frontend.url };
+if (cluster instanceof GkeCluster) {
+    outputs.clusterName = cluster.clusterName;
+    outputs.kubeconfig = cluster.kubeconfig;
+}
+export = outputs;

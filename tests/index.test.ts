@@ -12,7 +12,7 @@ function runProgram(stack: string, overrides: Record<string, string> = {}) {
     return runUnderMocks(
         () => {
             delete require.cache[require.resolve(INDEX)];
-            return require(INDEX) as typeof import("../index");
+            return require(INDEX) as Record<string, pulumi.Output<string> | undefined>;
         },
         { stack, config: stackConfig(stack, overrides) },
     );
