@@ -66,18 +66,20 @@ func do(t *testing.T, h http.Handler, method, target string) *httptest.ResponseR
 	return rec
 }
 
+// The tutorial's HTTP session, request by request, with the exact bodies it shows.
+var tutorialSession = []struct{ method, path, want string }{
+	{"GET", "/users/249", "0"},
+	{"POST", "/users/249", "1"},
+	{"POST", "/users/249", "2"},
+	{"POST", "/users/249", "3"},
+	{"GET", "/users/249", "3"},
+	{"GET", "/users/32", "0"},
+	{"GET", "/healthz", "✓"},
+}
+
 func TestTutorialSession(t *testing.T) {
 	h := newServer(newFakeStore(), quietLogger(), time.Second).routes()
-	steps := []struct{ method, path, want string }{
-		{"GET", "/users/249", "0"},
-		{"POST", "/users/249", "1"},
-		{"POST", "/users/249", "2"},
-		{"POST", "/users/249", "3"},
-		{"GET", "/users/249", "3"},
-		{"GET", "/users/32", "0"},
-		{"GET", "/healthz", "✓"},
-	}
-	for _, s := range steps {
+	for _, s := range tutorialSession {
 		rec := do(t, h, s.method, s.path)
 		if rec.Code != 200 || rec.Body.String() != s.want {
 			t.Fatalf("%s %s = %d %q, want 200 %q", s.method, s.path, rec.Code, rec.Body.String(), s.want)

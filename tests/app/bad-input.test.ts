@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { RawResult, Stack, rawExchange, request } from "./harness";
+import { useStack, RawResult, rawExchange, request } from "./harness";
 
 /**
  * Hostile and malformed requests through nginx: never a 5xx. A 4xx from nginx
@@ -8,18 +8,7 @@ import { RawResult, Stack, rawExchange, request } from "./harness";
  */
 describe("app on loopback: bad input through nginx never yields a 5xx", function () {
     this.timeout(30_000);
-    let stack: Stack;
-
-    before(async function () {
-        this.timeout(300_000);
-        stack = await Stack.start();
-    });
-    after(async () => {
-        await stack?.stop();
-    });
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") console.log(stack?.logs());
-    });
+    const stack = useStack();
 
     const req = (method: string, target: string, headers: string[] = [], body = "") =>
         `${method} ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${headers.map((h) => h + "\r\n").join("")}\r\n${body}`;
@@ -96,7 +85,7 @@ describe("app on loopback: bad input through nginx never yields a 5xx", function
 
     for (const [name, build, want] of cases) {
         it(name, async () => {
-            const r: RawResult = await rawExchange(stack.port, build(), { timeoutMs: 5000 });
+            const r: RawResult = await rawExchange(stack().port, build(), { timeoutMs: 5000 });
             const first = r.text.split("\r\n")[0];
             if (process.env.SHOW_STATUS) console.log(`      -> ${first}`);
             assert.ok(
@@ -114,7 +103,7 @@ describe("app on loopback: bad input through nginx never yields a 5xx", function
         const drip = Array.from({ length: 33 }, (_, i) =>
             i === 0 ? "GET /users/1 HTTP/1.1\r\nHost: localhost\r\nX-Slow: " : "a",
         );
-        const r = await rawExchange(stack.port, drip, { gapMs: 300, timeoutMs: 10_000 });
+        const r = await rawExchange(stack().port, drip, { gapMs: 300, timeoutMs: 10_000 });
         assert.ok(r.closedByServer, `nginx kept a slow sender for ${r.elapsedMs} ms`);
         // client_header_timeout is 5 s: closed well before the 10 s the sender would take.
         assert.ok(r.elapsedMs < 8000, `closed after ${r.elapsedMs} ms`);
@@ -122,13 +111,13 @@ describe("app on loopback: bad input through nginx never yields a 5xx", function
     });
 
     it("is still serving afterwards, and nothing reached Redis but the one valid POST", async () => {
-        const r = await request(stack.port, "GET", "/users/424242");
+        const r = await request(stack().port, "GET", "/users/424242");
         assert.equal(r.status, 200);
         assert.equal(r.body, "1");
-        const u1 = await request(stack.port, "GET", "/users/1");
+        const u1 = await request(stack().port, "GET", "/users/1");
         assert.equal(u1.body, "0", "no malformed request incremented user 1");
         assert.ok(
-            stack.apis.every((a) => a.proc?.running),
+            stack().apis.every((a) => a.proc?.running),
             "an API process died",
         );
     });

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { Stack, request, resultsFile, sleep, startLoad } from "./harness";
+import { useStack, request, resultsFile, sleep, startLoad } from "./harness";
 
 /**
  * Redis persistence with the cluster's redis.conf (AOF, everysec): counters
@@ -8,20 +8,11 @@ import { Stack, request, resultsFile, sleep, startLoad } from "./harness";
  */
 describe("app on loopback: Redis restarts keep acknowledged increments", function () {
     this.timeout(60_000);
-    let stack: Stack;
+    const stack = useStack();
     const report: Record<string, unknown> = {};
-
-    before(async function () {
-        this.timeout(300_000);
-        stack = await Stack.start();
-    });
-    after(async () => {
-        await stack?.stop();
+    after(() => {
         if (Object.keys(report).length > 0)
             fs.writeFileSync(resultsFile("durability.json"), JSON.stringify(report, null, 2) + "\n");
-    });
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") console.log(stack?.logs());
     });
 
     /**
@@ -31,7 +22,7 @@ describe("app on loopback: Redis restarts keep acknowledged increments", functio
      */
     async function crashUnderLoad(id: number, sig: NodeJS.Signals) {
         const load = startLoad({
-            port: stack.port,
+            port: stack().port,
             concurrency: 4,
             maxMs: 15_000,
             next: () => ({ method: "POST", path: `/users/${id}` }),
@@ -40,12 +31,12 @@ describe("app on loopback: Redis restarts keep acknowledged increments", functio
         // smaller than everything acknowledged.
         await sleep(3500);
         const killedAt = Date.now();
-        const exit = await stack.redis.stop(sig);
+        const exit = await stack().redis.stop(sig);
         await sleep(300);
         const res = await load.stop();
-        await stack.redis.start();
-        await stack.apis[0].waitReady();
-        const after = await request(stack.port, "GET", `/users/${id}`);
+        await stack().redis.start();
+        await stack().apis[0].waitReady();
+        const after = await request(stack().port, "GET", `/users/${id}`);
         assert.equal(after.status, 200);
         const value = Number(after.body);
         const ackedLast2s = res.okTimes.filter((t) => t > killedAt - 2000 && t <= killedAt).length;

@@ -518,6 +518,33 @@ export class Nginx {
     }
 }
 
+/**
+ * Mocha hooks for a suite that runs against one Stack: start it before the tests, stop it after,
+ * print its logs (the last `logLines`) when a test fails. Returns a getter for the running Stack.
+ */
+export function useStack(opts: StackOptions = {}, logLines?: number): () => Stack {
+    let stack: Stack | undefined;
+    before(async function () {
+        this.timeout(300_000); // may build the Go binary first
+        stack = await Stack.start(opts);
+    });
+    after(async () => {
+        await stack?.stop();
+    });
+    afterEach(function () {
+        if (this.currentTest?.state === "failed") console.log(stack?.logs(logLines));
+    });
+    return () => {
+        if (stack === undefined) throw new Error("the loopback stack did not start");
+        return stack;
+    };
+}
+
+export interface StackOptions {
+    readonly apis?: number;
+    readonly apiEnv?: Record<string, string>;
+}
+
 /** redis + N API instances + nginx in front of them. */
 export class Stack {
     readonly dir: string;
@@ -533,7 +560,7 @@ export class Stack {
      * apiEnv defaults to no shutdown delay (SHUTDOWN_DELAY=0) so that tearing a
      * stack down is quick; pass {} for the binary's own defaults.
      */
-    static async start(opts: { apis?: number; apiEnv?: Record<string, string> } = {}): Promise<Stack> {
+    static async start(opts: StackOptions = {}): Promise<Stack> {
         const s = new Stack();
         try {
             requireBinary("redis-server");

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { Stack, request, resultsFile, sleep, startLoad } from "./harness";
+import { useStack, request, resultsFile, sleep, startLoad } from "./harness";
 
 /**
  * Two API instances behind nginx (two upstreams, the same rendered config as
@@ -22,23 +22,12 @@ import { Stack, request, resultsFile, sleep, startLoad } from "./harness";
  */
 describe("app on loopback: rolling restart of two API instances under load", function () {
     this.timeout(90_000);
-    let stack: Stack;
-
-    before(async function () {
-        this.timeout(300_000);
-        // {} = the binary's default shutdown timings, as in the cluster.
-        // ROLLING_API_ENV='{"SHUTDOWN_DRAIN":"0"}' shows what the drain is for.
-        const apiEnv = process.env.ROLLING_API_ENV
-            ? (JSON.parse(process.env.ROLLING_API_ENV) as Record<string, string>)
-            : {};
-        stack = await Stack.start({ apis: 2, apiEnv });
-    });
-    after(async () => {
-        await stack?.stop();
-    });
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") console.log(stack?.logs(25));
-    });
+    // {} = the binary's default shutdown timings, as in the cluster.
+    // ROLLING_API_ENV='{"SHUTDOWN_DRAIN":"0"}' shows what the drain is for.
+    const apiEnv = process.env.ROLLING_API_ENV
+        ? (JSON.parse(process.env.ROLLING_API_ENV) as Record<string, string>)
+        : {};
+    const stack = useStack({ apis: 2, apiEnv }, 25);
 
     it("serves every request, GET and POST, while each instance restarts in turn", async () => {
         const workers = 4;
@@ -47,7 +36,7 @@ describe("app on loopback: rolling restart of two API instances under load", fun
         let nonMonotonic = 0;
         // Each worker owns a user id: POST then GET, alternately, on keep-alive connections.
         const load = startLoad({
-            port: stack.port,
+            port: stack().port,
             concurrency: workers,
             maxMs: 60_000,
             next: (w, n) => ({ method: n % 2 === 0 ? "POST" : "GET", path: `/users/${5000 + w}` }),
@@ -64,7 +53,7 @@ describe("app on loopback: rolling restart of two API instances under load", fun
         const mark = (what: string) => timeline.push(`${((Date.now() - t0) / 1000).toFixed(2)}s ${what}`);
         try {
             await sleep(1000);
-            for (const api of stack.apis) {
+            for (const api of stack().apis) {
                 mark(`SIGTERM ${api.port}`);
                 api.proc?.signal("SIGTERM");
                 const exit = await api.proc!.waitExit(30_000);
@@ -89,7 +78,7 @@ describe("app on loopback: rolling restart of two API instances under load", fun
 
         // Every acknowledged POST counted once: the counters equal the acks.
         for (let w = 0; w < workers; w++) {
-            const r = await request(stack.port, "GET", `/users/${5000 + w}`);
+            const r = await request(stack().port, "GET", `/users/${5000 + w}`);
             assert.equal(r.body, String(acked[w]), `user ${5000 + w}`);
         }
         assert.equal(nonMonotonic, 0, "a counter went backwards");

@@ -1,20 +1,9 @@
 import * as assert from "node:assert/strict";
-import { Nginx, Stack, freePort, request } from "./harness";
+import { useStack, Nginx, freePort, redisCommand, request } from "./harness";
 
 describe("app on loopback: the tutorial's HTTP session through nginx", function () {
     this.timeout(60_000);
-    let stack: Stack;
-
-    before(async function () {
-        this.timeout(300_000); // may build the Go binary first
-        stack = await Stack.start();
-    });
-    after(async () => {
-        await stack?.stop();
-    });
-    afterEach(function () {
-        if (this.currentTest?.state === "failed") console.log(stack?.logs());
-    });
+    const stack = useStack();
 
     it("reproduces the tutorial's session byte for byte", async () => {
         const steps: Array<[string, string, string]> = [
@@ -26,7 +15,7 @@ describe("app on loopback: the tutorial's HTTP session through nginx", function 
             ["GET", "/users/32", "0"],
         ];
         for (const [method, path, want] of steps) {
-            const r = await request(stack.port, method, path);
+            const r = await request(stack().port, method, path);
             assert.equal(r.status, 200, `${method} ${path}`);
             assert.equal(r.body, want, `${method} ${path}`);
             assert.equal(r.headers["content-type"], "text/plain; charset=UTF-8");
@@ -34,7 +23,7 @@ describe("app on loopback: the tutorial's HTTP session through nginx", function 
     });
 
     it("answers /healthz with the check mark, as in the tutorial", async () => {
-        const r = await request(stack.port, "GET", "/healthz");
+        const r = await request(stack().port, "GET", "/healthz");
         assert.equal(r.status, 200);
         assert.equal(r.body, "✓");
         assert.equal(r.headers["content-type"], "text/plain; charset=UTF-8");
@@ -43,8 +32,7 @@ describe("app on loopback: the tutorial's HTTP session through nginx", function 
     });
 
     it("keeps the counters in Redis under user:<id>", async () => {
-        const { redisCommand } = await import("./harness");
-        assert.equal(await redisCommand(stack.redis.port, "GET user:249"), "3");
+        assert.equal(await redisCommand(stack().redis.port, "GET user:249"), "3");
     });
 
     it("answers its own health path without any upstream", async () => {
