@@ -202,8 +202,19 @@ start_component() { # start_component <name> <args...>
 }
 
 # stop_components <name...>: SIGTERM to all of them at once, wait, SIGKILL what is left.
+wait_for_exit() { # wait_for_exit <tenths of a second> <pid...>: returns when all are gone or time is up
+  local tries=$1 pid alive
+  shift
+  while ((tries-- > 0)); do
+    alive=0
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || return 0
+    sleep 0.1
+  done
+}
+
 stop_components() {
-  local name pid i alive
+  local name pid i
   local -a pids=() names=()
   for name in "$@"; do
     pid="$(pid_of "$name")"
@@ -216,24 +227,14 @@ stop_components() {
     fi
   done
   ((${#pids[@]})) || return 0
-  for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || break
-    sleep 0.1
-  done
+  wait_for_exit "$((STOP_TIMEOUT * 10))" "${pids[@]}"
   for i in "${!pids[@]}"; do
     if kill -0 "${pids[i]}" 2>/dev/null; then
       log "${names[i]} (pid ${pids[i]}) did not stop within ${STOP_TIMEOUT}s; sending SIGKILL"
       kill -KILL "${pids[i]}" 2>/dev/null || true
     fi
   done
-  for ((i = 0; i < 50; i++)); do
-    alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || break
-    sleep 0.1
-  done
+  wait_for_exit 50 "${pids[@]}"
   for i in "${!pids[@]}"; do
     log "stopped ${names[i]} (pid ${pids[i]})"
     rm -f "$PIDS/${names[i]}.pid"
