@@ -1,6 +1,7 @@
 // Reads and validates the whole stack configuration in one place. index.ts calls loadConfig() before it
 // registers any resource, so a bad value stops `pulumi preview` with every problem listed at once.
 import * as pulumi from "@pulumi/pulumi";
+import type { GkeClusterArgs } from "./components/gke-cluster";
 
 /** The Pulumi project name: the namespace of this program's config keys. */
 export const PROJECT = "three-tier-app";
@@ -65,15 +66,9 @@ export interface MinikubeTarget {
     readonly kubeconfig?: string;
 }
 
-export interface GkeTarget {
+/** The GkeCluster's settings as the stack configures them (its args are documented there). */
+export interface GkeTarget extends Omit<GkeClusterArgs, "nodeServiceAccountId" | "deletionProtection"> {
     readonly target: "gke";
-    readonly project: string;
-    readonly location: string;
-    readonly machineType: string;
-    readonly nodeCount: number;
-    readonly minNodeCount: number;
-    readonly maxNodeCount: number;
-    readonly releaseChannel: ReleaseChannel;
     readonly deletionProtection: boolean;
 }
 
