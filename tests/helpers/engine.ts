@@ -1,9 +1,11 @@
 // Shared by the engine tests and the engine benchmark: ephemeral stacks of this project on a real
 // Kubernetes API (the local control plane, or any kubeconfig context), through the Automation API.
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { ConfigMap, EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
+import { parse } from "yaml";
 import { PROJECT } from "../../config";
 import { REPO_ROOT } from "./stack-config";
 
@@ -22,6 +24,80 @@ export function clusterFromEnv(): Cluster {
     return { kubeconfig, context };
 }
 
+/** Runs kubectl (the local cluster's, $KUBECTL) on the cluster; returns its stdout. */
+export function kubectl(cluster: Cluster, ...args: string[]): string {
+    return execFileSync(
+        process.env.KUBECTL ?? "kubectl",
+        ["--kubeconfig", cluster.kubeconfig, "--context", cluster.context, ...args],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 5 * 60 * 1000 },
+    );
+}
+
+/**
+ * The local cluster's node, as scripts/with-local-cluster.sh describes it: `real` (containerd + kubelet in
+ * the node's network namespace: containers run) or `kwok` (fake nodes: pods turn Ready with no process).
+ */
+export type NodeInfo =
+    | { readonly mode: "real"; readonly ip: string; readonly exec: string }
+    | { readonly mode: "kwok"; readonly reason: string };
+
+export function nodeFromEnv(): NodeInfo {
+    const mode = process.env.E2E_NODE_MODE;
+    if (mode === "real") {
+        const ip = process.env.E2E_NODE_IP;
+        const exec = process.env.E2E_NODE_EXEC;
+        if (!ip || !exec) throw new Error("E2E_NODE_MODE=real needs E2E_NODE_IP and E2E_NODE_EXEC");
+        return { mode, ip, exec };
+    }
+    if (mode === "kwok") return { mode, reason: process.env.E2E_NODE_MODE_REASON || "(no reason given)" };
+    throw new Error(`E2E_NODE_MODE must be real or kwok (got "${mode ?? ""}"); scripts/with-local-cluster.sh sets it`);
+}
+
+/** One line for the test output: which node the engine suite runs on, and why when it is kwok. */
+export function describeNode(node: NodeInfo): string {
+    return node.mode === "real"
+        ? `node mode: real (node ${node.ip}; containers run)`
+        : `node mode: kwok (fake nodes, no container runs): ${node.reason}`;
+}
+
+export type RealNode = NodeInfo & { mode: "real" };
+
+/** Runs a command inside the node's network namespace with its tools (crictl, ctr) on PATH; returns stdout. */
+export function nodeExec(node: RealNode, ...args: string[]): string {
+    return execFileSync(node.exec, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+}
+
+/**
+ * A second reference `<image>-<suffix>` to an image the node's containerd holds: a new pod template whose
+ * image needs no pull. Remove it with untagOnNode.
+ */
+export function tagOnNode(node: RealNode, image: string, suffix: string): string {
+    const ref = `${image}-${suffix}`;
+    nodeExec(node, "ctr", "-n", "k8s.io", "images", "tag", "--force", image, ref);
+    return ref;
+}
+
+export function untagOnNode(node: RealNode, ref: string): void {
+    nodeExec(node, "ctr", "-n", "k8s.io", "images", "rm", ref);
+}
+
+/**
+ * Stack `local`'s settings (Pulumi.local.yaml: the images loaded into the node's containerd), as short keys
+ * for createStack; where and which namespace are each test's own.
+ */
+export function localStackConfig(): Record<string, string> {
+    const file = process.env.E2E_LOCAL_STACK_CONFIG;
+    if (!file)
+        throw new Error("E2E_LOCAL_STACK_CONFIG must name Pulumi.local.yaml (scripts/with-local-cluster.sh sets it)");
+    const own = new Set(["kubeContext", "kubeconfig", "namespace"]);
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(parse(fs.readFileSync(file, "utf8"))?.config ?? {})) {
+        const [project, short] = key.split(":");
+        if (project === PROJECT && !own.has(short) && typeof value !== "object") config[short] = String(value);
+    }
+    return config;
+}
+
 /** A name unique enough for parallel runs on one machine: a stack and namespace name. */
 export function uniqueName(prefix: string): string {
     return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -34,7 +110,11 @@ export async function createStack(
     namespace: string,
     extraConfig: Record<string, string> = {},
 ): Promise<Stack> {
-    const stack = await LocalWorkspace.createStack({ stackName, workDir: REPO_ROOT });
+    const workspace = await LocalWorkspace.create({ workDir: REPO_ROOT });
+    const selected = await workspace.stack();
+    const stack = await Stack.create(stackName, workspace);
+    // `stack init` selects the new stack: give the user's selection back (every operation names its stack).
+    if (selected) await workspace.selectStack(selected.name);
     const config: ConfigMap = {};
     const values = { kubeContext: cluster.context, kubeconfig: cluster.kubeconfig, namespace, ...extraConfig };
     for (const [key, value] of Object.entries(values)) config[`${PROJECT}:${key}`] = { value };
