@@ -1,6 +1,7 @@
 // The real engine on a real API server: what `pulumi preview/up/refresh/destroy` do for users.
 // Runs in order; each step prints its wall time. scripts/test-e2e.sh provides the toolchain and cluster.
 import * as assert from "node:assert/strict";
+import { isDeepStrictEqual } from "node:util";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { PART_OF } from "../../components/workload";
 import {
@@ -18,6 +19,7 @@ import {
     tagOnNode,
     uniqueName,
     untagOnNode,
+    waitUntil,
 } from "../helpers/engine";
 
 const APP_SELECTOR = `app.kubernetes.io/part-of=${PART_OF}`;
@@ -170,19 +172,25 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
         assert.deepEqual(await ports("redis"), ["ClusterIP", "ip", [6379]]);
         assert.deepEqual(await ports("redis-headless"), ["ClusterIP", "headless", [6379]]);
 
-        // The engine does not wait for Service endpoints (skipAwait): check each Service picks ready pods.
-        for (const [service, pods] of [
-            ["nginx", 2],
-            ["app", 2],
-            ["redis", 1],
-        ] as const) {
+        // The engine does not wait for Service endpoints (skipAwait): check each Service picks ready pods. The
+        // EndpointSlice controller follows pod readiness on its own, so give it a few seconds.
+        const readyEndpoints = async (service: string) => {
             const slices = await kube.discovery.listNamespacedEndpointSlice({
                 namespace,
                 labelSelector: `kubernetes.io/service-name=${service}`,
             });
-            const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
-            assert.equal(ready.length, pods, `ready endpoints of Service ${service}`);
-        }
+            return slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).length;
+        };
+        const expected = { nginx: 2, app: 2, redis: 1 };
+        const endpoints = async () => ({
+            nginx: await readyEndpoints("nginx"),
+            app: await readyEndpoints("app"),
+            redis: await readyEndpoints("redis"),
+        });
+        await waitUntil("ready endpoints", async () => isDeepStrictEqual(await endpoints(), expected), 10).catch(
+            () => undefined,
+        );
+        assert.deepEqual(await endpoints(), expected, "ready endpoints of each Service");
 
         const claim = await kube.core.readNamespacedPersistentVolumeClaim({ name: "redis-data", namespace });
         assert.equal(claim.status?.phase, "Bound");
@@ -281,7 +289,7 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
             (await kube.core.listPersistentVolume()).items
                 .filter((v) => v.spec?.claimRef?.namespace === namespace)
                 .map((v) => v.metadata?.name);
-        for (let i = 0; i < 30 && (await leftVolumes()).length > 0; i++) await new Promise((r) => setTimeout(r, 1000));
+        await waitUntil("volumes reclaimed", async () => (await leftVolumes()).length === 0, 30).catch(() => undefined);
         assert.deepEqual(await leftVolumes(), []);
         await stack.workspace.removeStack(stack.name);
         assert.ok(!(await stack.workspace.listStacks()).some((s) => s.name === stack.name));

@@ -65,15 +65,16 @@ export interface LoadFigures {
 }
 
 /**
- * `workers` clients on keep-alive connections, each sending `next(worker, n)` in turn until stop() is called,
- * `maxRequests` were sent or `maxSeconds` passed, whichever comes first. A request fails on any status but
- * 200, a network error or 5 s without an answer.
+ * `workers` clients on keep-alive connections, each sending `next(worker, n)` in turn, `pauseMs` apart, until
+ * stop() is called, `maxRequests` were sent or `maxSeconds` passed, whichever comes first. A request fails on
+ * any status but 200, a network error or 5 s without an answer.
  */
 export function startLoad(opts: {
     readonly to: Address;
     readonly workers: number;
     readonly maxRequests: number;
     readonly maxSeconds: number;
+    readonly pauseMs: number;
     readonly next: (worker: number, n: number) => { method: string; path: string };
     readonly onOk?: (worker: number, method: string, body: string) => void;
 }): { stop: () => Promise<LoadFigures> } {
@@ -100,6 +101,7 @@ export function startLoad(opts: {
             } catch (e) {
                 fail(`${method} ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
             }
+            await new Promise((r) => setTimeout(r, opts.pauseMs));
         }
     };
     const done = Promise.all(Array.from({ length: opts.workers }, (_, w) => worker(w))).then(() => {

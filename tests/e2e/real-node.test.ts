@@ -9,6 +9,7 @@ import * as k8s from "@kubernetes/client-node";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT } from "../../config";
 import { BACKEND_UID } from "../../components/backend";
+import { FRONTEND_PROFILE_SETTINGS } from "../../components/frontend";
 import { REDIS_NAMES, REDIS_UID } from "../../components/redis";
 import {
     changesOf,
@@ -24,26 +25,21 @@ import {
     RealNode,
     removeStack,
     secondsSince,
+    sleep,
     tagOnNode,
     uniqueName,
     untagOnNode,
+    waitUntil,
 } from "../helpers/engine";
 import { Address, LoadFigures, request, startLoad, tutorialSession } from "./http";
 
 /** The uid each tier's containers run as, by the tutorial's `service` label. */
-const TIER_UIDS: Record<string, number> = { nginx: 101, app: BACKEND_UID, redis: REDIS_UID };
+const TIER_UIDS: Record<string, number> = {
+    nginx: (FRONTEND_PROFILE_SETTINGS.unprivileged.runAs as { uid: number }).uid,
+    app: BACKEND_UID,
+    redis: REDIS_UID,
+};
 const POD_COUNTS = { app: 2, nginx: 2, redis: 1 };
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function waitUntil(what: string, check: () => Promise<boolean>, timeoutSeconds: number): Promise<number> {
-    const start = process.hrtime.bigint();
-    while (!(await check().catch(() => false))) {
-        if (secondsSince(start) > timeoutSeconds) throw new Error(`timed out after ${timeoutSeconds} s: ${what}`);
-        await sleep(1000);
-    }
-    return secondsSince(start);
-}
 
 function isReady(pod: k8s.V1Pod): boolean {
     return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
@@ -374,12 +370,15 @@ describe("real node: the app's pods run for real (issue 9)", function () {
         const workers = 4;
         const maxRequests = 200_000;
         const maxSeconds = 300;
+        // A steady load, not a flood: the two cores also run the control plane, the node and the rollout.
+        const pauseMs = 10;
         const acked = new Array<number>(workers).fill(0);
         const load = startLoad({
             to: frontend,
             workers,
             maxRequests,
             maxSeconds,
+            pauseMs,
             // Each worker owns a counter: POST then GET, in turn.
             next: (w, n) => ({ method: n % 2 === 0 ? "POST" : "GET", path: `/users/${7000 + w}` }),
             onOk: (w, method) => {

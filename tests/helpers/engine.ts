@@ -160,3 +160,15 @@ export type KubeClients = ReturnType<typeof kubeClients>;
 export function secondsSince(start: bigint): number {
     return Number(process.hrtime.bigint() - start) / 1e9;
 }
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` every second until it holds; returns the seconds it took, throws after `timeoutSeconds`. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutSeconds: number): Promise<number> {
+    const start = process.hrtime.bigint();
+    while (!(await check().catch(() => false))) {
+        if (secondsSince(start) > timeoutSeconds) throw new Error(`timed out after ${timeoutSeconds} s: ${what}`);
+        await sleep(1000);
+    }
+    return secondsSince(start);
+}
