@@ -16,7 +16,7 @@ type image struct {
 	config v1.Config
 }
 
-const path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+const pathEnv = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // Debian's archive as this machine's apt sources name it: the release, its updates and security fixes.
 var bookwormMirrors = []string{
@@ -46,7 +46,7 @@ var images = []image{
 			Cmd:          []string{"/bin/app"},
 			User:         "65532:65532",
 			WorkingDir:   "/",
-			Env:          []string{path},
+			Env:          []string{pathEnv},
 			ExposedPorts: map[string]struct{}{"1323/tcp": {}},
 		},
 	},
@@ -69,7 +69,7 @@ var images = []image{
 			Cmd:          []string{"nginx", "-c", "/etc/nginx/managed/nginx.conf", "-g", "daemon off;"},
 			User:         "101:101",
 			WorkingDir:   "/",
-			Env:          []string{path},
+			Env:          []string{pathEnv},
 			ExposedPorts: map[string]struct{}{"8080/tcp": {}},
 			// nginx's graceful stop: workers finish their requests.
 			StopSignal: "SIGQUIT",
@@ -95,7 +95,7 @@ var images = []image{
 			Cmd:          []string{"redis-server", "/etc/redis/redis.conf"},
 			User:         "999:999",
 			WorkingDir:   "/data",
-			Env:          []string{path},
+			Env:          []string{pathEnv},
 			ExposedPorts: map[string]struct{}{"6379/tcp": {}},
 		},
 	},
@@ -104,7 +104,7 @@ var images = []image{
 		ref:    "localhost/three-tier-app/pause:3.10",
 		rootfs: goBinary{module: "tools/images", pkg: "./pause", path: "/pause"},
 		// The uid and gid of Kubernetes' own pause image.
-		config: v1.Config{Entrypoint: []string{"/pause"}, User: "65535:65535", WorkingDir: "/", Env: []string{path}},
+		config: v1.Config{Entrypoint: []string{"/pause"}, User: "65535:65535", WorkingDir: "/", Env: []string{pathEnv}},
 	},
 }
 
