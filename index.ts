@@ -16,6 +16,7 @@ const cluster =
 const app = new ThreeTierApp("web", {
     provider: cluster.provider,
     namespace: config.namespace,
+    instance: pulumi.getStack(),
     frontend: config.frontend,
     backend: config.backend,
     redis: config.redis,

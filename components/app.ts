@@ -4,13 +4,15 @@ import type { AppConfig } from "../config";
 import { Backend } from "./backend";
 import { Frontend } from "./frontend";
 import { Redis } from "./redis";
-import { PART_OF, selectorLabels } from "./workload";
+import { appLabels, selectorLabels } from "./workload";
 
 export interface ThreeTierAppArgs {
     /** Kubernetes provider for every object: the boundary between where (GKE, minikube) and what. */
     readonly provider: k8s.Provider;
     /** Namespace created for the app; deleting it on destroy leaves nothing behind. */
     readonly namespace: string;
+    /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
+    readonly instance: string;
     readonly frontend: AppConfig["frontend"];
     readonly backend: AppConfig["backend"];
     readonly redis: AppConfig["redis"];
@@ -38,7 +40,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
                 metadata: {
                     name: args.namespace,
                     labels: {
-                        "app.kubernetes.io/part-of": PART_OF,
+                        ...appLabels(args.instance),
                         // The tutorial's root nginx needs capabilities that only `baseline` allows.
                         "pod-security.kubernetes.io/enforce":
                             args.frontend.profile === "tutorial" ? "baseline" : "restricted",
@@ -57,7 +59,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
                 metadata: {
                     name: "default-deny-ingress",
                     namespace: this.namespace,
-                    labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" },
+                    labels: appLabels(args.instance),
                 },
                 spec: { podSelector: {}, policyTypes: ["Ingress"] },
             },
@@ -70,6 +72,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
             {
                 provider: args.provider,
                 namespace: this.namespace,
+                instance: args.instance,
                 ...args.redis,
                 password: args.redisPassword,
                 allowFrom: selectorLabels("app"),
@@ -81,6 +84,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
             {
                 provider: args.provider,
                 namespace: this.namespace,
+                instance: args.instance,
                 ...args.backend,
                 redisAddress: this.redis.address,
                 redisPassword: this.redis.passwordSecret,
@@ -90,7 +94,13 @@ export class ThreeTierApp extends pulumi.ComponentResource {
         );
         this.frontend = new Frontend(
             `${name}-frontend`,
-            { provider: args.provider, namespace: this.namespace, ...args.frontend, upstream: this.backend.address },
+            {
+                provider: args.provider,
+                namespace: this.namespace,
+                instance: args.instance,
+                ...args.frontend,
+                upstream: this.backend.address,
+            },
             tierOpts,
         );
 

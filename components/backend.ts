@@ -35,6 +35,8 @@ export interface BackendArgs {
     readonly provider: k8s.Provider;
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
+    /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
+    readonly instance: string;
     /** The Go API image. */
     readonly image: string;
     readonly replicas: number;
@@ -95,7 +97,7 @@ export class Backend extends pulumi.ComponentResource {
         const config = new k8s.core.v1.ConfigMap(
             `${name}-config`,
             {
-                metadata: { namespace: args.namespace, labels: tierLabels("app") },
+                metadata: { namespace: args.namespace, labels: tierLabels("app", args.instance) },
                 data: { [REDIS_URL_KEY]: args.redisAddress },
             },
             { parent: this, provider: args.provider },
@@ -104,6 +106,7 @@ export class Backend extends pulumi.ComponentResource {
         const tier = statelessTier(this, name, {
             provider: args.provider,
             namespace: args.namespace,
+            instance: args.instance,
             tier: "app",
             names: BACKEND_NAMES,
             image: args.image,

@@ -55,6 +55,8 @@ export interface FrontendArgs {
     readonly provider: k8s.Provider;
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
+    /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
+    readonly instance: string;
     readonly profile: FrontendProfile;
     readonly image: string;
     readonly replicas: number;
@@ -156,7 +158,7 @@ export class Frontend extends pulumi.ComponentResource {
             ? new k8s.core.v1.ConfigMap(
                   `${name}-config`,
                   {
-                      metadata: { namespace: args.namespace, labels: tierLabels("nginx") },
+                      metadata: { namespace: args.namespace, labels: tierLabels("nginx", args.instance) },
                       data: {
                           [CONFIG_FILE]: pulumi.output(args.upstream).apply((upstream) =>
                               renderNginxConfig({
@@ -174,6 +176,7 @@ export class Frontend extends pulumi.ComponentResource {
         const tier = statelessTier(this, name, {
             provider: args.provider,
             namespace: args.namespace,
+            instance: args.instance,
             tier: "nginx",
             names: FRONTEND_NAMES,
             image: args.image,

@@ -41,6 +41,8 @@ export interface RedisArgs {
     readonly provider: k8s.Provider;
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
+    /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
+    readonly instance: string;
     /** Redis image (the official image's user is uid 999). */
     readonly image: string;
     /** Size of the `redis-data` claim, e.g. 10Gi. */
@@ -109,8 +111,8 @@ export class Redis extends pulumi.ComponentResource {
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Redis", name, {}, opts);
         const childOpts = { parent: this, provider: args.provider };
-        const labels = tierLabels("redis");
-        const podLabels = workloadLabels("redis", args.image);
+        const labels = tierLabels("redis", args.instance);
+        const podLabels = workloadLabels("redis", args.image, args.instance);
         const selector = selectorLabels("redis");
         const metadata = (objectName?: string) => ({ name: objectName, namespace: args.namespace, labels });
 

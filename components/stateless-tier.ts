@@ -23,6 +23,8 @@ export interface StatelessTierNames {
 export interface StatelessTierArgs {
     readonly provider: k8s.Provider;
     readonly namespace: pulumi.Input<string>;
+    /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
+    readonly instance: string;
     readonly tier: Tier;
     readonly names: StatelessTierNames;
     readonly image: string;
@@ -48,8 +50,8 @@ export function statelessTier(
     args: StatelessTierArgs,
 ): { deployment: k8s.apps.v1.Deployment; service: k8s.core.v1.Service } {
     const childOpts = { parent, provider: args.provider };
-    const labels = tierLabels(args.tier);
-    const podLabels = workloadLabels(args.tier, args.image);
+    const labels = tierLabels(args.tier, args.instance);
+    const podLabels = workloadLabels(args.tier, args.image, args.instance);
     const selector = selectorLabels(args.tier);
     const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels });
     const serviceMetadata = { ...metadata(args.names.service), annotations: serviceAnnotations(args.serviceType) };

@@ -28,14 +28,26 @@ export function selectorLabels(tier: Tier): Record<string, string> {
     return { app: APP_LABEL, service: tier };
 }
 
+/**
+ * The recommended labels every object of one installation carries. `instance` (the stack name) tells two
+ * installations of the app apart, e.g. stacks sharing a cluster; it stays out of selectors, so renaming a
+ * stack relabels the workloads' pods instead of replacing the workloads.
+ */
+export function appLabels(instance: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/instance": instance,
+        "app.kubernetes.io/managed-by": "pulumi",
+    };
+}
+
 /** Selector labels plus the Kubernetes recommended labels, for every object of a tier. */
-export function tierLabels(tier: Tier): Record<string, string> {
+export function tierLabels(tier: Tier, instance: string): Record<string, string> {
     return {
         ...selectorLabels(tier),
         "app.kubernetes.io/name": TIER_IDENTITY[tier].name,
         "app.kubernetes.io/component": TIER_IDENTITY[tier].component,
-        "app.kubernetes.io/part-of": PART_OF,
-        "app.kubernetes.io/managed-by": "pulumi",
+        ...appLabels(instance),
     };
 }
 
@@ -43,9 +55,12 @@ export function tierLabels(tier: Tier): Record<string, string> {
  * Labels of a workload and its pods: the tier's, plus `app.kubernetes.io/version` from the image tag.
  * Only workloads carry the version, so an image change updates the workload and nothing else.
  */
-export function workloadLabels(tier: Tier, image: string): Record<string, string> {
+export function workloadLabels(tier: Tier, image: string, instance: string): Record<string, string> {
     const version = imageVersion(image);
-    return { ...tierLabels(tier), ...(version === undefined ? {} : { "app.kubernetes.io/version": version }) };
+    return {
+        ...tierLabels(tier, instance),
+        ...(version === undefined ? {} : { "app.kubernetes.io/version": version }),
+    };
 }
 
 /** The tag of an image reference, when it is a valid label value; digests and tagless images give none. */

@@ -77,6 +77,42 @@ for (const stack of ["dev", "gke"]) {
             }
         });
 
+        it("labels every object and pod with app.kubernetes.io/instance: the stack name", async () => {
+            const { resources } = await runProgram(stack);
+            const objects = resources.filter((r) => r.type.startsWith("kubernetes:"));
+            for (const r of objects) {
+                assert.equal(r.inputs.metadata.labels["app.kubernetes.io/instance"], stack, `${r.type} ${r.name}`);
+            }
+            for (const w of objects.filter((r) => WORKLOADS.includes(r.type as (typeof WORKLOADS)[number]))) {
+                assert.equal(w.inputs.spec.template.metadata.labels["app.kubernetes.io/instance"], stack, w.name);
+            }
+        });
+
+        it("selects pods by the tutorial's pair only, so a stack rename replaces no workload", async () => {
+            const { resources } = await runProgram(stack);
+            const selectors = resources.flatMap((r) => {
+                switch (r.type) {
+                    case K8S.deployment:
+                    case K8S.statefulSet:
+                    case K8S.disruptionBudget:
+                        return [r.inputs.spec.selector.matchLabels];
+                    case K8S.service:
+                        return [r.inputs.spec.selector];
+                    case K8S.networkPolicy:
+                        return [r.inputs.spec.podSelector.matchLabels ?? {}];
+                    default:
+                        return [];
+                }
+            });
+            assert.equal(selectors.length, 13);
+            for (const selector of selectors) {
+                assert.deepEqual(
+                    Object.keys(selector).filter((k) => k !== "app" && k !== "service"),
+                    [],
+                );
+            }
+        });
+
         it("creates every Kubernetes object through the cluster's explicit provider", async () => {
             const { resources } = await runProgram(stack);
             const providers = ofType(resources, K8S.provider);

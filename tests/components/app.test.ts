@@ -12,6 +12,7 @@ function build(raw: Parameters<typeof parseConfig>[0] = {}, redisPassword?: stri
         return new ThreeTierApp("web", {
             provider,
             namespace: config.namespace,
+            instance: "review-alice",
             frontend: config.frontend,
             backend: config.backend,
             redis: config.redis,
@@ -31,6 +32,27 @@ describe("ThreeTierApp", () => {
         const deny = byKubeName(resources, K8S.networkPolicy, "default-deny-ingress").inputs.spec;
         assert.deepEqual(deny, { podSelector: {}, policyTypes: ["Ingress"] });
         assert.equal(await unwrap(result.namespace), "tutorial");
+    });
+
+    it("labels every object and pod template with the instance, and selects by the tutorial's pair only", async () => {
+        const { resources } = await build({}, "pw");
+        const objects = resources.filter((r) => r.type !== K8S.provider);
+        assert.deepEqual(
+            [...new Set(objects.map((r) => r.type))].sort(),
+            Object.values(K8S)
+                .filter((t) => t !== K8S.provider)
+                .sort(),
+        );
+        for (const r of objects) {
+            assert.equal(r.inputs.metadata.labels["app.kubernetes.io/instance"], "review-alice", `${r.type} ${r.name}`);
+        }
+        for (const w of [...ofType(resources, K8S.deployment), ...ofType(resources, K8S.statefulSet)]) {
+            assert.equal(w.inputs.spec.template.metadata.labels["app.kubernetes.io/instance"], "review-alice", w.name);
+            assert.deepEqual(Object.keys(w.inputs.spec.selector.matchLabels).sort(), ["app", "service"], w.name);
+        }
+        for (const s of ofType(resources, K8S.service)) {
+            assert.deepEqual(Object.keys(s.inputs.spec.selector).sort(), ["app", "service"], s.name);
+        }
     });
 
     it("relaxes pod security to baseline only for the tutorial's root nginx", async () => {

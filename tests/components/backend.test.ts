@@ -10,6 +10,7 @@ function build(extra: { redisPassword?: { name: pulumi.Output<string>; key: stri
         const backend = new Backend("backend", {
             provider,
             namespace: "ns",
+            instance: "test",
             image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
             replicas: 3,
             readinessPath: extra.readinessPath ?? "/healthz",

@@ -11,6 +11,7 @@ function build(profile: FrontendProfile, serviceType: ServiceType = "NodePort") 
         const frontend = new Frontend("frontend", {
             provider,
             namespace: "ns",
+            instance: "test",
             profile,
             image:
                 profile === "tutorial"

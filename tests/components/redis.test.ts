@@ -6,6 +6,7 @@ import { byKubeName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../
 
 const BASE = {
     namespace: "ns",
+    instance: "test",
     image: "redis:7.4.2-alpine",
     storageSize: "10Gi",
     accessMode: "ReadWriteOnce" as const,

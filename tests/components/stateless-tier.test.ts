@@ -16,6 +16,7 @@ function build(serviceType: "ClusterIP" | "LoadBalancer", allowFrom: Record<stri
         return statelessTier(new Parent(), "tier", {
             provider,
             namespace: "ns",
+            instance: "review-7",
             tier: "app",
             names: { deployment: "d", service: "s", disruptionBudget: "b", networkPolicy: "n" },
             image: "api:1.2",
@@ -46,6 +47,7 @@ describe("statelessTier", () => {
         );
         for (const r of resources.filter((r) => r.type !== K8S.provider)) {
             assert.equal(r.inputs.metadata.namespace, "ns");
+            assert.equal(r.inputs.metadata.labels["app.kubernetes.io/instance"], "review-7", r.type);
             assert.match(r.provider ?? "", /pulumi:providers:kubernetes::test::test-id$/);
         }
     });
@@ -56,6 +58,7 @@ describe("statelessTier", () => {
         assert.equal(deployment.spec.replicas, 3);
         assert.deepEqual(deployment.spec.selector.matchLabels, { app: "web", service: "app" });
         assert.equal(deployment.spec.template.metadata.labels["app.kubernetes.io/version"], "1.2");
+        assert.equal(deployment.spec.template.metadata.labels["app.kubernetes.io/instance"], "review-7");
         assert.equal(deployment.metadata.labels["app.kubernetes.io/version"], "1.2");
         const service = byKubeName(resources, K8S.service, "s").inputs;
         assert.deepEqual(service.spec, {

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import {
+    appLabels,
     containerSecurityContext,
     disruptionBudget,
     imageVersion,
@@ -21,22 +22,33 @@ describe("workload building blocks", () => {
     });
 
     it("adds the recommended labels beside the selector labels", () => {
-        assert.deepEqual(tierLabels("redis"), {
+        assert.deepEqual(tierLabels("redis", "dev"), {
             app: "web",
             service: "redis",
             "app.kubernetes.io/name": "redis",
             "app.kubernetes.io/component": "database",
             "app.kubernetes.io/part-of": "three-tier-app",
+            "app.kubernetes.io/instance": "dev",
             "app.kubernetes.io/managed-by": "pulumi",
         });
     });
 
+    it("names the installation (stack) in app.kubernetes.io/instance, never in a selector", () => {
+        assert.deepEqual(appLabels("review-alice"), {
+            "app.kubernetes.io/part-of": "three-tier-app",
+            "app.kubernetes.io/instance": "review-alice",
+            "app.kubernetes.io/managed-by": "pulumi",
+        });
+        assert.equal(workloadLabels("nginx", "nginx:1.2", "pr-7")["app.kubernetes.io/instance"], "pr-7");
+        assert.equal(Object.values(selectorLabels("nginx")).includes("pr-7"), false);
+    });
+
     it("labels workloads and pods with the image's version", () => {
-        assert.deepEqual(workloadLabels("app", "backend:v1.2"), {
-            ...tierLabels("app"),
+        assert.deepEqual(workloadLabels("app", "backend:v1.2", "dev"), {
+            ...tierLabels("app", "dev"),
             "app.kubernetes.io/version": "v1.2",
         });
-        assert.deepEqual(workloadLabels("app", "backend"), tierLabels("app"));
+        assert.deepEqual(workloadLabels("app", "backend", "dev"), tierLabels("app", "dev"));
     });
 
     describe("imageVersion", () => {
