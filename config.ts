@@ -1,5 +1,6 @@
 // Reads and validates the whole stack configuration in one place. index.ts calls loadConfig() before it
 // registers any resource, so a bad value stops `pulumi preview` with every problem listed at once.
+import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import type { GkeClusterArgs } from "./components/gke-cluster";
 
@@ -35,6 +36,7 @@ export const DEFAULTS = {
     frontendImage: "nginxinc/nginx-unprivileged:1.28.0-alpine",
     frontendReplicas: 2,
     frontendServiceType: "NodePort" as ServiceType,
+    frontendHost: "",
     backendImage: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
     backendReplicas: 2,
     backendReadinessPath: "/healthz",
@@ -80,6 +82,8 @@ export interface AppConfig {
         readonly image: string;
         readonly replicas: number;
         readonly serviceType: ServiceType;
+        /** Address of a node, for a NodePort's URL; undefined: none known. */
+        readonly host?: string;
     };
     readonly backend: {
         readonly image: string;
@@ -155,11 +159,16 @@ export function parseConfig(raw: RawConfig): AppConfig {
         "a DNS label: lowercase letters, digits and '-', at most 63",
     );
 
+    const frontendHost = raw.frontendHost ?? DEFAULTS.frontendHost;
+    if (frontendHost !== "" && isIP(frontendHost) === 0 && !DNS_SUBDOMAIN_PATTERN.test(frontendHost)) {
+        fail("frontendHost", "empty, or the IP address or DNS name of a node", frontendHost);
+    }
     const frontend = {
         profile: oneOf("frontendProfile", FRONTEND_PROFILES),
         image: image("frontendImage"),
         replicas: wholeNumber("frontendReplicas", 1, MAX_REPLICAS),
         serviceType: oneOf("frontendServiceType", SERVICE_TYPES),
+        ...(frontendHost === "" ? {} : { host: frontendHost }),
     };
     const backend = {
         image: image("backendImage"),

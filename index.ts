@@ -24,7 +24,11 @@ const app = new ThreeTierApp("web", {
 });
 
 // Stack outputs; the cluster's only where this program made one.
-const outputs: Record<string, pulumi.Output<string>> = { namespace: app.namespace, frontendUrl: app.frontend.url };
+const outputs: Record<string, pulumi.Output<string>> = {
+    namespace: app.namespace,
+    frontendUrl: app.frontend.url,
+    frontendHint: app.frontend.hint,
+};
 if (cluster instanceof GkeCluster) {
     outputs.clusterName = cluster.clusterName;
     outputs.kubeconfig = cluster.kubeconfig;

@@ -104,6 +104,10 @@ export class ThreeTierApp extends pulumi.ComponentResource {
             tierOpts,
         );
 
-        this.registerOutputs({ namespace: this.namespace, frontendUrl: this.frontend.url });
+        this.registerOutputs({
+            namespace: this.namespace,
+            frontendUrl: this.frontend.url,
+            frontendHint: this.frontend.hint,
+        });
     }
 }

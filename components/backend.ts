@@ -5,6 +5,7 @@ import { statelessTier } from "./stateless-tier";
 import {
     ContainerResources,
     containerSecurityContext,
+    gracefulStop,
     podSecurityContext,
     probes,
     resourceRequirements,
@@ -24,6 +25,14 @@ export const BACKEND_UID = 65532;
 /** Key of the backend ConfigMap that holds the tutorial's REDIS_URL. */
 export const REDIS_URL_KEY = "REDIS_URL";
 export const LIVENESS_PATH = "/healthz";
+/** Seconds the API keeps serving after it is marked terminating, while Services drop the pod. */
+export const BACKEND_DRAIN_SECONDS = 5;
+/**
+ * Seconds the API has after SIGTERM: its own drain (SHUTDOWN_DELAY + SHUTDOWN_DRAIN + SHUTDOWN_TIMEOUT,
+ * 17 s by default) is at most 25 s beside a 5 s preStop (app/backend/config.go).
+ */
+export const BACKEND_STOP_SECONDS = 25;
+const BACKEND_STOP = gracefulStop(BACKEND_DRAIN_SECONDS, BACKEND_STOP_SECONDS);
 export const DEFAULT_BACKEND_RESOURCES: ContainerResources = {
     cpuRequest: "50m",
     memoryRequest: "32Mi",
@@ -78,7 +87,7 @@ export function backendContainer(args: {
         ],
         ...probes({ http: args.readinessPath, port: "http" }, { http: LIVENESS_PATH, port: "http" }),
         // Give Services time to drop the pod before the app stops accepting connections.
-        lifecycle: { preStop: { sleep: { seconds: 5 } } },
+        lifecycle: BACKEND_STOP.lifecycle,
         resources: resourceRequirements(args.resources),
         securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
     };
@@ -113,6 +122,7 @@ export class Backend extends pulumi.ComponentResource {
             replicas: args.replicas,
             podSpec: {
                 securityContext: podSecurityContext({ uid: BACKEND_UID, gid: BACKEND_UID }),
+                terminationGracePeriodSeconds: BACKEND_STOP.terminationGracePeriodSeconds,
                 containers: [
                     backendContainer({
                         image: args.image,

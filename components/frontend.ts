@@ -6,6 +6,7 @@ import { statelessTier } from "./stateless-tier";
 import {
     ContainerResources,
     containerSecurityContext,
+    gracefulStop,
     podSecurityContext,
     probes,
     resourceRequirements,
@@ -47,6 +48,20 @@ export const FRONTEND_PROFILE_SETTINGS: Record<
     // The tutorial's image: its master binds :80 and setuids to the `nginx` worker user.
     tutorial: { containerPort: 80, runAs: "root", managedConfig: false },
 };
+/**
+ * Seconds nginx keeps serving after its pod is marked terminating. Its clients come from outside the
+ * cluster through any node (a NodePort, or a cloud load balancer that forwards to every node), so the
+ * endpoint's removal must reach every node's forwarding rules before nginx stops accepting: twice the
+ * API's 5 s, whose only client is nginx inside the cluster.
+ */
+export const FRONTEND_DRAIN_SECONDS = 10;
+/**
+ * Seconds nginx has after its stop signal: a graceful quit (SIGQUIT, the images' stop signal) waits for
+ * in-flight requests, and a proxied one ends within 12 s (proxy_connect_timeout 2 s + proxy_read_timeout
+ * 10 s); the rest is margin. With the drain, the grace period is Kubernetes' default 30 s.
+ */
+export const FRONTEND_STOP_SECONDS = 20;
+const FRONTEND_STOP = gracefulStop(FRONTEND_DRAIN_SECONDS, FRONTEND_STOP_SECONDS);
 /** Exactly what the tutorial's root nginx needs after dropping ALL: bind :80, chown temp dirs, switch user. */
 const ROOT_NGINX_CAPABILITIES = ["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"];
 
@@ -62,6 +77,11 @@ export interface FrontendArgs {
     readonly replicas: number;
     /** Type of the `nginx` Service. */
     readonly serviceType: ServiceType;
+    /**
+     * Address at which clients reach a node (and so a NodePort), for the `url` output. Default: none, and
+     * a NodePort's `url` is empty.
+     */
+    readonly host?: string;
     /** host:port of the API Service that nginx proxies everything to. */
     readonly upstream: pulumi.Input<string>;
     /** Default: DEFAULT_FRONTEND_RESOURCES. */
@@ -81,10 +101,15 @@ export function frontendPodSpec(args: {
         image: args.image,
         ports: [{ name: "http", containerPort: settings.containerPort }],
         resources: resourceRequirements(args.resources),
+        lifecycle: FRONTEND_STOP.lifecycle,
+    };
+    const pod = {
+        securityContext: podSecurityContext(settings.runAs),
+        terminationGracePeriodSeconds: FRONTEND_STOP.terminationGracePeriodSeconds,
     };
     if (!settings.managedConfig) {
         return {
-            securityContext: podSecurityContext(settings.runAs),
+            ...pod,
             containers: [
                 {
                     ...common,
@@ -103,7 +128,7 @@ export function frontendPodSpec(args: {
         throw new Error(`frontend profile "${args.profile}" runs the managed nginx config and needs its ConfigMap`);
     }
     return {
-        securityContext: podSecurityContext(settings.runAs),
+        ...pod,
         containers: [
             {
                 ...common,
@@ -125,20 +150,50 @@ export function frontendPodSpec(args: {
     };
 }
 
-/** How a person reaches the frontend, given the Service type and what the cluster assigned. */
-export function frontendUrl(args: {
+/** Where the frontend can be reached, given the Service type and what the cluster assigned. */
+export interface FrontendAccess {
     readonly serviceType: ServiceType;
     readonly namespace: string;
+    /** See FrontendArgs.host. */
+    readonly host?: string;
     readonly loadBalancerAddress?: string;
     readonly nodePort?: number;
-}): string {
-    switch (args.serviceType) {
+}
+
+/** A host in a URL: an IPv6 address goes in brackets. */
+const urlHost = (host: string) => (host.includes(":") ? `[${host}]` : host);
+
+/**
+ * The frontend's URL, for scripts: `http://<load balancer>` or `http://<host>:<node port>`, and empty
+ * while unknown (no address yet, a NodePort without a host, a ClusterIP Service).
+ */
+export function frontendUrl(a: FrontendAccess): string {
+    switch (a.serviceType) {
         case "LoadBalancer":
-            return `http://${args.loadBalancerAddress ?? "<pending>"}`;
+            return a.loadBalancerAddress ? `http://${urlHost(a.loadBalancerAddress)}` : "";
         case "NodePort":
-            return `http://<node-ip>:${args.nodePort ?? "<pending>"} (minikube: minikube service ${FRONTEND_NAMES.service} -n ${args.namespace} --url)`;
+            return a.host && a.nodePort ? `http://${urlHost(a.host)}:${a.nodePort}` : "";
         case "ClusterIP":
-            return `http://localhost:8080 (after: kubectl -n ${args.namespace} port-forward svc/${FRONTEND_NAMES.service} 8080:${FRONTEND_SERVICE_PORT})`;
+            return "";
+    }
+}
+
+/** How a person reaches the frontend, in words: what frontendUrl is, or what to run when it is empty. */
+export function frontendHint(a: FrontendAccess): string {
+    const service = `Service ${FRONTEND_NAMES.service} in namespace ${a.namespace}`;
+    switch (a.serviceType) {
+        case "LoadBalancer":
+            return a.loadBalancerAddress
+                ? `the load balancer of ${service}`
+                : `the load balancer of ${service} has no address yet (minikube: run minikube tunnel)`;
+        case "NodePort":
+            return (
+                `node port ${a.nodePort ?? "<pending>"} of ${service} on any node's address ` +
+                `(minikube: minikube service ${FRONTEND_NAMES.service} -n ${a.namespace} --url)` +
+                (a.host ? "" : "; set frontendHost to a node's address to get frontendUrl")
+            );
+        case "ClusterIP":
+            return `kubectl -n ${a.namespace} port-forward svc/${FRONTEND_NAMES.service} 8080:${FRONTEND_SERVICE_PORT}, then http://localhost:8080`;
     }
 }
 
@@ -148,6 +203,8 @@ export class Frontend extends pulumi.ComponentResource {
     public readonly deployment: k8s.apps.v1.Deployment;
     /** See frontendUrl. */
     public readonly url: pulumi.Output<string>;
+    /** See frontendHint. */
+    public readonly hint: pulumi.Output<string>;
 
     constructor(name: string, args: FrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Frontend", name, {}, opts);
@@ -196,17 +253,18 @@ export class Frontend extends pulumi.ComponentResource {
         this.deployment = tier.deployment;
         this.service = tier.service;
 
-        this.url = pulumi
+        const access = pulumi
             .all([this.service.status, this.service.spec, args.namespace])
-            .apply(([status, spec, namespace]) =>
-                frontendUrl({
-                    serviceType: args.serviceType,
-                    namespace,
-                    loadBalancerAddress:
-                        status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname,
-                    nodePort: spec?.ports?.[0]?.nodePort,
-                }),
-            );
-        this.registerOutputs({ service: this.service, deployment: this.deployment, url: this.url });
+            .apply(([status, spec, namespace]): FrontendAccess => ({
+                serviceType: args.serviceType,
+                namespace,
+                host: args.host,
+                loadBalancerAddress:
+                    status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname,
+                nodePort: spec?.ports?.[0]?.nodePort,
+            }));
+        this.url = access.apply(frontendUrl);
+        this.hint = access.apply(frontendHint);
+        this.registerOutputs({ service: this.service, deployment: this.deployment, url: this.url, hint: this.hint });
     }
 }

@@ -7,7 +7,9 @@ import {
     containerSecurityContext,
     ingressOnlyFrom,
     podSecurityContext,
+    podTemplate,
     probes,
+    startupProbe,
     resourceRequirements,
     selectorLabels,
     serviceAnnotations,
@@ -30,6 +32,13 @@ export const REDIS_DATA_DIR = "/data";
 const CONFIG_DIR = "/etc/redis";
 const CONFIG_FILE = "redis.conf";
 const PASSWORD_KEY = "password";
+/**
+ * How long Redis may take to answer PONG after a start. The memory limit bounds the dataset to about
+ * 512 MiB, whose AOF replays in well under a minute on one core; five minutes leave room for a busy
+ * node and a slow disk without letting a Redis that never comes up go unnoticed for long.
+ */
+export const REDIS_STARTUP_SECONDS = 300;
+const PING = { exec: ["sh", "-c", `redis-cli -p ${REDIS_PORT} ping | grep -q PONG`] } as const;
 export const DEFAULT_REDIS_RESOURCES: ContainerResources = {
     cpuRequest: "100m",
     memoryRequest: "128Mi",
@@ -88,7 +97,9 @@ export function redisContainer(
                   { name: "REDISCLI_AUTH", ...fromSecret },
               ]
             : [],
-        ...probes({ exec: ["sh", "-c", `redis-cli -p ${REDIS_PORT} ping | grep -q PONG`] }),
+        ...probes(PING),
+        // Redis answers LOADING, not PONG, while it replays its AOF at start: liveness waits until it has.
+        startupProbe: startupProbe(PING, REDIS_STARTUP_SECONDS),
         resources: resourceRequirements(resources),
         securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
         volumeMounts: [
@@ -183,23 +194,20 @@ export class Redis extends pulumi.ComponentResource {
                     replicas: 1,
                     serviceName: governingService.metadata.name,
                     selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels: podLabels },
-                        spec: {
-                            securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
-                            containers: [
-                                redisContainer(
-                                    args.image,
-                                    args.resources ?? DEFAULT_REDIS_RESOURCES,
-                                    passwordSecret && { secretName: passwordSecret.name, key: passwordSecret.key },
-                                ),
-                            ],
-                            volumes: [
-                                { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
-                                { name: "config", configMap: { name: config.metadata.name } },
-                            ],
-                        },
-                    },
+                    template: podTemplate(podLabels, {
+                        securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
+                        containers: [
+                            redisContainer(
+                                args.image,
+                                args.resources ?? DEFAULT_REDIS_RESOURCES,
+                                passwordSecret && { secretName: passwordSecret.name, key: passwordSecret.key },
+                            ),
+                        ],
+                        volumes: [
+                            { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
+                            { name: "config", configMap: { name: config.metadata.name } },
+                        ],
+                    }),
                 },
             },
             childOpts,

@@ -4,6 +4,7 @@ import type { ServiceType } from "../config";
 import {
     disruptionBudget,
     ingressOnlyFrom,
+    podTemplate,
     ROLLING_UPDATE,
     selectorLabels,
     serviceAnnotations,
@@ -64,7 +65,7 @@ export function statelessTier(
                 replicas: args.replicas,
                 strategy: ROLLING_UPDATE,
                 selector: { matchLabels: selector },
-                template: { metadata: { labels: podLabels }, spec: args.podSpec },
+                template: podTemplate(podLabels, args.podSpec),
             },
         },
         childOpts,

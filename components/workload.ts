@@ -105,6 +105,20 @@ export function probes(
     };
 }
 
+/**
+ * A startup probe that gives a container `budgetSeconds` to pass `check` once; liveness and readiness
+ * start only after it has passed, so a slow start is not taken for a dead container.
+ */
+export function startupProbe(check: ProbeCheck, budgetSeconds: number): Probe {
+    const periodSeconds = 5;
+    return {
+        ...probeHandler(check),
+        periodSeconds,
+        timeoutSeconds: 3,
+        failureThreshold: Math.ceil(budgetSeconds / periodSeconds),
+    };
+}
+
 /** The container hardening every tier gets; `addCapabilities` only for the tutorial's root nginx. */
 export function containerSecurityContext(opts: {
     readonly readOnlyRootFilesystem: boolean;
@@ -133,6 +147,32 @@ export function podSecurityContext(runAs: RunAs): PodSecurityContext {
         runAsGroup: runAs.gid,
         ...(runAs.fsGroup === undefined ? {} : { fsGroup: runAs.fsGroup, fsGroupChangePolicy: "OnRootMismatch" }),
         seccompProfile,
+    };
+}
+
+/**
+ * A pod template. No pod gets a service-account token: the app talks to no Kubernetes API, and a
+ * mounted token is a credential an intruder could use.
+ */
+export function podTemplate(
+    labels: Record<string, string>,
+    spec: k8s.types.input.core.v1.PodSpec,
+): k8s.types.input.core.v1.PodTemplateSpec {
+    return { metadata: { labels }, spec: { ...spec, automountServiceAccountToken: false } };
+}
+
+/**
+ * How a pod stops. The container keeps serving for `drainSeconds` (a preStop sleep) while the removal
+ * of its endpoint reaches every node, then gets its stop signal and has `stopSeconds` to finish what is
+ * in flight. The kubelet counts the preStop hook in the grace period, so the period covers both.
+ */
+export function gracefulStop(
+    drainSeconds: number,
+    stopSeconds: number,
+): { lifecycle: k8s.types.input.core.v1.Lifecycle; terminationGracePeriodSeconds: number } {
+    return {
+        lifecycle: { preStop: { sleep: { seconds: drainSeconds } } },
+        terminationGracePeriodSeconds: drainSeconds + stopSeconds,
     };
 }
 

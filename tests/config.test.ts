@@ -75,6 +75,9 @@ describe("config", () => {
             assert.equal(config.frontend.profile, "tutorial");
             assert.equal(config.redis.storageClass, "standard-rwo");
             assert.equal(config.redis.storageSize, "512Mi");
+            for (const host of ["172.31.255.2", "fd00::2", "node-1.example.com"]) {
+                assert.equal(parseConfig({ frontendHost: host }).frontend.host, host);
+            }
             assert.equal(config.cluster.target === "minikube" && config.cluster.kubeconfig, "/tmp/kubeconfig");
         });
     });
@@ -151,6 +154,11 @@ describe("config", () => {
                 "unknown access mode",
                 { redisAccessMode: "RWO" },
                 `${PROJECT}:redisAccessMode must be one of ReadWriteOnce, ReadWriteOncePod, ReadWriteMany (got "RWO")`,
+            ],
+            [
+                "frontend host that is neither an address nor a name",
+                { frontendHost: "http://172.31.255.2" },
+                `${PROJECT}:frontendHost must be empty, or the IP address or DNS name of a node (got "http://172.31.255.2")`,
             ],
             [
                 "relative readiness path",

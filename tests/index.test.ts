@@ -113,6 +113,14 @@ for (const stack of ["dev", "gke"]) {
             }
         });
 
+        it("mounts no service-account token in any pod: the app talks to no Kubernetes API", async () => {
+            const { resources } = await runProgram(stack);
+            const workloads = resources.filter((r) => WORKLOADS.includes(r.type as (typeof WORKLOADS)[number]));
+            assert.equal(workloads.length, 3);
+            for (const w of workloads)
+                assert.equal(w.inputs.spec.template.spec.automountServiceAccountToken, false, w.name);
+        });
+
         it("creates every Kubernetes object through the cluster's explicit provider", async () => {
             const { resources } = await runProgram(stack);
             const providers = ofType(resources, K8S.provider);
@@ -137,12 +145,18 @@ describe("program, stack dev", () => {
         );
         assert.equal(ofType(resources, K8S.service).find((s) => s.kubeName === "nginx")?.inputs.spec.type, "NodePort");
         assert.equal(await unwrap(result.namespace), "three-tier");
-        assert.equal(
-            await unwrap(result.frontendUrl),
-            "http://<node-ip>:30080 (minikube: minikube service nginx -n three-tier --url)",
-        );
+        // No node address is configured: no URL, and a hint for people.
+        assert.equal(await unwrap(result.frontendUrl), "");
+        assert.match(await unwrap(result.frontendHint), /^node port 30080 of Service nginx .*minikube service nginx/);
         assert.equal(result.clusterName, undefined);
         assert.equal(result.kubeconfig, undefined);
+    });
+});
+
+describe("program, a NodePort with frontendHost (the local stack's node address)", () => {
+    it("outputs http://<frontendHost>:<nodePort>", async () => {
+        const { result } = await runProgram("dev", { "three-tier-app:frontendHost": "172.31.255.2" });
+        assert.equal(await unwrap(result.frontendUrl), "http://172.31.255.2:30080");
     });
 });
 
@@ -156,6 +170,7 @@ describe("program, stack gke", () => {
             "LoadBalancer",
         );
         assert.equal(await unwrap(result.frontendUrl), "http://203.0.113.10");
+        assert.equal(await unwrap(result.frontendHint), "the load balancer of Service nginx in namespace three-tier");
         assert.equal(await unwrap(result.clusterName), "gke-cluster-1234567");
         assert.ok(result.kubeconfig);
         assert.equal(await pulumi.isSecret(result.kubeconfig), true);

@@ -88,6 +88,14 @@ describe("Backend", () => {
         });
     });
 
+    it("drains for 5 s before SIGTERM, within a 30 s grace period, with no service-account token", async () => {
+        const { resources } = await build();
+        const pod = byKubeName(resources, K8S.deployment, "backend").inputs.spec.template.spec;
+        assert.deepEqual(pod.containers[0].lifecycle, { preStop: { sleep: { seconds: 5 } } });
+        assert.equal(pod.terminationGracePeriodSeconds, 30);
+        assert.equal(pod.automountServiceAccountToken, false);
+    });
+
     it("runs the image as an explicit non-root user", async () => {
         const { resources } = await build();
         const pod = byKubeName(resources, K8S.deployment, "backend").inputs.spec.template.spec;

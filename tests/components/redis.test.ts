@@ -94,6 +94,16 @@ describe("Redis", () => {
         });
         assert.deepEqual(container.readinessProbe.exec.command, ["sh", "-c", "redis-cli -p 6379 ping | grep -q PONG"]);
         assert.deepEqual(container.livenessProbe.exec.command, container.readinessProbe.exec.command);
+        assert.equal(pod.automountServiceAccountToken, false);
+    });
+
+    it("gives Redis five minutes to load its AOF before liveness may kill it; ready only on PONG", async () => {
+        const { resources } = await build();
+        const container = byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec.containers[0];
+        const startup = container.startupProbe;
+        assert.deepEqual(startup.exec.command, ["sh", "-c", "redis-cli -p 6379 ping | grep -q PONG"]);
+        assert.equal(startup.periodSeconds * startup.failureThreshold, 300);
+        assert.deepEqual(container.readinessProbe.exec.command, startup.exec.command);
     });
 
     it("is governed by a headless Service that exists, and served by the ClusterIP Service `redis` on 6379", async () => {

@@ -2,6 +2,9 @@ import * as assert from "node:assert/strict";
 import {
     appLabels,
     containerSecurityContext,
+    gracefulStop,
+    podTemplate,
+    startupProbe,
     disruptionBudget,
     imageVersion,
     ingressOnlyFrom,
@@ -73,6 +76,31 @@ describe("workload building blocks", () => {
         assert.deepEqual(probes({ tcpPort: 80 }).livenessProbe.tcpSocket, { port: 80 });
         assert.deepEqual(probes({ exec: ["redis-cli", "ping"] }).readinessProbe.exec, {
             command: ["redis-cli", "ping"],
+        });
+    });
+
+    it("gives a slow start its own probe budget", () => {
+        assert.deepEqual(startupProbe({ tcpPort: 6379 }, 60), {
+            tcpSocket: { port: 6379 },
+            periodSeconds: 5,
+            timeoutSeconds: 3,
+            failureThreshold: 12,
+        });
+        assert.equal(startupProbe({ tcpPort: 1 }, 61).failureThreshold, 13);
+    });
+
+    it("drains before the stop signal, inside the grace period", () => {
+        assert.deepEqual(gracefulStop(10, 20), {
+            lifecycle: { preStop: { sleep: { seconds: 10 } } },
+            terminationGracePeriodSeconds: 30,
+        });
+    });
+
+    it("mounts no service-account token in any pod, whatever the spec says", () => {
+        const spec = { automountServiceAccountToken: true, containers: [{ name: "c", image: "c:1" }] };
+        assert.deepEqual(podTemplate({ service: "app" }, spec), {
+            metadata: { labels: { service: "app" } },
+            spec: { automountServiceAccountToken: false, containers: [{ name: "c", image: "c:1" }] },
         });
     });
 
