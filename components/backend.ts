@@ -1,14 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretKeyRef } from "./redis";
+import { REDIS_PASSWORD_ENV } from "./redis";
 import { statelessTier } from "./stateless-tier";
 import {
     ContainerResources,
     containerSecurityContext,
+    envFromSecret,
     gracefulStop,
     podSecurityContext,
     probes,
     resourceRequirements,
+    SecretKeyRef,
     tierLabels,
 } from "./workload";
 
@@ -33,6 +35,12 @@ export const BACKEND_DRAIN_SECONDS = 5;
  */
 export const BACKEND_STOP_SECONDS = 25;
 const BACKEND_STOP = gracefulStop(BACKEND_DRAIN_SECONDS, BACKEND_STOP_SECONDS);
+/** Defaults of BackendArgs: the tutorial's image, which answers /healthz only. */
+export const BACKEND_DEFAULTS = {
+    image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
+    replicas: 2,
+    readinessPath: "/healthz",
+} as const;
 export const DEFAULT_BACKEND_RESOURCES: ContainerResources = {
     cpuRequest: "50m",
     memoryRequest: "32Mi",
@@ -40,17 +48,19 @@ export const DEFAULT_BACKEND_RESOURCES: ContainerResources = {
 };
 
 export interface BackendArgs {
-    /** Kubernetes provider for every child. */
-    readonly provider: k8s.Provider;
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
     /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
     readonly instance: string;
-    /** The Go API image. */
-    readonly image: string;
-    readonly replicas: number;
-    /** Path of the readiness probe: /healthz for the tutorial's image, /readyz for this repo's app. */
-    readonly readinessPath: string;
+    /** The Go API image. Default: BACKEND_DEFAULTS.image. */
+    readonly image?: string;
+    /** API pods. Default: BACKEND_DEFAULTS.replicas (2). */
+    readonly replicas?: number;
+    /**
+     * Path of the readiness probe: /healthz for the tutorial's image, /readyz for this repo's app.
+     * Default: BACKEND_DEFAULTS.readinessPath (/healthz).
+     */
+    readonly readinessPath?: string;
     /** host:port of Redis, handed to the app as REDIS_URL through a ConfigMap. */
     readonly redisAddress: pulumi.Input<string>;
     /** The Redis password's Secret. Default: Redis has no password. */
@@ -76,14 +86,7 @@ export function backendContainer(args: {
         ports: [{ name: "http", containerPort: BACKEND_PORT }],
         env: [
             { name: REDIS_URL_KEY, valueFrom: { configMapKeyRef: { name: args.configMapName, key: REDIS_URL_KEY } } },
-            ...(args.redisPassword
-                ? [
-                      {
-                          name: "REDIS_PASSWORD",
-                          valueFrom: { secretKeyRef: { name: args.redisPassword.name, key: args.redisPassword.key } },
-                      },
-                  ]
-                : []),
+            ...(args.redisPassword ? [envFromSecret(REDIS_PASSWORD_ENV, args.redisPassword)] : []),
         ],
         ...probes({ http: args.readinessPath, port: "http" }, { http: LIVENESS_PATH, port: "http" }),
         // Give Services time to drop the pod before the app stops accepting connections.
@@ -109,24 +112,24 @@ export class Backend extends pulumi.ComponentResource {
                 metadata: { namespace: args.namespace, labels: tierLabels("app", args.instance) },
                 data: { [REDIS_URL_KEY]: args.redisAddress },
             },
-            { parent: this, provider: args.provider },
+            { parent: this },
         );
 
+        const image = args.image ?? BACKEND_DEFAULTS.image;
         const tier = statelessTier(this, name, {
-            provider: args.provider,
             namespace: args.namespace,
             instance: args.instance,
             tier: "app",
             names: BACKEND_NAMES,
-            image: args.image,
-            replicas: args.replicas,
+            image,
+            replicas: args.replicas ?? BACKEND_DEFAULTS.replicas,
             podSpec: {
                 securityContext: podSecurityContext({ uid: BACKEND_UID, gid: BACKEND_UID }),
                 terminationGracePeriodSeconds: BACKEND_STOP.terminationGracePeriodSeconds,
                 containers: [
                     backendContainer({
-                        image: args.image,
-                        readinessPath: args.readinessPath,
+                        image,
+                        readinessPath: args.readinessPath ?? BACKEND_DEFAULTS.readinessPath,
                         configMapName: config.metadata.name,
                         redisPassword: args.redisPassword,
                         resources: args.resources ?? DEFAULT_BACKEND_RESOURCES,

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { FrontendProfile, ServiceType } from "../config";
 import { NGINX_HEALTH_PATH, renderNginxConfig } from "./nginx-config";
 import { statelessTier } from "./stateless-tier";
 import {
@@ -11,8 +10,24 @@ import {
     probes,
     resourceRequirements,
     RunAs,
+    ServiceType,
     tierLabels,
 } from "./workload";
+
+/**
+ * `unprivileged`: a stock non-root nginx on :8080 running the config this program generates.
+ * `tutorial`: the tutorial's own frontend image, which bakes its config on :80 and must start as root.
+ */
+export const FRONTEND_PROFILES = ["unprivileged", "tutorial"] as const;
+export type FrontendProfile = (typeof FRONTEND_PROFILES)[number];
+
+/** Defaults of FrontendArgs. */
+export const FRONTEND_DEFAULTS = {
+    profile: "unprivileged" as FrontendProfile,
+    image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+    replicas: 2,
+    serviceType: "NodePort" as ServiceType,
+} as const;
 
 /** The port the Service exposes, as in the tutorial. */
 export const FRONTEND_SERVICE_PORT = 80;
@@ -66,17 +81,21 @@ const FRONTEND_STOP = gracefulStop(FRONTEND_DRAIN_SECONDS, FRONTEND_STOP_SECONDS
 const ROOT_NGINX_CAPABILITIES = ["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"];
 
 export interface FrontendArgs {
-    /** Kubernetes provider for every child. */
-    readonly provider: k8s.Provider;
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
     /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
     readonly instance: string;
-    readonly profile: FrontendProfile;
-    readonly image: string;
-    readonly replicas: number;
-    /** Type of the `nginx` Service. */
-    readonly serviceType: ServiceType;
+    /** How nginx runs. Default: FRONTEND_DEFAULTS.profile (unprivileged). */
+    readonly profile?: FrontendProfile;
+    /**
+     * nginx image. Default: FRONTEND_DEFAULTS.image (nginx-unprivileged); the tutorial profile wants the
+     * tutorial's frontend image.
+     */
+    readonly image?: string;
+    /** nginx pods. Default: FRONTEND_DEFAULTS.replicas (2). */
+    readonly replicas?: number;
+    /** Type of the `nginx` Service. Default: FRONTEND_DEFAULTS.serviceType (NodePort). */
+    readonly serviceType?: ServiceType;
     /**
      * Address at which clients reach a node (and so a NodePort), for the `url` output. Default: none, and
      * a NodePort's `url` is empty.
@@ -208,7 +227,10 @@ export class Frontend extends pulumi.ComponentResource {
 
     constructor(name: string, args: FrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Frontend", name, {}, opts);
-        const settings = FRONTEND_PROFILE_SETTINGS[args.profile];
+        const profile = args.profile ?? FRONTEND_DEFAULTS.profile;
+        const image = args.image ?? FRONTEND_DEFAULTS.image;
+        const serviceType = args.serviceType ?? FRONTEND_DEFAULTS.serviceType;
+        const settings = FRONTEND_PROFILE_SETTINGS[profile];
 
         // Auto-named, so an edit of the proxy config shows in preview as a new ConfigMap and rolls the pods.
         const config = settings.managedConfig
@@ -226,25 +248,24 @@ export class Frontend extends pulumi.ComponentResource {
                           ),
                       },
                   },
-                  { parent: this, provider: args.provider },
+                  { parent: this },
               )
             : undefined;
 
         const tier = statelessTier(this, name, {
-            provider: args.provider,
             namespace: args.namespace,
             instance: args.instance,
             tier: "nginx",
             names: FRONTEND_NAMES,
-            image: args.image,
-            replicas: args.replicas,
+            image,
+            replicas: args.replicas ?? FRONTEND_DEFAULTS.replicas,
             podSpec: frontendPodSpec({
-                profile: args.profile,
-                image: args.image,
+                profile,
+                image,
                 configMapName: config?.metadata.name,
                 resources: args.resources ?? DEFAULT_FRONTEND_RESOURCES,
             }),
-            serviceType: args.serviceType,
+            serviceType,
             servicePort: FRONTEND_SERVICE_PORT,
             containerPort: settings.containerPort,
             // Traffic comes from load balancers and node ports, so nginx's port is open to everyone.
@@ -256,7 +277,7 @@ export class Frontend extends pulumi.ComponentResource {
         const access = pulumi
             .all([this.service.status, this.service.spec, args.namespace])
             .apply(([status, spec, namespace]): FrontendAccess => ({
-                serviceType: args.serviceType,
+                serviceType,
                 namespace,
                 host: args.host,
                 loadBalancerAddress:

@@ -1,5 +1,6 @@
 // Pure building blocks shared by the three tiers' pod specs: labels, probes, security contexts.
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 type Probe = k8s.types.input.core.v1.Probe;
 type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
@@ -9,6 +10,9 @@ type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 export const APP_LABEL = "web";
 /** Value of `app.kubernetes.io/part-of`. */
 export const PART_OF = "three-tier-app";
+
+export const SERVICE_TYPES = ["NodePort", "LoadBalancer", "ClusterIP"] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
 
 /** The tutorial's `service` label values, one per tier; also the Service names (`kubectl get svc`). */
 export type Tier = "nginx" | "app" | "redis";
@@ -176,6 +180,17 @@ export function gracefulStop(
     };
 }
 
+/** One key of a Secret. */
+export interface SecretKeyRef {
+    readonly name: pulumi.Input<string>;
+    readonly key: string;
+}
+
+/** An environment variable read from a Secret, so the value never appears in the pod spec. */
+export function envFromSecret(name: string, ref: SecretKeyRef): k8s.types.input.core.v1.EnvVar {
+    return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
+}
+
 /** Surge one new pod before taking an old one away: never fewer ready pods than replicas during a rollout. */
 export const ROLLING_UPDATE = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
 
@@ -201,7 +216,7 @@ export function disruptionBudget(selector: Record<string, string>): k8s.types.in
  * change before calling it ready; the Deployment and StatefulSet awaits already prove the pods Ready,
  * so only a LoadBalancer, whose address is an output, is awaited.
  */
-export function serviceAnnotations(type: "ClusterIP" | "NodePort" | "LoadBalancer"): Record<string, string> {
+export function serviceAnnotations(type: ServiceType): Record<string, string> {
     return type === "LoadBalancer" ? {} : { "pulumi.com/skipAwait": "true" };
 }
 

@@ -3,21 +3,17 @@ import * as k8s from "@pulumi/kubernetes";
 import { parseConfig } from "../../config";
 import { ThreeTierApp } from "../../components/app";
 import { renderNginxConfig } from "../../components/nginx-config";
-import { byKubeName, K8S, ofType, runUnderMocks, unwrap } from "../helpers/mocks";
+import { byKubeName, K8S, ofType, RecordedResource, runUnderMocks, unwrap } from "../helpers/mocks";
 
 function build(raw: Parameters<typeof parseConfig>[0] = {}, redisPassword?: string) {
-    const config = parseConfig(raw);
+    const app = parseConfig(raw, "review-alice").app;
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
-        return new ThreeTierApp("web", {
-            provider,
-            namespace: config.namespace,
-            instance: "review-alice",
-            frontend: config.frontend,
-            backend: config.backend,
-            redis: config.redis,
-            redisPassword,
-        });
+        return new ThreeTierApp(
+            "web",
+            { ...app, redis: { ...app.redis, password: redisPassword } },
+            { providers: [provider] },
+        );
     });
 }
 
@@ -53,6 +49,14 @@ describe("ThreeTierApp", () => {
         for (const s of ofType(resources, K8S.service)) {
             assert.deepEqual(Object.keys(s.inputs.spec.selector).sort(), ["app", "service"], s.name);
         }
+    });
+
+    it("applies the same defaults by itself as the stack config does", async () => {
+        const fromConfig = await build();
+        const byItself = await runUnderMocks(() => new ThreeTierApp("web", { instance: "review-alice" }));
+        const objects = (r: readonly RecordedResource[]) =>
+            r.filter((x) => x.type !== K8S.provider).map((x) => ({ type: x.type, name: x.name, inputs: x.inputs }));
+        assert.deepEqual(objects(byItself.resources), objects(fromConfig.resources));
     });
 
     it("relaxes pod security to baseline only for the tutorial's root nginx", async () => {

@@ -7,17 +7,20 @@ import { byKubeName, K8S, ofType, runUnderMocks, unwrap } from "../helpers/mocks
 function build(extra: { redisPassword?: { name: pulumi.Output<string>; key: string }; readinessPath?: string } = {}) {
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
-        const backend = new Backend("backend", {
-            provider,
-            namespace: "ns",
-            instance: "test",
-            image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
-            replicas: 3,
-            readinessPath: extra.readinessPath ?? "/healthz",
-            redisAddress: "redis:6379",
-            redisPassword: extra.redisPassword,
-            allowFrom: { app: "web", service: "nginx" },
-        });
+        const backend = new Backend(
+            "backend",
+            {
+                namespace: "ns",
+                instance: "test",
+                image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
+                replicas: 3,
+                readinessPath: extra.readinessPath ?? "/healthz",
+                redisAddress: "redis:6379",
+                redisPassword: extra.redisPassword,
+                allowFrom: { app: "web", service: "nginx" },
+            },
+            { provider },
+        );
         return { backend };
     });
 }

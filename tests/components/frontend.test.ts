@@ -1,27 +1,30 @@
 import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
-import type { FrontendProfile, ServiceType } from "../../config";
-import { Frontend, frontendHint, frontendPodSpec, frontendUrl } from "../../components/frontend";
+import { Frontend, frontendHint, frontendPodSpec, FrontendProfile, frontendUrl } from "../../components/frontend";
+import type { ServiceType } from "../../components/workload";
 import { NGINX_HEALTH_PATH, renderNginxConfig } from "../../components/nginx-config";
 import { byKubeName, K8S, ofType, runUnderMocks, unwrap } from "../helpers/mocks";
 
 function build(profile: FrontendProfile, serviceType: ServiceType = "NodePort", host?: string) {
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
-        const frontend = new Frontend("frontend", {
-            provider,
-            namespace: "ns",
-            instance: "test",
-            profile,
-            image:
-                profile === "tutorial"
-                    ? "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0"
-                    : "nginxinc/nginx-unprivileged:1.28.0-alpine",
-            replicas: 2,
-            serviceType,
-            host,
-            upstream: "app:1323",
-        });
+        const frontend = new Frontend(
+            "frontend",
+            {
+                namespace: "ns",
+                instance: "test",
+                profile,
+                image:
+                    profile === "tutorial"
+                        ? "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0"
+                        : "nginxinc/nginx-unprivileged:1.28.0-alpine",
+                replicas: 2,
+                serviceType,
+                host,
+                upstream: "app:1323",
+            },
+            { provider },
+        );
         return { frontend };
     });
 }

@@ -16,7 +16,7 @@ const BASE = {
 function build(extra: Partial<typeof BASE> & { password?: string; storageClass?: string } = {}) {
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
-        return { provider, redis: new Redis("redis", { provider, ...BASE, ...extra }) };
+        return { provider, redis: new Redis("redis", { ...BASE, ...extra }, { provider }) };
     });
 }
 

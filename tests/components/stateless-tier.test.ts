@@ -5,16 +5,15 @@ import { statelessTier } from "../../components/stateless-tier";
 import { byKubeName, K8S, runUnderMocks } from "../helpers/mocks";
 
 class Parent extends pulumi.ComponentResource {
-    constructor() {
-        super("test:index:Parent", "parent", {});
+    constructor(opts: pulumi.ComponentResourceOptions) {
+        super("test:index:Parent", "parent", {}, opts);
     }
 }
 
 function build(serviceType: "ClusterIP" | "LoadBalancer", allowFrom: Record<string, string> | "anywhere") {
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
-        return statelessTier(new Parent(), "tier", {
-            provider,
+        return statelessTier(new Parent({ providers: [provider] }), "tier", {
             namespace: "ns",
             instance: "review-7",
             tier: "app",
