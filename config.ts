@@ -15,8 +15,8 @@ import { SERVICE_TYPES } from "./components/workload";
 /** The Pulumi project name: the namespace of this program's config keys. */
 export const PROJECT = "three-tier-app";
 
-export const TARGETS = ["minikube", "gke"] as const;
-export type Target = (typeof TARGETS)[number];
+const TARGETS = ["minikube", "gke"] as const;
+type Target = (typeof TARGETS)[number];
 
 /**
  * Every key's default: the value of the component that applies it, or "" for "not set". Only `target`

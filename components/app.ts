@@ -74,7 +74,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
 
         this.redis = new Redis(
             `${name}-redis`,
-            { ...tierArgs, ...args.redis, allowFrom: selectorLabels("app") },
+            { ...tierArgs, ...args.redis, allowFrom: selectorLabels("backend") },
             childOpts,
         );
         this.backend = new Backend(
@@ -84,7 +84,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
                 ...args.backend,
                 redisAddress: this.redis.address,
                 redisPassword: this.redis.passwordSecret,
-                allowFrom: selectorLabels("nginx"),
+                allowFrom: selectorLabels("frontend"),
             },
             childOpts,
         );

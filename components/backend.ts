@@ -14,26 +14,26 @@ import {
     tierLabels,
 } from "./workload";
 
-export const BACKEND_PORT = 1323;
+const BACKEND_PORT = 1323;
 /** The tutorial's names: Deployment `backend`, Service `app`. */
-export const BACKEND_NAMES = {
+const BACKEND_NAMES = {
     deployment: "backend",
     service: "app",
     disruptionBudget: "backend",
     networkPolicy: "backend-ingress",
 } as const;
 /** A non-root uid: the tutorial's image would otherwise run as root (distroless's `nonroot` user). */
-export const BACKEND_UID = 65532;
+const BACKEND_UID = 65532;
 /** Key of the backend ConfigMap that holds the tutorial's REDIS_URL. */
-export const REDIS_URL_KEY = "REDIS_URL";
-export const LIVENESS_PATH = "/healthz";
+const REDIS_URL_KEY = "REDIS_URL";
+const LIVENESS_PATH = "/healthz";
 /** Seconds the API keeps serving after it is marked terminating, while Services drop the pod. */
-export const BACKEND_DRAIN_SECONDS = 5;
+const BACKEND_DRAIN_SECONDS = 5;
 /**
  * Seconds the API has after SIGTERM: its own drain (SHUTDOWN_DELAY + SHUTDOWN_DRAIN + SHUTDOWN_TIMEOUT,
  * 17 s by default) is at most 25 s beside a 5 s preStop (app/backend/config.go).
  */
-export const BACKEND_STOP_SECONDS = 25;
+const BACKEND_STOP_SECONDS = 25;
 const BACKEND_STOP = gracefulStop(BACKEND_DRAIN_SECONDS, BACKEND_STOP_SECONDS);
 /** Defaults of BackendArgs: the tutorial's image, which answers /healthz only. */
 export const BACKEND_DEFAULTS = {
@@ -41,7 +41,7 @@ export const BACKEND_DEFAULTS = {
     replicas: 2,
     readinessPath: "/healthz",
 } as const;
-export const DEFAULT_BACKEND_RESOURCES: ContainerResources = {
+const DEFAULT_BACKEND_RESOURCES: ContainerResources = {
     cpuRequest: "50m",
     memoryRequest: "32Mi",
     memoryLimit: "128Mi",
@@ -57,11 +57,11 @@ export interface BackendArgs {
     /** API pods. Default: BACKEND_DEFAULTS.replicas (2). */
     readonly replicas?: number;
     /**
-     * Path of the readiness probe: /healthz for the tutorial's image, /readyz for this repo's app.
+     * Path of the readiness probe: /healthz for the tutorial's image, /readyz for this repo's API (app/backend).
      * Default: BACKEND_DEFAULTS.readinessPath (/healthz).
      */
     readonly readinessPath?: string;
-    /** host:port of Redis, handed to the app as REDIS_URL through a ConfigMap. */
+    /** host:port of Redis, handed to the API as REDIS_URL through a ConfigMap. */
     readonly redisAddress: pulumi.Input<string>;
     /** The Redis password's Secret. Default: Redis has no password. */
     readonly redisPassword?: SecretKeyRef;
@@ -72,7 +72,7 @@ export interface BackendArgs {
 }
 
 /** The API container, reading REDIS_URL from the named ConfigMap. */
-export function backendContainer(args: {
+function backendContainer(args: {
     readonly image: string;
     readonly readinessPath: string;
     readonly configMapName: pulumi.Input<string>;
@@ -89,7 +89,7 @@ export function backendContainer(args: {
             ...(args.redisPassword ? [envFromSecret(REDIS_PASSWORD_ENV, args.redisPassword)] : []),
         ],
         ...probes({ http: args.readinessPath, port: "http" }, { http: LIVENESS_PATH, port: "http" }),
-        // Give Services time to drop the pod before the app stops accepting connections.
+        // Give Services time to drop the pod before the API stops accepting connections.
         lifecycle: BACKEND_STOP.lifecycle,
         resources: resourceRequirements(args.resources),
         securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
@@ -109,7 +109,7 @@ export class Backend extends pulumi.ComponentResource {
         const config = new k8s.core.v1.ConfigMap(
             `${name}-config`,
             {
-                metadata: { namespace: args.namespace, labels: tierLabels("app", args.instance) },
+                metadata: { namespace: args.namespace, labels: tierLabels("backend", args.instance) },
                 data: { [REDIS_URL_KEY]: args.redisAddress },
             },
             { parent: this },
@@ -119,7 +119,7 @@ export class Backend extends pulumi.ComponentResource {
         const tier = statelessTier(this, name, {
             namespace: args.namespace,
             instance: args.instance,
-            tier: "app",
+            tier: "backend",
             names: BACKEND_NAMES,
             image,
             replicas: args.replicas ?? BACKEND_DEFAULTS.replicas,

@@ -30,26 +30,26 @@ export const FRONTEND_DEFAULTS = {
 } as const;
 
 /** The port the Service exposes, as in the tutorial. */
-export const FRONTEND_SERVICE_PORT = 80;
+const FRONTEND_SERVICE_PORT = 80;
 /** The tutorial's names: Deployment `frontend`, Service `nginx`. */
-export const FRONTEND_NAMES = {
+const FRONTEND_NAMES = {
     deployment: "frontend",
     service: "nginx",
     disruptionBudget: "frontend",
     networkPolicy: "nginx-ingress",
 } as const;
 /** nginx writes its pid and temp files here; an emptyDir, since the root filesystem is read-only. */
-export const NGINX_RUNTIME_DIR = "/tmp";
+const NGINX_RUNTIME_DIR = "/tmp";
 const CONFIG_DIR = "/etc/nginx/managed";
 const CONFIG_FILE = "nginx.conf";
-export const DEFAULT_FRONTEND_RESOURCES: ContainerResources = {
+const DEFAULT_FRONTEND_RESOURCES: ContainerResources = {
     cpuRequest: "50m",
     memoryRequest: "32Mi",
     memoryLimit: "128Mi",
 };
 
 /** How each frontend profile runs; see FrontendProfile. */
-export const FRONTEND_PROFILE_SETTINGS: Record<
+const FRONTEND_PROFILE_SETTINGS: Record<
     FrontendProfile,
     {
         readonly containerPort: number;
@@ -69,13 +69,13 @@ export const FRONTEND_PROFILE_SETTINGS: Record<
  * endpoint's removal must reach every node's forwarding rules before nginx stops accepting: twice the
  * API's 5 s, whose only client is nginx inside the cluster.
  */
-export const FRONTEND_DRAIN_SECONDS = 10;
+const FRONTEND_DRAIN_SECONDS = 10;
 /**
  * Seconds nginx has after its stop signal: a graceful quit (SIGQUIT, the images' stop signal) waits for
  * in-flight requests, and a proxied one ends within 12 s (proxy_connect_timeout 2 s + proxy_read_timeout
  * 10 s); the rest is margin. With the drain, the grace period is Kubernetes' default 30 s.
  */
-export const FRONTEND_STOP_SECONDS = 20;
+const FRONTEND_STOP_SECONDS = 20;
 const FRONTEND_STOP = gracefulStop(FRONTEND_DRAIN_SECONDS, FRONTEND_STOP_SECONDS);
 /** Exactly what the tutorial's root nginx needs after dropping ALL: bind :80, chown temp dirs, switch user. */
 const ROOT_NGINX_CAPABILITIES = ["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"];
@@ -237,7 +237,7 @@ export class Frontend extends pulumi.ComponentResource {
             ? new k8s.core.v1.ConfigMap(
                   `${name}-config`,
                   {
-                      metadata: { namespace: args.namespace, labels: tierLabels("nginx", args.instance) },
+                      metadata: { namespace: args.namespace, labels: tierLabels("frontend", args.instance) },
                       data: {
                           [CONFIG_FILE]: pulumi.output(args.upstream).apply((upstream) =>
                               renderNginxConfig({
@@ -255,7 +255,7 @@ export class Frontend extends pulumi.ComponentResource {
         const tier = statelessTier(this, name, {
             namespace: args.namespace,
             instance: args.instance,
-            tier: "nginx",
+            tier: "frontend",
             names: FRONTEND_NAMES,
             image,
             replicas: args.replicas ?? FRONTEND_DEFAULTS.replicas,

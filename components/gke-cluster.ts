@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 /** VPC-native address plan: nodes, then the secondary ranges pods and Services take their IPs from. */
-export const GKE_NETWORK_RANGES = {
+const GKE_NETWORK_RANGES = {
     nodes: "10.10.0.0/20",
     pods: { name: "pods", cidr: "10.20.0.0/14" },
     services: { name: "services", cidr: "10.24.0.0/20" },

@@ -18,7 +18,7 @@ import {
     workloadLabels,
 } from "./workload";
 
-export const REDIS_PORT = 6379;
+const REDIS_PORT = 6379;
 /** The tutorial's names: `kubectl get svc` shows `redis`, `kubectl get pvc` shows `redis-data`. */
 export const REDIS_NAMES = {
     statefulSet: "redis",
@@ -28,8 +28,8 @@ export const REDIS_NAMES = {
     networkPolicy: "redis-ingress",
 } as const;
 /** The official image's `redis` user; fsGroup makes the volume writable for it. */
-export const REDIS_UID = 999;
-export const REDIS_DATA_DIR = "/data";
+const REDIS_UID = 999;
+const REDIS_DATA_DIR = "/data";
 const CONFIG_DIR = "/etc/redis";
 const CONFIG_FILE = "redis.conf";
 const PASSWORD_KEY = "password";
@@ -50,9 +50,9 @@ export const REDIS_DEFAULTS = {
  * 512 MiB, whose AOF replays in well under a minute on one core; five minutes leave room for a busy
  * node and a slow disk without letting a Redis that never comes up go unnoticed for long.
  */
-export const REDIS_STARTUP_SECONDS = 300;
+const REDIS_STARTUP_SECONDS = 300;
 const PING = { exec: ["sh", "-c", `redis-cli -p ${REDIS_PORT} ping | grep -q PONG`] } as const;
-export const DEFAULT_REDIS_RESOURCES: ContainerResources = {
+const DEFAULT_REDIS_RESOURCES: ContainerResources = {
     cpuRequest: "100m",
     memoryRequest: "128Mi",
     memoryLimit: "512Mi",
@@ -83,7 +83,7 @@ export interface RedisArgs {
 }
 
 /** The container spec, minus the generated object names it refers to. */
-export function redisContainer(
+function redisContainer(
     image: string,
     resources: ContainerResources,
     password?: SecretKeyRef,

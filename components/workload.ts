@@ -7,21 +7,24 @@ type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 
 /** The tutorial's `app` label, shared by every object of the app. */
-export const APP_LABEL = "web";
+const APP_LABEL = "web";
 /** Value of `app.kubernetes.io/part-of`. */
 export const PART_OF = "three-tier-app";
 
 export const SERVICE_TYPES = ["NodePort", "LoadBalancer", "ClusterIP"] as const;
 export type ServiceType = (typeof SERVICE_TYPES)[number];
 
-/** The tutorial's `service` label values, one per tier; also the Service names (`kubectl get svc`). */
-export type Tier = "nginx" | "app" | "redis";
+/** The app's tiers: nginx, the Go API, Redis. */
+export type Tier = "frontend" | "backend" | "redis";
 
-/** What each tier is, for `app.kubernetes.io/name` and `app.kubernetes.io/component`. */
-const TIER_IDENTITY: Record<Tier, { name: string; component: string }> = {
-    nginx: { name: "nginx", component: "frontend" },
-    app: { name: "backend", component: "backend" },
-    redis: { name: "redis", component: "database" },
+/**
+ * What each tier is called: the tutorial's `service` label (also its Service's name, so the API is
+ * `service: app`), and `app.kubernetes.io/name` and `app.kubernetes.io/component`.
+ */
+const TIER_IDENTITY: Record<Tier, { service: string; name: string; component: string }> = {
+    frontend: { service: "nginx", name: "nginx", component: "frontend" },
+    backend: { service: "app", name: "backend", component: "backend" },
+    redis: { service: "redis", name: "redis", component: "database" },
 };
 
 /**
@@ -29,7 +32,7 @@ const TIER_IDENTITY: Record<Tier, { name: string; component: string }> = {
  * StatefulSets, so nothing that can change (versions, images) ever goes in here.
  */
 export function selectorLabels(tier: Tier): Record<string, string> {
-    return { app: APP_LABEL, service: tier };
+    return { app: APP_LABEL, service: TIER_IDENTITY[tier].service };
 }
 
 /**

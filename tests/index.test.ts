@@ -1,22 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "node:path";
 import { ConfigError } from "../config";
-import { K8S, ofType, RecordedResource, runUnderMocks, unwrap } from "./helpers/mocks";
-import { REPO_ROOT, stackConfig } from "./helpers/stack-config";
-
-const INDEX = path.join(REPO_ROOT, "index.ts");
-
-/** Runs index.ts afresh, as `pulumi up` would for the stack, and returns its exports. */
-function runProgram(stack: string, overrides: Record<string, string> = {}) {
-    return runUnderMocks(
-        () => {
-            delete require.cache[require.resolve(INDEX)];
-            return require(INDEX) as Record<string, pulumi.Output<string> | undefined>;
-        },
-        { stack, config: stackConfig(stack, overrides) },
-    );
-}
+import { K8S, ofType, RecordedResource, unwrap } from "./helpers/mocks";
+import { runProgram } from "./helpers/stack-config";
 
 const WORKLOADS = [K8S.deployment, K8S.statefulSet];
 
@@ -196,13 +182,7 @@ describe("program, bad config", () => {
         it(`fails on ${title} before registering any resource`, async () => {
             let registered: readonly RecordedResource[] = [];
             await assert.rejects(
-                runUnderMocks(
-                    () => {
-                        delete require.cache[require.resolve(INDEX)];
-                        require(INDEX);
-                    },
-                    { stack: "dev", config: stackConfig("dev", overrides) },
-                ).then((run) => (registered = run.resources)),
+                runProgram("dev", overrides).then((run) => (registered = run.resources)),
                 (e: unknown) => e instanceof ConfigError && message.test(e.message),
             );
             assert.deepEqual(registered, []);

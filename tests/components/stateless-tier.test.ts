@@ -16,7 +16,7 @@ function build(serviceType: "ClusterIP" | "LoadBalancer", allowFrom: Record<stri
         return statelessTier(new Parent({ providers: [provider] }), "tier", {
             namespace: "ns",
             instance: "review-7",
-            tier: "app",
+            tier: "backend",
             names: { deployment: "d", service: "s", disruptionBudget: "b", networkPolicy: "n" },
             image: "api:1.2",
             replicas: 3,

@@ -19,8 +19,8 @@ import {
 
 describe("workload building blocks", () => {
     it("selects pods by the tutorial's app/service pair only", () => {
-        assert.deepEqual(selectorLabels("nginx"), { app: "web", service: "nginx" });
-        assert.deepEqual(selectorLabels("app"), { app: "web", service: "app" });
+        assert.deepEqual(selectorLabels("frontend"), { app: "web", service: "nginx" });
+        assert.deepEqual(selectorLabels("backend"), { app: "web", service: "app" });
         assert.deepEqual(selectorLabels("redis"), { app: "web", service: "redis" });
     });
 
@@ -42,16 +42,16 @@ describe("workload building blocks", () => {
             "app.kubernetes.io/instance": "review-alice",
             "app.kubernetes.io/managed-by": "pulumi",
         });
-        assert.equal(workloadLabels("nginx", "nginx:1.2", "pr-7")["app.kubernetes.io/instance"], "pr-7");
-        assert.equal(Object.values(selectorLabels("nginx")).includes("pr-7"), false);
+        assert.equal(workloadLabels("frontend", "nginx:1.2", "pr-7")["app.kubernetes.io/instance"], "pr-7");
+        assert.equal(Object.values(selectorLabels("frontend")).includes("pr-7"), false);
     });
 
     it("labels workloads and pods with the image's version", () => {
-        assert.deepEqual(workloadLabels("app", "backend:v1.2", "dev"), {
-            ...tierLabels("app", "dev"),
+        assert.deepEqual(workloadLabels("backend", "backend:v1.2", "dev"), {
+            ...tierLabels("backend", "dev"),
             "app.kubernetes.io/version": "v1.2",
         });
-        assert.deepEqual(workloadLabels("app", "backend", "dev"), tierLabels("app", "dev"));
+        assert.deepEqual(workloadLabels("backend", "backend", "dev"), tierLabels("backend", "dev"));
     });
 
     describe("imageVersion", () => {
