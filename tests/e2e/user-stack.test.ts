@@ -5,7 +5,6 @@
 import * as assert from "node:assert/strict";
 import { LocalWorkspace, StackSummary } from "@pulumi/pulumi/automation";
 import { PROJECT } from "../../config";
-import { FRONTEND_NAMES } from "../../components/frontend";
 import { Cluster, clusterFromEnv, describeNode, kubeClients, KubeClients, nodeFromEnv } from "../helpers/engine";
 import { REPO_ROOT } from "../helpers/stack-config";
 import { tutorialSession } from "./http";
@@ -92,7 +91,7 @@ describe(`engine: the user's deployed stack \`${USER_STACK}\` is left untouched 
             this.skip();
         }
         const service = await userStack.kube.core.readNamespacedService({
-            name: FRONTEND_NAMES.service,
+            name: "nginx",
             namespace: userStack.namespace,
         });
         const port = service.spec?.ports?.[0].nodePort;
