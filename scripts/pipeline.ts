@@ -211,7 +211,7 @@ function recoverStep(opts: Map<string, string>): number {
         const decision = lockDecision(stack, holders, new Date());
         notes.push(decision.message);
         if (decision.action === "stop") return finish(notes, 1);
-        if (decision.action === "cancel") run("pulumi", ["cancel", "--yes", "--stack", stack]);
+        if (decision.action === "cancel") console.log(run("pulumi", ["cancel", "--yes", "--stack", stack]));
     }
     const state = JSON.parse(run("pulumi", ["stack", "export", "--stack", stack])) as {
         deployment?: { pending_operations?: PendingOperation[] };
@@ -219,7 +219,9 @@ function recoverStep(opts: Map<string, string>): number {
     const pending = pendingDecision(stack, state.deployment?.pending_operations ?? []);
     if (pending.action !== "none") notes.push(pending.message);
     if (pending.action === "stop") return finish(notes, 1);
-    if (pending.action === "refresh") run("pulumi", ["refresh", "--yes", "--skip-preview", "--stack", stack]);
+    if (pending.action === "refresh") {
+        console.log(run("pulumi", ["refresh", "--yes", "--skip-preview", "--non-interactive", "--stack", stack]));
+    }
     return finish(notes, 0);
 }
 
@@ -251,7 +253,13 @@ async function runStep(opts: Map<string, string>): Promise<number> {
     });
     console.log(`pulumi ${args.join(" ")}`);
     const { status, output } = await runStreaming("pulumi", args);
-    const markdown = reportMarkdown({ stack, command: args.slice(0, 2).join(" "), status, output, runUrl: runUrl() });
+    const markdown = reportMarkdown({
+        stack,
+        command: op === "drift" ? "preview --refresh --expect-no-changes" : op,
+        status,
+        output,
+        runUrl: runUrl(),
+    });
     append("GITHUB_STEP_SUMMARY", markdown);
     const pr = opts.get("pull-request") ?? "";
     if (pr !== "") await upsertComment(pr, stack, markdown);
