@@ -5,7 +5,8 @@
 //
 //   review-decision                        pull_request event → outputs action (up|destroy|none), stack
 //   review-sweep [--only S]                review stacks whose pull request is closed/unlabelled (or S) → output stacks
-//   review-config --stack S --kubeconfig F  Pulumi.<S>.yaml from .github/review-stack/Pulumi.template.yaml
+//   review-config --stack S --kubeconfig F --context C
+//                                          Pulumi.<S>.yaml from .github/review-stack/Pulumi.template.yaml
 //   recover --stack S                      stale lock of a cancelled run → pulumi cancel; pending operations → refresh
 //   run --stack S --operation preview|up|destroy|drift [--pull-request N] [--remove true]
 //                                          runs pulumi; job summary; the pull request's one comment for S
