@@ -7,7 +7,7 @@ export const REVIEW_LABEL = "review-stack";
 const STACK_PATTERN = /^pr-([1-9][0-9]*)$/;
 
 /** The stack, and the namespace in the gke cluster, of pull request `number`. */
-export function reviewStackName(number: number): string {
+export function pullRequestStack(number: number): string {
     if (!Number.isSafeInteger(number) || number < 1) throw new Error(`not a pull request number: ${number}`);
     return `pr-${number}`;
 }
@@ -43,7 +43,7 @@ export interface ReviewDecision {
  * OIDC token on `pull_request`, and must not deploy: it never has a stack, so nothing to create or destroy.
  */
 export function reviewDecision(event: PullRequestEvent): ReviewDecision {
-    const stack = reviewStackName(event.number);
+    const stack = pullRequestStack(event.number);
     const decide = (action: ReviewDecision["action"], reason: string) => ({ action, stack, reason });
     if (event.headRepository !== event.repository) {
         return decide("none", `pull request from the fork ${event.headRepository}: no secrets, no review stack`);

@@ -10,7 +10,7 @@ import {
     REVIEW_LABEL,
     renderReviewConfig,
     reviewDecision,
-    reviewStackName,
+    pullRequestStack,
     sweepSelection,
 } from "../../../scripts/pipeline/review-stacks";
 
@@ -28,10 +28,10 @@ const event = (action: string, extra: Partial<PullRequestEvent> = {}): PullReque
 
 describe("pipeline: review stacks", () => {
     describe("names", () => {
-        it("names the stack and namespace after the pull request", () => assert.equal(reviewStackName(42), "pr-42"));
+        it("names the stack and namespace after the pull request", () => assert.equal(pullRequestStack(42), "pr-42"));
         for (const bad of [0, -1, 1.5, Number.NaN]) {
             it(`refuses ${bad}`, () =>
-                assert.throws(() => reviewStackName(bad), { message: `not a pull request number: ${bad}` }));
+                assert.throws(() => pullRequestStack(bad), { message: `not a pull request number: ${bad}` }));
         }
         const cases: [string, number | undefined][] = [
             ["pr-42", 42],
