@@ -2,7 +2,7 @@
 // `scripts/pipeline.ts run`, and what tests/scripts/pipeline/commands.test.ts pins down.
 
 export const OPERATIONS = ["preview", "up", "destroy", "drift"] as const;
-export type Operation = (typeof OPERATIONS)[number];
+type Operation = (typeof OPERATIONS)[number];
 
 export function operation(name: string): Operation {
     if (!(OPERATIONS as readonly string[]).includes(name)) {
@@ -11,7 +11,7 @@ export function operation(name: string): Operation {
     return name as Operation;
 }
 
-export interface RunOptions {
+interface RunOptions {
     /** policy/config/<stack>.json when the repository has one (a reviewed exception). */
     readonly policyConfig?: string;
     /** destroy: remove the stack and its config afterwards (review stacks). */

@@ -10,7 +10,7 @@ export function marker(kind: "pulumi" | "drift", stack: string): string {
 }
 
 /** An outcome of one pulumi command in CI. */
-export interface RunReport {
+interface RunReport {
     readonly stack: string;
     readonly command: string;
     /** The command's exit status. */
@@ -59,7 +59,7 @@ export function findMarked<T extends Marked>(items: readonly T[], mark: string):
     return items.find((item) => (item.body ?? "").includes(mark));
 }
 
-export type DriftIssueAction =
+type DriftIssueAction =
     | { readonly action: "create" | "update"; readonly body: string }
     | { readonly action: "close"; readonly comment: string }
     | { readonly action: "none" };

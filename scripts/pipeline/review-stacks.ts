@@ -32,7 +32,7 @@ export interface PullRequestEvent {
     readonly repository: string;
 }
 
-export interface ReviewDecision {
+interface ReviewDecision {
     readonly action: "up" | "destroy" | "none";
     readonly stack: string;
     readonly reason: string;
@@ -95,8 +95,8 @@ export function sweepSelection(
 }
 
 /** The placeholders of the committed template, each replaced by a value of the run. */
-export const TEMPLATE_VARIABLES = ["STACK", "KUBECONFIG", "KUBE_CONTEXT"] as const;
-export type TemplateValues = Record<(typeof TEMPLATE_VARIABLES)[number], string>;
+const TEMPLATE_VARIABLES = ["STACK", "KUBECONFIG", "KUBE_CONTEXT"] as const;
+type TemplateValues = Record<(typeof TEMPLATE_VARIABLES)[number], string>;
 
 /** The stack config file of a review stack: the template with `${NAME}` placeholders replaced; unknown ones refused. */
 export function renderReviewConfig(template: string, values: TemplateValues): string {

@@ -75,7 +75,7 @@ export function cloudLockHolders(history: readonly HistoryEntry[]): LockHolder[]
         });
 }
 
-export type LockDecision =
+type LockDecision =
     | { readonly action: "proceed"; readonly message: string }
     | { readonly action: "cancel"; readonly message: string }
     | { readonly action: "stop"; readonly message: string };
@@ -119,7 +119,7 @@ export interface PendingOperation {
     readonly type: string;
 }
 
-export type PendingDecision =
+type PendingDecision =
     | { readonly action: "none" }
     | { readonly action: "refresh"; readonly message: string }
     | { readonly action: "stop"; readonly message: string };

@@ -1,5 +1,12 @@
 import * as assert from "node:assert/strict";
-import { driftIssueAction, findMarked, isDrift, marker, reportMarkdown } from "../../../scripts/pipeline/report";
+import {
+    driftIssueAction,
+    findMarked,
+    isDrift,
+    marker,
+    MAX_BODY,
+    reportMarkdown,
+} from "../../../scripts/pipeline/report";
 
 const RUN = "https://github.com/acme/app/actions/runs/1";
 
@@ -84,7 +91,8 @@ describe("pipeline: reports", () => {
         });
         it("keeps the issue body within GitHub's limit", () => {
             const action = driftIssueAction("gke", { found: true, output: "x".repeat(100000), runUrl: RUN }, undefined);
-            assert.ok("body" in action && action.body.length <= 65536);
+            assert.equal(MAX_BODY, 65536);
+            assert.ok("body" in action && action.body.length <= MAX_BODY);
         });
     });
 });
