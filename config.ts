@@ -1,98 +1,67 @@
-// Reads and validates the whole stack configuration in one place. index.ts calls loadConfig() before it
-// registers any resource, so a bad value stops `pulumi preview` with every problem listed at once.
+// Reads and validates the whole stack configuration in one place and builds the components' Args from
+// it. index.ts calls loadConfig() before it registers any resource, so a bad value stops `pulumi preview`
+// with every problem listed at once. The defaults are the components' own; Pulumi.yaml declares the same
+// values for `pulumi config` (a unit test keeps the two equal).
+import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
-import type { GkeClusterArgs } from "./components/gke-cluster";
+import { DEFAULT_NAMESPACE, ThreeTierAppArgs } from "./components/app";
+import { BACKEND_DEFAULTS } from "./components/backend";
+import { FRONTEND_DEFAULTS, FRONTEND_PROFILES } from "./components/frontend";
+import { GKE_DEFAULTS, GkeClusterArgs, nodeServiceAccountId, RELEASE_CHANNELS } from "./components/gke-cluster";
+import { DEFAULT_KUBE_CONTEXT, KubeconfigClusterArgs } from "./components/kubeconfig-cluster";
+import { ACCESS_MODES, REDIS_DEFAULTS } from "./components/redis";
+import { SERVICE_TYPES } from "./components/workload";
 
 /** The Pulumi project name: the namespace of this program's config keys. */
 export const PROJECT = "three-tier-app";
 
-export const TARGETS = ["minikube", "gke"] as const;
-export type Target = (typeof TARGETS)[number];
-
-export const SERVICE_TYPES = ["NodePort", "LoadBalancer", "ClusterIP"] as const;
-export type ServiceType = (typeof SERVICE_TYPES)[number];
+const TARGETS = ["minikube", "gke"] as const;
+type Target = (typeof TARGETS)[number];
 
 /**
- * `unprivileged`: a stock non-root nginx on :8080 running the config this program generates.
- * `tutorial`: the tutorial's own frontend image, which bakes its config on :80 and must start as root.
+ * Every key's default: the value of the component that applies it, or "" for "not set". Only `target`
+ * is the config's own.
  */
-export const FRONTEND_PROFILES = ["unprivileged", "tutorial"] as const;
-export type FrontendProfile = (typeof FRONTEND_PROFILES)[number];
-
-export const ACCESS_MODES = ["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"] as const;
-export type AccessMode = (typeof ACCESS_MODES)[number];
-
-export const RELEASE_CHANNELS = ["RAPID", "REGULAR", "STABLE", "EXTENDED"] as const;
-export type ReleaseChannel = (typeof RELEASE_CHANNELS)[number];
-
-/** Every default of the program. Pulumi.yaml declares the same values (a unit test keeps them equal). */
 export const DEFAULTS = {
     target: "minikube" as Target,
-    namespace: "three-tier",
-    kubeContext: "minikube",
+    namespace: DEFAULT_NAMESPACE,
+    kubeContext: DEFAULT_KUBE_CONTEXT,
     kubeconfig: "",
-    frontendProfile: "unprivileged" as FrontendProfile,
-    frontendImage: "nginxinc/nginx-unprivileged:1.28.0-alpine",
-    frontendReplicas: 2,
-    frontendServiceType: "NodePort" as ServiceType,
-    backendImage: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
-    backendReplicas: 2,
-    backendReadinessPath: "/healthz",
-    redisImage: "redis:7.4.2-alpine",
-    redisStorageSize: "10Gi",
+    frontendProfile: FRONTEND_DEFAULTS.profile,
+    frontendImage: FRONTEND_DEFAULTS.image,
+    frontendReplicas: FRONTEND_DEFAULTS.replicas,
+    frontendServiceType: FRONTEND_DEFAULTS.serviceType,
+    frontendHost: "",
+    backendImage: BACKEND_DEFAULTS.image,
+    backendReplicas: BACKEND_DEFAULTS.replicas,
+    backendReadinessPath: BACKEND_DEFAULTS.readinessPath,
+    redisImage: REDIS_DEFAULTS.image,
+    redisStorageSize: REDIS_DEFAULTS.storageSize,
     redisStorageClass: "",
-    redisAccessMode: "ReadWriteOnce" as AccessMode,
-    gkeLocation: "us-central1-a",
-    gkeMachineType: "e2-standard-2",
-    gkeNodeCount: 2,
-    gkeMinNodeCount: 1,
-    gkeMaxNodeCount: 4,
-    gkeReleaseChannel: "REGULAR" as ReleaseChannel,
-    gkeDeletionProtection: false,
+    redisAccessMode: REDIS_DEFAULTS.accessMode,
+    gkeLocation: GKE_DEFAULTS.location,
+    gkeMachineType: GKE_DEFAULTS.machineType,
+    gkeNodeCount: GKE_DEFAULTS.nodeCount,
+    gkeMinNodeCount: GKE_DEFAULTS.minNodeCount,
+    gkeMaxNodeCount: GKE_DEFAULTS.maxNodeCount,
+    gkeReleaseChannel: GKE_DEFAULTS.releaseChannel,
+    gkeDeletionProtection: GKE_DEFAULTS.deletionProtection,
 };
 
 export type ConfigKey = keyof typeof DEFAULTS;
 export const CONFIG_KEYS = Object.keys(DEFAULTS) as ConfigKey[];
 
 /** Upper bound on replicas: well above what this app needs, low enough to catch a typo like 200. */
-export const MAX_REPLICAS = 20;
-export const MAX_GKE_NODES = 100;
+const MAX_REPLICAS = 20;
+const MAX_GKE_NODES = 100;
 
-export interface MinikubeTarget {
-    readonly target: "minikube";
-    /** kubeconfig context to deploy to. */
-    readonly kubeContext: string;
-    /** kubeconfig file; undefined means $KUBECONFIG or ~/.kube/config. */
-    readonly kubeconfig?: string;
-}
-
-/** The GkeCluster's settings as the stack configures them (its args are documented there). */
-export interface GkeTarget extends Omit<GkeClusterArgs, "nodeServiceAccountId" | "deletionProtection"> {
-    readonly target: "gke";
-    readonly deletionProtection: boolean;
-}
+/** Where to deploy: the Args of the cluster component, tagged with the target that picks it. */
+export type ClusterConfig =
+    ({ readonly target: "minikube" } & KubeconfigClusterArgs) | ({ readonly target: "gke" } & GkeClusterArgs);
 
 export interface AppConfig {
-    readonly cluster: MinikubeTarget | GkeTarget;
-    readonly namespace: string;
-    readonly frontend: {
-        readonly profile: FrontendProfile;
-        readonly image: string;
-        readonly replicas: number;
-        readonly serviceType: ServiceType;
-    };
-    readonly backend: {
-        readonly image: string;
-        readonly replicas: number;
-        readonly readinessPath: string;
-    };
-    readonly redis: {
-        readonly image: string;
-        readonly storageSize: string;
-        /** undefined: the cluster's default StorageClass. */
-        readonly storageClass?: string;
-        readonly accessMode: AccessMode;
-    };
+    readonly cluster: ClusterConfig;
+    readonly app: Required<ThreeTierAppArgs>;
 }
 
 /** Raw string values as Pulumi hands them over, keyed by the short key; `gcp:project` under its full name. */
@@ -115,10 +84,20 @@ const HTTP_PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
 const GKE_MACHINE_TYPE_PATTERN = /^[a-z][a-z0-9]*-[a-z0-9-]+$/;
 const GCP_LOCATION_PATTERN = /^[a-z]+-[a-z]+[0-9]+(?:-[a-z])?$/;
 const GCP_PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const LABEL_VALUE_PATTERN = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
-/** Validates raw values and applies defaults. Throws one ConfigError listing every problem. */
-export function parseConfig(raw: RawConfig): AppConfig {
+/**
+ * Validates raw values of stack `stack`, applies defaults and builds the Args. Throws one ConfigError
+ * listing every problem.
+ */
+export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     const problems: string[] = [];
+    if (!LABEL_VALUE_PATTERN.test(stack)) {
+        problems.push(
+            "the stack name must be a Kubernetes label value (it becomes app.kubernetes.io/instance): at most 63 " +
+                `letters, digits, '-', '_' or '.', starting and ending with a letter or digit (got "${stack}")`,
+        );
+    }
     const fail = (key: string, allowed: string, got: string) =>
         problems.push(`${key.includes(":") ? key : `${PROJECT}:${key}`} must be ${allowed} (got "${got}")`);
 
@@ -155,11 +134,16 @@ export function parseConfig(raw: RawConfig): AppConfig {
         "a DNS label: lowercase letters, digits and '-', at most 63",
     );
 
+    const frontendHost = raw.frontendHost ?? DEFAULTS.frontendHost;
+    if (frontendHost !== "" && isIP(frontendHost) === 0 && !DNS_SUBDOMAIN_PATTERN.test(frontendHost)) {
+        fail("frontendHost", "empty, or the IP address or DNS name of a node", frontendHost);
+    }
     const frontend = {
         profile: oneOf("frontendProfile", FRONTEND_PROFILES),
         image: image("frontendImage"),
         replicas: wholeNumber("frontendReplicas", 1, MAX_REPLICAS),
         serviceType: oneOf("frontendServiceType", SERVICE_TYPES),
+        ...(frontendHost === "" ? {} : { host: frontendHost }),
     };
     const backend = {
         image: image("backendImage"),
@@ -177,7 +161,7 @@ export function parseConfig(raw: RawConfig): AppConfig {
         accessMode: oneOf("redisAccessMode", ACCESS_MODES),
     };
 
-    let cluster: MinikubeTarget | GkeTarget;
+    let cluster: ClusterConfig;
     if (target === "gke") {
         const project = raw["gcp:project"] ?? "";
         if (!GCP_PROJECT_PATTERN.test(project)) {
@@ -195,6 +179,7 @@ export function parseConfig(raw: RawConfig): AppConfig {
         cluster = {
             target,
             project,
+            nodeServiceAccountId: nodeServiceAccountId(stack),
             location: text(
                 "gkeLocation",
                 GCP_LOCATION_PATTERN,
@@ -214,17 +199,19 @@ export function parseConfig(raw: RawConfig): AppConfig {
     }
 
     if (problems.length > 0) throw new ConfigError(problems);
-    return { cluster, namespace, frontend, backend, redis };
+    return { cluster, app: { namespace, instance: stack, frontend, backend, redis } };
 }
 
 /** Reads this project's keys (and gcp:project) from the stack and validates them. */
-export function loadConfig(): AppConfig & { readonly redisPassword?: pulumi.Output<string> } {
+export function loadConfig(): AppConfig {
     const config = new pulumi.Config(PROJECT);
     const raw: Record<string, string | undefined> = {};
     for (const key of CONFIG_KEYS) raw[key] = config.get(key);
     raw["gcp:project"] = new pulumi.Config("gcp").get("project");
-    const parsed = parseConfig(raw);
+    const parsed = parseConfig(raw, pulumi.getStack());
     // Read raw to decide whether a password is set (empty means none), then keep it a secret from here on.
     const password = pulumi.runtime.getConfig(`${PROJECT}:redisPassword`) ?? "";
-    return { ...parsed, redisPassword: password === "" ? undefined : pulumi.secret(password) };
+    if (password === "") return parsed;
+    const redis = { ...parsed.app.redis, password: pulumi.secret(password) };
+    return { ...parsed, app: { ...parsed.app, redis } };
 }

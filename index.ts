@@ -3,27 +3,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { ThreeTierApp } from "./components/app";
-import { GkeCluster, nodeServiceAccountId } from "./components/gke-cluster";
+import { GkeCluster } from "./components/gke-cluster";
 import { KubeconfigCluster } from "./components/kubeconfig-cluster";
 
 const config = loadConfig();
 
 const cluster =
     config.cluster.target === "gke"
-        ? new GkeCluster("gke", { ...config.cluster, nodeServiceAccountId: nodeServiceAccountId(pulumi.getStack()) })
-        : new KubeconfigCluster("kube", { context: config.cluster.kubeContext, kubeconfig: config.cluster.kubeconfig });
+        ? new GkeCluster("gke", config.cluster)
+        : new KubeconfigCluster("kube", config.cluster);
 
-const app = new ThreeTierApp("web", {
-    provider: cluster.provider,
-    namespace: config.namespace,
-    frontend: config.frontend,
-    backend: config.backend,
-    redis: config.redis,
-    redisPassword: config.redisPassword,
-});
+// Every Kubernetes object of the app inherits this provider through parenting.
+const app = new ThreeTierApp("web", config.app, { providers: [cluster.provider] });
 
 // Stack outputs; the cluster's only where this program made one.
-const outputs: Record<string, pulumi.Output<string>> = { namespace: app.namespace, frontendUrl: app.frontend.url };
+const outputs: Record<string, pulumi.Output<string>> = {
+    namespace: app.namespace,
+    frontendUrl: app.frontend.url,
+    frontendHint: app.frontend.hint,
+};
 if (cluster instanceof GkeCluster) {
     outputs.clusterName = cluster.clusterName;
     outputs.kubeconfig = cluster.kubeconfig;

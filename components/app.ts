@@ -1,21 +1,31 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AppConfig } from "../config";
-import { Backend } from "./backend";
-import { Frontend } from "./frontend";
-import { Redis } from "./redis";
-import { PART_OF, selectorLabels } from "./workload";
+import { Backend, BackendArgs } from "./backend";
+import { Frontend, FrontendArgs } from "./frontend";
+import { Redis, RedisArgs } from "./redis";
+import { appLabels, selectorLabels } from "./workload";
 
+/** Default of ThreeTierAppArgs.namespace: the tutorial's. */
+export const DEFAULT_NAMESPACE = "three-tier";
+
+/** What every tier gets from the app rather than from its settings. */
+type FromApp = "namespace" | "instance";
+
+/**
+ * The app's settings. The Kubernetes provider is not one of them: pass it in the options
+ * (`providers: [provider]`), and every object inherits it through parenting.
+ */
 export interface ThreeTierAppArgs {
-    /** Kubernetes provider for every object: the boundary between where (GKE, minikube) and what. */
-    readonly provider: k8s.Provider;
-    /** Namespace created for the app; deleting it on destroy leaves nothing behind. */
-    readonly namespace: string;
-    readonly frontend: AppConfig["frontend"];
-    readonly backend: AppConfig["backend"];
-    readonly redis: AppConfig["redis"];
-    /** Password Redis requires. Default: none. */
-    readonly redisPassword?: pulumi.Input<string>;
+    /** Namespace created for the app; deleting it on destroy leaves nothing behind. Default: DEFAULT_NAMESPACE. */
+    readonly namespace?: string;
+    /** Value of `app.kubernetes.io/instance` on every object: which installation (stack) it belongs to. */
+    readonly instance: string;
+    /** nginx's settings; its upstream is the API. Default: FrontendArgs' defaults. */
+    readonly frontend?: Omit<FrontendArgs, FromApp | "upstream">;
+    /** The API's settings; Redis' address and password come from the Redis tier. Default: BackendArgs' defaults. */
+    readonly backend?: Omit<BackendArgs, FromApp | "redisAddress" | "redisPassword" | "allowFrom">;
+    /** Redis' settings, its password among them. Default: RedisArgs' defaults. */
+    readonly redis?: Omit<RedisArgs, FromApp | "allowFrom">;
 }
 
 /**
@@ -30,18 +40,19 @@ export class ThreeTierApp extends pulumi.ComponentResource {
 
     constructor(name: string, args: ThreeTierAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:ThreeTierApp", name, {}, opts);
-        const childOpts = { parent: this, provider: args.provider };
+        const childOpts = { parent: this };
+        const frontend = args.frontend ?? {};
 
         const namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
             {
                 metadata: {
-                    name: args.namespace,
+                    name: args.namespace ?? DEFAULT_NAMESPACE,
                     labels: {
-                        "app.kubernetes.io/part-of": PART_OF,
+                        ...appLabels(args.instance),
                         // The tutorial's root nginx needs capabilities that only `baseline` allows.
                         "pod-security.kubernetes.io/enforce":
-                            args.frontend.profile === "tutorial" ? "baseline" : "restricted",
+                            frontend.profile === "tutorial" ? "baseline" : "restricted",
                         "pod-security.kubernetes.io/warn": "restricted",
                     },
                 },
@@ -49,51 +60,44 @@ export class ThreeTierApp extends pulumi.ComponentResource {
             childOpts,
         );
         this.namespace = namespace.metadata.name;
+        const tierArgs = { namespace: this.namespace, instance: args.instance };
 
         // Anything not allowed by a tier's own policy is refused.
         new k8s.networking.v1.NetworkPolicy(
             `${name}-default-deny`,
             {
-                metadata: {
-                    name: "default-deny-ingress",
-                    namespace: this.namespace,
-                    labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi" },
-                },
+                metadata: { name: "default-deny-ingress", namespace: this.namespace, labels: appLabels(args.instance) },
                 spec: { podSelector: {}, policyTypes: ["Ingress"] },
             },
             childOpts,
         );
 
-        const tierOpts = { parent: this };
         this.redis = new Redis(
             `${name}-redis`,
-            {
-                provider: args.provider,
-                namespace: this.namespace,
-                ...args.redis,
-                password: args.redisPassword,
-                allowFrom: selectorLabels("app"),
-            },
-            tierOpts,
+            { ...tierArgs, ...args.redis, allowFrom: selectorLabels("backend") },
+            childOpts,
         );
         this.backend = new Backend(
             `${name}-backend`,
             {
-                provider: args.provider,
-                namespace: this.namespace,
+                ...tierArgs,
                 ...args.backend,
                 redisAddress: this.redis.address,
                 redisPassword: this.redis.passwordSecret,
-                allowFrom: selectorLabels("nginx"),
+                allowFrom: selectorLabels("frontend"),
             },
-            tierOpts,
+            childOpts,
         );
         this.frontend = new Frontend(
             `${name}-frontend`,
-            { provider: args.provider, namespace: this.namespace, ...args.frontend, upstream: this.backend.address },
-            tierOpts,
+            { ...tierArgs, ...frontend, upstream: this.backend.address },
+            childOpts,
         );
 
-        this.registerOutputs({ namespace: this.namespace, frontendUrl: this.frontend.url });
+        this.registerOutputs({
+            namespace: this.namespace,
+            frontendUrl: this.frontend.url,
+            frontendHint: this.frontend.hint,
+        });
     }
 }

@@ -1,46 +1,67 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { SecretKeyRef } from "./redis";
+import { REDIS_PASSWORD_ENV } from "./redis";
 import { statelessTier } from "./stateless-tier";
 import {
     ContainerResources,
     containerSecurityContext,
+    envFromSecret,
+    gracefulStop,
     podSecurityContext,
     probes,
     resourceRequirements,
+    SecretKeyRef,
     tierLabels,
 } from "./workload";
 
-export const BACKEND_PORT = 1323;
+const BACKEND_PORT = 1323;
 /** The tutorial's names: Deployment `backend`, Service `app`. */
-export const BACKEND_NAMES = {
+const BACKEND_NAMES = {
     deployment: "backend",
     service: "app",
     disruptionBudget: "backend",
     networkPolicy: "backend-ingress",
 } as const;
 /** A non-root uid: the tutorial's image would otherwise run as root (distroless's `nonroot` user). */
-export const BACKEND_UID = 65532;
+const BACKEND_UID = 65532;
 /** Key of the backend ConfigMap that holds the tutorial's REDIS_URL. */
-export const REDIS_URL_KEY = "REDIS_URL";
-export const LIVENESS_PATH = "/healthz";
-export const DEFAULT_BACKEND_RESOURCES: ContainerResources = {
+const REDIS_URL_KEY = "REDIS_URL";
+const LIVENESS_PATH = "/healthz";
+/** Seconds the API keeps serving after it is marked terminating, while Services drop the pod. */
+const BACKEND_DRAIN_SECONDS = 5;
+/**
+ * Seconds the API has after SIGTERM: its own drain (SHUTDOWN_DELAY + SHUTDOWN_DRAIN + SHUTDOWN_TIMEOUT,
+ * 17 s by default) is at most 25 s beside a 5 s preStop (app/backend/config.go).
+ */
+const BACKEND_STOP_SECONDS = 25;
+const BACKEND_STOP = gracefulStop(BACKEND_DRAIN_SECONDS, BACKEND_STOP_SECONDS);
+/** Defaults of BackendArgs: the tutorial's image, which answers /healthz only. */
+export const BACKEND_DEFAULTS = {
+    image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
+    replicas: 2,
+    readinessPath: "/healthz",
+} as const;
+const DEFAULT_BACKEND_RESOURCES: ContainerResources = {
     cpuRequest: "50m",
     memoryRequest: "32Mi",
     memoryLimit: "128Mi",
 };
 
 export interface BackendArgs {
-    /** Kubernetes provider for every child. */
-    readonly provider: k8s.Provider;
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
-    /** The Go API image. */
-    readonly image: string;
-    readonly replicas: number;
-    /** Path of the readiness probe: /healthz for the tutorial's image, /readyz for this repo's app. */
-    readonly readinessPath: string;
-    /** host:port of Redis, handed to the app as REDIS_URL through a ConfigMap. */
+    /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
+    readonly instance: string;
+    /** The Go API image. Default: BACKEND_DEFAULTS.image. */
+    readonly image?: string;
+    /** API pods. Default: BACKEND_DEFAULTS.replicas (2). */
+    readonly replicas?: number;
+    /**
+     * Path of the readiness probe: /healthz for the tutorial's image, /readyz for this repo's API (app/backend).
+     * Default: BACKEND_DEFAULTS.readinessPath (/healthz).
+     */
+    readonly readinessPath?: string;
+    /** host:port of Redis, handed to the API as REDIS_URL through a ConfigMap. */
     readonly redisAddress: pulumi.Input<string>;
     /** The Redis password's Secret. Default: Redis has no password. */
     readonly redisPassword?: SecretKeyRef;
@@ -51,7 +72,7 @@ export interface BackendArgs {
 }
 
 /** The API container, reading REDIS_URL from the named ConfigMap. */
-export function backendContainer(args: {
+function backendContainer(args: {
     readonly image: string;
     readonly readinessPath: string;
     readonly configMapName: pulumi.Input<string>;
@@ -65,18 +86,11 @@ export function backendContainer(args: {
         ports: [{ name: "http", containerPort: BACKEND_PORT }],
         env: [
             { name: REDIS_URL_KEY, valueFrom: { configMapKeyRef: { name: args.configMapName, key: REDIS_URL_KEY } } },
-            ...(args.redisPassword
-                ? [
-                      {
-                          name: "REDIS_PASSWORD",
-                          valueFrom: { secretKeyRef: { name: args.redisPassword.name, key: args.redisPassword.key } },
-                      },
-                  ]
-                : []),
+            ...(args.redisPassword ? [envFromSecret(REDIS_PASSWORD_ENV, args.redisPassword)] : []),
         ],
         ...probes({ http: args.readinessPath, port: "http" }, { http: LIVENESS_PATH, port: "http" }),
-        // Give Services time to drop the pod before the app stops accepting connections.
-        lifecycle: { preStop: { sleep: { seconds: 5 } } },
+        // Give Services time to drop the pod before the API stops accepting connections.
+        lifecycle: BACKEND_STOP.lifecycle,
         resources: resourceRequirements(args.resources),
         securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
     };
@@ -95,25 +109,27 @@ export class Backend extends pulumi.ComponentResource {
         const config = new k8s.core.v1.ConfigMap(
             `${name}-config`,
             {
-                metadata: { namespace: args.namespace, labels: tierLabels("app") },
+                metadata: { namespace: args.namespace, labels: tierLabels("backend", args.instance) },
                 data: { [REDIS_URL_KEY]: args.redisAddress },
             },
-            { parent: this, provider: args.provider },
+            { parent: this },
         );
 
+        const image = args.image ?? BACKEND_DEFAULTS.image;
         const tier = statelessTier(this, name, {
-            provider: args.provider,
             namespace: args.namespace,
-            tier: "app",
+            instance: args.instance,
+            tier: "backend",
             names: BACKEND_NAMES,
-            image: args.image,
-            replicas: args.replicas,
+            image,
+            replicas: args.replicas ?? BACKEND_DEFAULTS.replicas,
             podSpec: {
                 securityContext: podSecurityContext({ uid: BACKEND_UID, gid: BACKEND_UID }),
+                terminationGracePeriodSeconds: BACKEND_STOP.terminationGracePeriodSeconds,
                 containers: [
                     backendContainer({
-                        image: args.image,
-                        readinessPath: args.readinessPath,
+                        image,
+                        readinessPath: args.readinessPath ?? BACKEND_DEFAULTS.readinessPath,
                         configMapName: config.metadata.name,
                         redisPassword: args.redisPassword,
                         resources: args.resources ?? DEFAULT_BACKEND_RESOURCES,

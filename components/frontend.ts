@@ -1,39 +1,55 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { FrontendProfile, ServiceType } from "../config";
 import { NGINX_HEALTH_PATH, renderNginxConfig } from "./nginx-config";
 import { statelessTier } from "./stateless-tier";
 import {
     ContainerResources,
     containerSecurityContext,
+    gracefulStop,
     podSecurityContext,
     probes,
     resourceRequirements,
     RunAs,
+    ServiceType,
     tierLabels,
 } from "./workload";
 
+/**
+ * `unprivileged`: a stock non-root nginx on :8080 running the config this program generates.
+ * `tutorial`: the tutorial's own frontend image, which bakes its config on :80 and must start as root.
+ */
+export const FRONTEND_PROFILES = ["unprivileged", "tutorial"] as const;
+export type FrontendProfile = (typeof FRONTEND_PROFILES)[number];
+
+/** Defaults of FrontendArgs. */
+export const FRONTEND_DEFAULTS = {
+    profile: "unprivileged" as FrontendProfile,
+    image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
+    replicas: 2,
+    serviceType: "NodePort" as ServiceType,
+} as const;
+
 /** The port the Service exposes, as in the tutorial. */
-export const FRONTEND_SERVICE_PORT = 80;
+const FRONTEND_SERVICE_PORT = 80;
 /** The tutorial's names: Deployment `frontend`, Service `nginx`. */
-export const FRONTEND_NAMES = {
+const FRONTEND_NAMES = {
     deployment: "frontend",
     service: "nginx",
     disruptionBudget: "frontend",
     networkPolicy: "nginx-ingress",
 } as const;
 /** nginx writes its pid and temp files here; an emptyDir, since the root filesystem is read-only. */
-export const NGINX_RUNTIME_DIR = "/tmp";
+const NGINX_RUNTIME_DIR = "/tmp";
 const CONFIG_DIR = "/etc/nginx/managed";
 const CONFIG_FILE = "nginx.conf";
-export const DEFAULT_FRONTEND_RESOURCES: ContainerResources = {
+const DEFAULT_FRONTEND_RESOURCES: ContainerResources = {
     cpuRequest: "50m",
     memoryRequest: "32Mi",
     memoryLimit: "128Mi",
 };
 
 /** How each frontend profile runs; see FrontendProfile. */
-export const FRONTEND_PROFILE_SETTINGS: Record<
+const FRONTEND_PROFILE_SETTINGS: Record<
     FrontendProfile,
     {
         readonly containerPort: number;
@@ -47,19 +63,44 @@ export const FRONTEND_PROFILE_SETTINGS: Record<
     // The tutorial's image: its master binds :80 and setuids to the `nginx` worker user.
     tutorial: { containerPort: 80, runAs: "root", managedConfig: false },
 };
+/**
+ * Seconds nginx keeps serving after its pod is marked terminating. Its clients come from outside the
+ * cluster through any node (a NodePort, or a cloud load balancer that forwards to every node), so the
+ * endpoint's removal must reach every node's forwarding rules before nginx stops accepting: twice the
+ * API's 5 s, whose only client is nginx inside the cluster.
+ */
+const FRONTEND_DRAIN_SECONDS = 10;
+/**
+ * Seconds nginx has after its stop signal: a graceful quit (SIGQUIT, the images' stop signal) waits for
+ * in-flight requests, and a proxied one ends within 12 s (proxy_connect_timeout 2 s + proxy_read_timeout
+ * 10 s); the rest is margin. With the drain, the grace period is Kubernetes' default 30 s.
+ */
+const FRONTEND_STOP_SECONDS = 20;
+const FRONTEND_STOP = gracefulStop(FRONTEND_DRAIN_SECONDS, FRONTEND_STOP_SECONDS);
 /** Exactly what the tutorial's root nginx needs after dropping ALL: bind :80, chown temp dirs, switch user. */
 const ROOT_NGINX_CAPABILITIES = ["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"];
 
 export interface FrontendArgs {
-    /** Kubernetes provider for every child. */
-    readonly provider: k8s.Provider;
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
-    readonly profile: FrontendProfile;
-    readonly image: string;
-    readonly replicas: number;
-    /** Type of the `nginx` Service. */
-    readonly serviceType: ServiceType;
+    /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
+    readonly instance: string;
+    /** How nginx runs. Default: FRONTEND_DEFAULTS.profile (unprivileged). */
+    readonly profile?: FrontendProfile;
+    /**
+     * nginx image. Default: FRONTEND_DEFAULTS.image (nginx-unprivileged); the tutorial profile wants the
+     * tutorial's frontend image.
+     */
+    readonly image?: string;
+    /** nginx pods. Default: FRONTEND_DEFAULTS.replicas (2). */
+    readonly replicas?: number;
+    /** Type of the `nginx` Service. Default: FRONTEND_DEFAULTS.serviceType (NodePort). */
+    readonly serviceType?: ServiceType;
+    /**
+     * Address at which clients reach a node (and so a NodePort), for the `url` output. Default: none, and
+     * a NodePort's `url` is empty.
+     */
+    readonly host?: string;
     /** host:port of the API Service that nginx proxies everything to. */
     readonly upstream: pulumi.Input<string>;
     /** Default: DEFAULT_FRONTEND_RESOURCES. */
@@ -79,10 +120,15 @@ export function frontendPodSpec(args: {
         image: args.image,
         ports: [{ name: "http", containerPort: settings.containerPort }],
         resources: resourceRequirements(args.resources),
+        lifecycle: FRONTEND_STOP.lifecycle,
+    };
+    const pod = {
+        securityContext: podSecurityContext(settings.runAs),
+        terminationGracePeriodSeconds: FRONTEND_STOP.terminationGracePeriodSeconds,
     };
     if (!settings.managedConfig) {
         return {
-            securityContext: podSecurityContext(settings.runAs),
+            ...pod,
             containers: [
                 {
                     ...common,
@@ -101,7 +147,7 @@ export function frontendPodSpec(args: {
         throw new Error(`frontend profile "${args.profile}" runs the managed nginx config and needs its ConfigMap`);
     }
     return {
-        securityContext: podSecurityContext(settings.runAs),
+        ...pod,
         containers: [
             {
                 ...common,
@@ -123,20 +169,50 @@ export function frontendPodSpec(args: {
     };
 }
 
-/** How a person reaches the frontend, given the Service type and what the cluster assigned. */
-export function frontendUrl(args: {
+/** Where the frontend can be reached, given the Service type and what the cluster assigned. */
+export interface FrontendAccess {
     readonly serviceType: ServiceType;
     readonly namespace: string;
+    /** See FrontendArgs.host. */
+    readonly host?: string;
     readonly loadBalancerAddress?: string;
     readonly nodePort?: number;
-}): string {
-    switch (args.serviceType) {
+}
+
+/** A host in a URL: an IPv6 address goes in brackets. */
+const urlHost = (host: string) => (host.includes(":") ? `[${host}]` : host);
+
+/**
+ * The frontend's URL, for scripts: `http://<load balancer>` or `http://<host>:<node port>`, and empty
+ * while unknown (no address yet, a NodePort without a host, a ClusterIP Service).
+ */
+export function frontendUrl(a: FrontendAccess): string {
+    switch (a.serviceType) {
         case "LoadBalancer":
-            return `http://${args.loadBalancerAddress ?? "<pending>"}`;
+            return a.loadBalancerAddress ? `http://${urlHost(a.loadBalancerAddress)}` : "";
         case "NodePort":
-            return `http://<node-ip>:${args.nodePort ?? "<pending>"} (minikube: minikube service ${FRONTEND_NAMES.service} -n ${args.namespace} --url)`;
+            return a.host && a.nodePort ? `http://${urlHost(a.host)}:${a.nodePort}` : "";
         case "ClusterIP":
-            return `http://localhost:8080 (after: kubectl -n ${args.namespace} port-forward svc/${FRONTEND_NAMES.service} 8080:${FRONTEND_SERVICE_PORT})`;
+            return "";
+    }
+}
+
+/** How a person reaches the frontend, in words: what frontendUrl is, or what to run when it is empty. */
+export function frontendHint(a: FrontendAccess): string {
+    const service = `Service ${FRONTEND_NAMES.service} in namespace ${a.namespace}`;
+    switch (a.serviceType) {
+        case "LoadBalancer":
+            return a.loadBalancerAddress
+                ? `the load balancer of ${service}`
+                : `the load balancer of ${service} has no address yet (minikube: run minikube tunnel)`;
+        case "NodePort":
+            return (
+                `node port ${a.nodePort ?? "<pending>"} of ${service} on any node's address ` +
+                `(minikube: minikube service ${FRONTEND_NAMES.service} -n ${a.namespace} --url)` +
+                (a.host ? "" : "; set frontendHost to a node's address to get frontendUrl")
+            );
+        case "ClusterIP":
+            return `kubectl -n ${a.namespace} port-forward svc/${FRONTEND_NAMES.service} 8080:${FRONTEND_SERVICE_PORT}, then http://localhost:8080`;
     }
 }
 
@@ -146,17 +222,22 @@ export class Frontend extends pulumi.ComponentResource {
     public readonly deployment: k8s.apps.v1.Deployment;
     /** See frontendUrl. */
     public readonly url: pulumi.Output<string>;
+    /** See frontendHint. */
+    public readonly hint: pulumi.Output<string>;
 
     constructor(name: string, args: FrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Frontend", name, {}, opts);
-        const settings = FRONTEND_PROFILE_SETTINGS[args.profile];
+        const profile = args.profile ?? FRONTEND_DEFAULTS.profile;
+        const image = args.image ?? FRONTEND_DEFAULTS.image;
+        const serviceType = args.serviceType ?? FRONTEND_DEFAULTS.serviceType;
+        const settings = FRONTEND_PROFILE_SETTINGS[profile];
 
         // Auto-named, so an edit of the proxy config shows in preview as a new ConfigMap and rolls the pods.
         const config = settings.managedConfig
             ? new k8s.core.v1.ConfigMap(
                   `${name}-config`,
                   {
-                      metadata: { namespace: args.namespace, labels: tierLabels("nginx") },
+                      metadata: { namespace: args.namespace, labels: tierLabels("frontend", args.instance) },
                       data: {
                           [CONFIG_FILE]: pulumi.output(args.upstream).apply((upstream) =>
                               renderNginxConfig({
@@ -167,24 +248,24 @@ export class Frontend extends pulumi.ComponentResource {
                           ),
                       },
                   },
-                  { parent: this, provider: args.provider },
+                  { parent: this },
               )
             : undefined;
 
         const tier = statelessTier(this, name, {
-            provider: args.provider,
             namespace: args.namespace,
-            tier: "nginx",
+            instance: args.instance,
+            tier: "frontend",
             names: FRONTEND_NAMES,
-            image: args.image,
-            replicas: args.replicas,
+            image,
+            replicas: args.replicas ?? FRONTEND_DEFAULTS.replicas,
             podSpec: frontendPodSpec({
-                profile: args.profile,
-                image: args.image,
+                profile,
+                image,
                 configMapName: config?.metadata.name,
                 resources: args.resources ?? DEFAULT_FRONTEND_RESOURCES,
             }),
-            serviceType: args.serviceType,
+            serviceType,
             servicePort: FRONTEND_SERVICE_PORT,
             containerPort: settings.containerPort,
             // Traffic comes from load balancers and node ports, so nginx's port is open to everyone.
@@ -193,17 +274,18 @@ export class Frontend extends pulumi.ComponentResource {
         this.deployment = tier.deployment;
         this.service = tier.service;
 
-        this.url = pulumi
+        const access = pulumi
             .all([this.service.status, this.service.spec, args.namespace])
-            .apply(([status, spec, namespace]) =>
-                frontendUrl({
-                    serviceType: args.serviceType,
-                    namespace,
-                    loadBalancerAddress:
-                        status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname,
-                    nodePort: spec?.ports?.[0]?.nodePort,
-                }),
-            );
-        this.registerOutputs({ service: this.service, deployment: this.deployment, url: this.url });
+            .apply(([status, spec, namespace]): FrontendAccess => ({
+                serviceType,
+                namespace,
+                host: args.host,
+                loadBalancerAddress:
+                    status?.loadBalancer?.ingress?.[0]?.ip ?? status?.loadBalancer?.ingress?.[0]?.hostname,
+                nodePort: spec?.ports?.[0]?.nodePort,
+            }));
+        this.url = access.apply(frontendUrl);
+        this.hint = access.apply(frontendHint);
+        this.registerOutputs({ service: this.service, deployment: this.deployment, url: this.url, hint: this.hint });
     }
 }

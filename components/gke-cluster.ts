@@ -2,10 +2,9 @@ import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ReleaseChannel } from "../config";
 
 /** VPC-native address plan: nodes, then the secondary ranges pods and Services take their IPs from. */
-export const GKE_NETWORK_RANGES = {
+const GKE_NETWORK_RANGES = {
     nodes: "10.10.0.0/20",
     pods: { name: "pods", cidr: "10.20.0.0/14" },
     services: { name: "services", cidr: "10.24.0.0/20" },
@@ -18,22 +17,44 @@ export const NODE_SERVICE_ACCOUNT_ROLES = [
     "roles/artifactregistry.reader",
 ] as const;
 
+export const RELEASE_CHANNELS = ["RAPID", "REGULAR", "STABLE", "EXTENDED"] as const;
+export type ReleaseChannel = (typeof RELEASE_CHANNELS)[number];
+
+/** Defaults of GkeClusterArgs: a small zonal cluster that `pulumi destroy` can delete. */
+export const GKE_DEFAULTS = {
+    location: "us-central1-a",
+    machineType: "e2-standard-2",
+    nodeCount: 2,
+    minNodeCount: 1,
+    maxNodeCount: 4,
+    releaseChannel: "REGULAR" as ReleaseChannel,
+    deletionProtection: false,
+} as const;
+
 export interface GkeClusterArgs {
+    /** The GCP project. */
     readonly project: string;
     /**
      * Account id of the nodes' service account, unique in the project (several stacks may share one):
      * see nodeServiceAccountId.
      */
     readonly nodeServiceAccountId: string;
-    /** A region (regional cluster) or a zone (zonal cluster). */
-    readonly location: string;
-    readonly machineType: string;
-    /** Nodes per zone at creation; the autoscaler moves it within min..max afterwards. */
-    readonly nodeCount: number;
-    readonly minNodeCount: number;
-    readonly maxNodeCount: number;
-    readonly releaseChannel: ReleaseChannel;
-    /** Default false, so that `pulumi destroy` can delete the cluster. */
+    /** A region (regional cluster) or a zone (zonal cluster). Default: GKE_DEFAULTS.location. */
+    readonly location?: string;
+    /** Node machine type. Default: GKE_DEFAULTS.machineType. */
+    readonly machineType?: string;
+    /**
+     * Nodes per zone at creation; the autoscaler moves it within min..max afterwards. Default:
+     * GKE_DEFAULTS.nodeCount.
+     */
+    readonly nodeCount?: number;
+    /** Autoscaler minimum per zone. Default: GKE_DEFAULTS.minNodeCount. */
+    readonly minNodeCount?: number;
+    /** Autoscaler maximum per zone. Default: GKE_DEFAULTS.maxNodeCount. */
+    readonly maxNodeCount?: number;
+    /** Default: GKE_DEFAULTS.releaseChannel. */
+    readonly releaseChannel?: ReleaseChannel;
+    /** Default: GKE_DEFAULTS.deletionProtection (false), so that `pulumi destroy` can delete the cluster. */
     readonly deletionProtection?: boolean;
 }
 
@@ -103,6 +124,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         super("three-tier-app:index:GkeCluster", name, {}, opts);
         const childOpts = { parent: this };
         const project = args.project;
+        const location = args.location ?? GKE_DEFAULTS.location;
 
         const network = new gcp.compute.Network(
             `${name}-network`,
@@ -113,7 +135,7 @@ export class GkeCluster extends pulumi.ComponentResource {
             `${name}-subnetwork`,
             {
                 project,
-                region: regionOf(args.location),
+                region: regionOf(location),
                 network: network.id,
                 ipCidrRange: GKE_NETWORK_RANGES.nodes,
                 privateIpGoogleAccess: true,
@@ -129,7 +151,7 @@ export class GkeCluster extends pulumi.ComponentResource {
             `${name}-cluster`,
             {
                 project,
-                location: args.location,
+                location,
                 network: network.id,
                 subnetwork: subnetwork.id,
                 // The node pool below is managed on its own, so it can change without recreating the cluster.
@@ -140,13 +162,13 @@ export class GkeCluster extends pulumi.ComponentResource {
                     clusterSecondaryRangeName: GKE_NETWORK_RANGES.pods.name,
                     servicesSecondaryRangeName: GKE_NETWORK_RANGES.services.name,
                 },
-                releaseChannel: { channel: args.releaseChannel },
+                releaseChannel: { channel: args.releaseChannel ?? GKE_DEFAULTS.releaseChannel },
                 workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
                 // Dataplane V2 enforces the app's NetworkPolicies.
                 datapathProvider: "ADVANCED_DATAPATH",
                 enableLegacyAbac: false,
                 masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
-                deletionProtection: args.deletionProtection ?? false,
+                deletionProtection: args.deletionProtection ?? GKE_DEFAULTS.deletionProtection,
             },
             childOpts,
         );
@@ -169,13 +191,16 @@ export class GkeCluster extends pulumi.ComponentResource {
             `${name}-nodes`,
             {
                 project,
-                location: args.location,
+                location,
                 cluster: cluster.name,
-                initialNodeCount: args.nodeCount,
-                autoscaling: { minNodeCount: args.minNodeCount, maxNodeCount: args.maxNodeCount },
+                initialNodeCount: args.nodeCount ?? GKE_DEFAULTS.nodeCount,
+                autoscaling: {
+                    minNodeCount: args.minNodeCount ?? GKE_DEFAULTS.minNodeCount,
+                    maxNodeCount: args.maxNodeCount ?? GKE_DEFAULTS.maxNodeCount,
+                },
                 management: { autoRepair: true, autoUpgrade: true },
                 nodeConfig: {
-                    machineType: args.machineType,
+                    machineType: args.machineType ?? GKE_DEFAULTS.machineType,
                     serviceAccount: nodeServiceAccount.email,
                     oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
                     // Pods see the GKE metadata server, which serves Workload Identity, not the node's identity.
@@ -192,7 +217,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                 .all([cluster.name, cluster.endpoint, cluster.masterAuth])
                 .apply(([clusterName, endpoint, masterAuth]) =>
                     gkeKubeconfig({
-                        name: `gke_${project}_${args.location}_${clusterName}`,
+                        name: `gke_${project}_${location}_${clusterName}`,
                         endpoint,
                         caCertificate: masterAuth.clusterCaCertificate ?? "",
                     }),

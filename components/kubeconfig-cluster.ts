@@ -1,9 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+/** Default of KubeconfigClusterArgs.kubeContext. */
+export const DEFAULT_KUBE_CONTEXT = "minikube";
+
 export interface KubeconfigClusterArgs {
-    /** kubeconfig context to deploy to, e.g. `minikube`. */
-    readonly context: string;
+    /** kubeconfig context to deploy to. Default: DEFAULT_KUBE_CONTEXT (minikube). */
+    readonly kubeContext?: string;
     /** kubeconfig file path or contents. Default: $KUBECONFIG, then ~/.kube/config. */
     readonly kubeconfig?: string;
 }
@@ -17,7 +20,7 @@ export class KubeconfigCluster extends pulumi.ComponentResource {
         this.provider = new k8s.Provider(
             `${name}-k8s`,
             {
-                context: args.context,
+                context: args.kubeContext ?? DEFAULT_KUBE_CONTEXT,
                 kubeconfig: args.kubeconfig,
                 // A deleted minikube must not make `pulumi destroy` fail: its objects are gone with it.
                 deleteUnreachable: true,

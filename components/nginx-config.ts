@@ -54,9 +54,9 @@ function isValidHost(host: string): boolean {
 
 /**
  * Checks the parameters and throws an Error with a precise message on the
- * first problem. Exported for tests and for callers that want to fail early.
+ * first problem.
  */
-export function validateNginxConfigParams(p: NginxConfigParams): void {
+function validateNginxConfigParams(p: NginxConfigParams): void {
     if (!isValidPort(p.listenPort)) {
         throw new Error(`nginx config: listenPort must be an integer between 1 and 65535, got ${String(p.listenPort)}`);
     }

@@ -40,7 +40,7 @@ const BIND_TOKEN = /^-?(?:\*|::\*|[0-9A-Fa-f:.]+)$/;
  * Checks the parameters and throws an Error with a precise message on the
  * first problem.
  */
-export function validateRedisConfigParams(p: RedisConfigParams): void {
+function validateRedisConfigParams(p: RedisConfigParams): void {
     if (!isValidPort(p.port)) {
         throw new Error(`redis config: port must be an integer between 1 and 65535, got ${String(p.port)}`);
     }

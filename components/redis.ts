@@ -1,21 +1,24 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AccessMode } from "../config";
 import { renderRedisConfig } from "./redis-config";
 import {
     ContainerResources,
     containerSecurityContext,
+    envFromSecret,
     ingressOnlyFrom,
     podSecurityContext,
+    podTemplate,
     probes,
+    startupProbe,
     resourceRequirements,
     selectorLabels,
+    SecretKeyRef,
     serviceAnnotations,
     tierLabels,
     workloadLabels,
 } from "./workload";
 
-export const REDIS_PORT = 6379;
+const REDIS_PORT = 6379;
 /** The tutorial's names: `kubectl get svc` shows `redis`, `kubectl get pvc` shows `redis-data`. */
 export const REDIS_NAMES = {
     statefulSet: "redis",
@@ -25,31 +28,53 @@ export const REDIS_NAMES = {
     networkPolicy: "redis-ingress",
 } as const;
 /** The official image's `redis` user; fsGroup makes the volume writable for it. */
-export const REDIS_UID = 999;
-export const REDIS_DATA_DIR = "/data";
+const REDIS_UID = 999;
+const REDIS_DATA_DIR = "/data";
 const CONFIG_DIR = "/etc/redis";
 const CONFIG_FILE = "redis.conf";
 const PASSWORD_KEY = "password";
-export const DEFAULT_REDIS_RESOURCES: ContainerResources = {
+/** The variable that holds the password in Redis' container and in its clients'. */
+export const REDIS_PASSWORD_ENV = "REDIS_PASSWORD";
+
+export const ACCESS_MODES = ["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"] as const;
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+/** Defaults of RedisArgs. */
+export const REDIS_DEFAULTS = {
+    image: "redis:7.4.2-alpine",
+    storageSize: "10Gi",
+    accessMode: "ReadWriteOnce" as AccessMode,
+} as const;
+/**
+ * How long Redis may take to answer PONG after a start. The memory limit bounds the dataset to about
+ * 512 MiB, whose AOF replays in well under a minute on one core; five minutes leave room for a busy
+ * node and a slow disk without letting a Redis that never comes up go unnoticed for long.
+ */
+const REDIS_STARTUP_SECONDS = 300;
+const PING = { exec: ["sh", "-c", `redis-cli -p ${REDIS_PORT} ping | grep -q PONG`] } as const;
+const DEFAULT_REDIS_RESOURCES: ContainerResources = {
     cpuRequest: "100m",
     memoryRequest: "128Mi",
     memoryLimit: "512Mi",
 };
 
 export interface RedisArgs {
-    /** Kubernetes provider for every child. */
-    readonly provider: k8s.Provider;
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
-    /** Redis image (the official image's user is uid 999). */
-    readonly image: string;
-    /** Size of the `redis-data` claim, e.g. 10Gi. */
-    readonly storageSize: string;
+    /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
+    readonly instance: string;
+    /** Redis image (the official image's user is uid 999). Default: REDIS_DEFAULTS.image. */
+    readonly image?: string;
+    /** Size of the `redis-data` claim. Default: REDIS_DEFAULTS.storageSize (10Gi). */
+    readonly storageSize?: string;
     /** StorageClass of the claim. Default: the cluster's default class. */
     readonly storageClass?: string;
-    /** Access mode of the claim. */
-    readonly accessMode: AccessMode;
-    /** Password Redis requires. Default: none (only the NetworkPolicy guards Redis). */
+    /** Access mode of the claim. Default: REDIS_DEFAULTS.accessMode (ReadWriteOnce). */
+    readonly accessMode?: AccessMode;
+    /**
+     * Password Redis requires, kept in a Secret this component makes (see `passwordSecret`). Default:
+     * none (only the NetworkPolicy guards Redis).
+     */
     readonly password?: pulumi.Input<string>;
     /** Labels of the pods allowed to connect (the backend's). */
     readonly allowFrom: Record<string, string>;
@@ -57,36 +82,29 @@ export interface RedisArgs {
     readonly resources?: ContainerResources;
 }
 
-/** Where the password lives, for clients that need it. */
-export interface SecretKeyRef {
-    readonly name: pulumi.Output<string>;
-    readonly key: string;
-}
-
 /** The container spec, minus the generated object names it refers to. */
-export function redisContainer(
+function redisContainer(
     image: string,
     resources: ContainerResources,
-    password?: { readonly secretName: pulumi.Input<string>; readonly key: string },
+    password?: SecretKeyRef,
 ): k8s.types.input.core.v1.Container {
-    const fromSecret = password && {
-        valueFrom: { secretKeyRef: { name: password.secretName, key: password.key } },
-    };
     return {
         name: "redis",
         image,
         command: ["redis-server"],
-        // The password stays out of the ConfigMap: Kubernetes expands $(REDIS_PASSWORD) from the Secret.
-        args: [`${CONFIG_DIR}/${CONFIG_FILE}`, ...(fromSecret ? ["--requirepass", "$(REDIS_PASSWORD)"] : [])],
+        // The password stays out of the ConfigMap: Kubernetes expands the variable from the Secret.
+        args: [`${CONFIG_DIR}/${CONFIG_FILE}`, ...(password ? ["--requirepass", `$(${REDIS_PASSWORD_ENV})`] : [])],
         ports: [{ name: "redis", containerPort: REDIS_PORT }],
-        env: fromSecret
+        env: password
             ? [
-                  { name: "REDIS_PASSWORD", ...fromSecret },
+                  envFromSecret(REDIS_PASSWORD_ENV, password),
                   // redis-cli reads it, so the probe authenticates without the password on its command line.
-                  { name: "REDISCLI_AUTH", ...fromSecret },
+                  envFromSecret("REDISCLI_AUTH", password),
               ]
             : [],
-        ...probes({ exec: ["sh", "-c", `redis-cli -p ${REDIS_PORT} ping | grep -q PONG`] }),
+        ...probes(PING),
+        // Redis answers LOADING, not PONG, while it replays its AOF at start: liveness waits until it has.
+        startupProbe: startupProbe(PING, REDIS_STARTUP_SECONDS),
         resources: resourceRequirements(resources),
         securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
         volumeMounts: [
@@ -108,9 +126,10 @@ export class Redis extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Redis", name, {}, opts);
-        const childOpts = { parent: this, provider: args.provider };
-        const labels = tierLabels("redis");
-        const podLabels = workloadLabels("redis", args.image);
+        const childOpts = { parent: this };
+        const image = args.image ?? REDIS_DEFAULTS.image;
+        const labels = tierLabels("redis", args.instance);
+        const podLabels = workloadLabels("redis", image, args.instance);
         const selector = selectorLabels("redis");
         const metadata = (objectName?: string) => ({ name: objectName, namespace: args.namespace, labels });
 
@@ -138,9 +157,9 @@ export class Redis extends pulumi.ComponentResource {
             {
                 metadata: metadata(REDIS_NAMES.claim),
                 spec: {
-                    accessModes: [args.accessMode],
+                    accessModes: [args.accessMode ?? REDIS_DEFAULTS.accessMode],
                     storageClassName: args.storageClass,
-                    resources: { requests: { storage: args.storageSize } },
+                    resources: { requests: { storage: args.storageSize ?? REDIS_DEFAULTS.storageSize } },
                 },
             },
             childOpts,
@@ -172,7 +191,6 @@ export class Redis extends pulumi.ComponentResource {
             childOpts,
         );
 
-        const passwordSecret = this.passwordSecret;
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
@@ -181,23 +199,16 @@ export class Redis extends pulumi.ComponentResource {
                     replicas: 1,
                     serviceName: governingService.metadata.name,
                     selector: { matchLabels: selector },
-                    template: {
-                        metadata: { labels: podLabels },
-                        spec: {
-                            securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
-                            containers: [
-                                redisContainer(
-                                    args.image,
-                                    args.resources ?? DEFAULT_REDIS_RESOURCES,
-                                    passwordSecret && { secretName: passwordSecret.name, key: passwordSecret.key },
-                                ),
-                            ],
-                            volumes: [
-                                { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
-                                { name: "config", configMap: { name: config.metadata.name } },
-                            ],
-                        },
-                    },
+                    template: podTemplate(podLabels, {
+                        securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
+                        containers: [
+                            redisContainer(image, args.resources ?? DEFAULT_REDIS_RESOURCES, this.passwordSecret),
+                        ],
+                        volumes: [
+                            { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
+                            { name: "config", configMap: { name: config.metadata.name } },
+                        ],
+                    }),
                 },
             },
             childOpts,

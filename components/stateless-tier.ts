@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceType } from "../config";
 import {
     disruptionBudget,
     ingressOnlyFrom,
+    podTemplate,
     ROLLING_UPDATE,
     selectorLabels,
     serviceAnnotations,
+    ServiceType,
     Tier,
     tierLabels,
     workloadLabels,
@@ -21,8 +22,9 @@ export interface StatelessTierNames {
 }
 
 export interface StatelessTierArgs {
-    readonly provider: k8s.Provider;
     readonly namespace: pulumi.Input<string>;
+    /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
+    readonly instance: string;
     readonly tier: Tier;
     readonly names: StatelessTierNames;
     readonly image: string;
@@ -40,16 +42,16 @@ export interface StatelessTierArgs {
 /**
  * What nginx and the API have in common: a Deployment rolled out one surge pod at a time, a Service on
  * its `http` port, a PodDisruptionBudget and the NetworkPolicy that admits its clients. Registered as
- * children of `parent`, the tier's component.
+ * children of `parent`, the tier's component, whose Kubernetes provider they inherit.
  */
 export function statelessTier(
     parent: pulumi.ComponentResource,
     name: string,
     args: StatelessTierArgs,
 ): { deployment: k8s.apps.v1.Deployment; service: k8s.core.v1.Service } {
-    const childOpts = { parent, provider: args.provider };
-    const labels = tierLabels(args.tier);
-    const podLabels = workloadLabels(args.tier, args.image);
+    const childOpts = { parent };
+    const labels = tierLabels(args.tier, args.instance);
+    const podLabels = workloadLabels(args.tier, args.image, args.instance);
     const selector = selectorLabels(args.tier);
     const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels });
     const serviceMetadata = { ...metadata(args.names.service), annotations: serviceAnnotations(args.serviceType) };
@@ -62,7 +64,7 @@ export function statelessTier(
                 replicas: args.replicas,
                 strategy: ROLLING_UPDATE,
                 selector: { matchLabels: selector },
-                template: { metadata: { labels: podLabels }, spec: args.podSpec },
+                template: podTemplate(podLabels, args.podSpec),
             },
         },
         childOpts,

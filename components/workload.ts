@@ -1,23 +1,30 @@
 // Pure building blocks shared by the three tiers' pod specs: labels, probes, security contexts.
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 type Probe = k8s.types.input.core.v1.Probe;
 type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 
 /** The tutorial's `app` label, shared by every object of the app. */
-export const APP_LABEL = "web";
+const APP_LABEL = "web";
 /** Value of `app.kubernetes.io/part-of`. */
 export const PART_OF = "three-tier-app";
 
-/** The tutorial's `service` label values, one per tier; also the Service names (`kubectl get svc`). */
-export type Tier = "nginx" | "app" | "redis";
+export const SERVICE_TYPES = ["NodePort", "LoadBalancer", "ClusterIP"] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
 
-/** What each tier is, for `app.kubernetes.io/name` and `app.kubernetes.io/component`. */
-const TIER_IDENTITY: Record<Tier, { name: string; component: string }> = {
-    nginx: { name: "nginx", component: "frontend" },
-    app: { name: "backend", component: "backend" },
-    redis: { name: "redis", component: "database" },
+/** The app's tiers: nginx, the Go API, Redis. */
+export type Tier = "frontend" | "backend" | "redis";
+
+/**
+ * What each tier is called: the tutorial's `service` label (also its Service's name, so the API is
+ * `service: app`), and `app.kubernetes.io/name` and `app.kubernetes.io/component`.
+ */
+const TIER_IDENTITY: Record<Tier, { service: string; name: string; component: string }> = {
+    frontend: { service: "nginx", name: "nginx", component: "frontend" },
+    backend: { service: "app", name: "backend", component: "backend" },
+    redis: { service: "redis", name: "redis", component: "database" },
 };
 
 /**
@@ -25,17 +32,29 @@ const TIER_IDENTITY: Record<Tier, { name: string; component: string }> = {
  * StatefulSets, so nothing that can change (versions, images) ever goes in here.
  */
 export function selectorLabels(tier: Tier): Record<string, string> {
-    return { app: APP_LABEL, service: tier };
+    return { app: APP_LABEL, service: TIER_IDENTITY[tier].service };
+}
+
+/**
+ * The recommended labels every object of one installation carries. `instance` (the stack name) tells two
+ * installations of the app apart, e.g. stacks sharing a cluster; it stays out of selectors, so renaming a
+ * stack relabels the workloads' pods instead of replacing the workloads.
+ */
+export function appLabels(instance: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/instance": instance,
+        "app.kubernetes.io/managed-by": "pulumi",
+    };
 }
 
 /** Selector labels plus the Kubernetes recommended labels, for every object of a tier. */
-export function tierLabels(tier: Tier): Record<string, string> {
+export function tierLabels(tier: Tier, instance: string): Record<string, string> {
     return {
         ...selectorLabels(tier),
         "app.kubernetes.io/name": TIER_IDENTITY[tier].name,
         "app.kubernetes.io/component": TIER_IDENTITY[tier].component,
-        "app.kubernetes.io/part-of": PART_OF,
-        "app.kubernetes.io/managed-by": "pulumi",
+        ...appLabels(instance),
     };
 }
 
@@ -43,9 +62,12 @@ export function tierLabels(tier: Tier): Record<string, string> {
  * Labels of a workload and its pods: the tier's, plus `app.kubernetes.io/version` from the image tag.
  * Only workloads carry the version, so an image change updates the workload and nothing else.
  */
-export function workloadLabels(tier: Tier, image: string): Record<string, string> {
+export function workloadLabels(tier: Tier, image: string, instance: string): Record<string, string> {
     const version = imageVersion(image);
-    return { ...tierLabels(tier), ...(version === undefined ? {} : { "app.kubernetes.io/version": version }) };
+    return {
+        ...tierLabels(tier, instance),
+        ...(version === undefined ? {} : { "app.kubernetes.io/version": version }),
+    };
 }
 
 /** The tag of an image reference, when it is a valid label value; digests and tagless images give none. */
@@ -90,6 +112,20 @@ export function probes(
     };
 }
 
+/**
+ * A startup probe that gives a container `budgetSeconds` to pass `check` once; liveness and readiness
+ * start only after it has passed, so a slow start is not taken for a dead container.
+ */
+export function startupProbe(check: ProbeCheck, budgetSeconds: number): Probe {
+    const periodSeconds = 5;
+    return {
+        ...probeHandler(check),
+        periodSeconds,
+        timeoutSeconds: 3,
+        failureThreshold: Math.ceil(budgetSeconds / periodSeconds),
+    };
+}
+
 /** The container hardening every tier gets; `addCapabilities` only for the tutorial's root nginx. */
 export function containerSecurityContext(opts: {
     readonly readOnlyRootFilesystem: boolean;
@@ -121,6 +157,43 @@ export function podSecurityContext(runAs: RunAs): PodSecurityContext {
     };
 }
 
+/**
+ * A pod template. No pod gets a service-account token: the app talks to no Kubernetes API, and a
+ * mounted token is a credential an intruder could use.
+ */
+export function podTemplate(
+    labels: Record<string, string>,
+    spec: k8s.types.input.core.v1.PodSpec,
+): k8s.types.input.core.v1.PodTemplateSpec {
+    return { metadata: { labels }, spec: { ...spec, automountServiceAccountToken: false } };
+}
+
+/**
+ * How a pod stops. The container keeps serving for `drainSeconds` (a preStop sleep) while the removal
+ * of its endpoint reaches every node, then gets its stop signal and has `stopSeconds` to finish what is
+ * in flight. The kubelet counts the preStop hook in the grace period, so the period covers both.
+ */
+export function gracefulStop(
+    drainSeconds: number,
+    stopSeconds: number,
+): { lifecycle: k8s.types.input.core.v1.Lifecycle; terminationGracePeriodSeconds: number } {
+    return {
+        lifecycle: { preStop: { sleep: { seconds: drainSeconds } } },
+        terminationGracePeriodSeconds: drainSeconds + stopSeconds,
+    };
+}
+
+/** One key of a Secret. */
+export interface SecretKeyRef {
+    readonly name: pulumi.Input<string>;
+    readonly key: string;
+}
+
+/** An environment variable read from a Secret, so the value never appears in the pod spec. */
+export function envFromSecret(name: string, ref: SecretKeyRef): k8s.types.input.core.v1.EnvVar {
+    return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
+}
+
 /** Surge one new pod before taking an old one away: never fewer ready pods than replicas during a rollout. */
 export const ROLLING_UPDATE = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
 
@@ -146,7 +219,7 @@ export function disruptionBudget(selector: Record<string, string>): k8s.types.in
  * change before calling it ready; the Deployment and StatefulSet awaits already prove the pods Ready,
  * so only a LoadBalancer, whose address is an output, is awaited.
  */
-export function serviceAnnotations(type: "ClusterIP" | "NodePort" | "LoadBalancer"): Record<string, string> {
+export function serviceAnnotations(type: ServiceType): Record<string, string> {
     return type === "LoadBalancer" ? {} : { "pulumi.com/skipAwait": "true" };
 }
 

@@ -4,9 +4,11 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigError, DEFAULTS, parseConfig, PROJECT, RawConfig } from "../config";
 
-function problemsOf(raw: RawConfig): readonly string[] {
+const STACK = "test";
+
+function problemsOf(raw: RawConfig, stack = STACK): readonly string[] {
     try {
-        parseConfig(raw);
+        parseConfig(raw, stack);
     } catch (e) {
         if (e instanceof ConfigError) return e.problems;
         throw e;
@@ -17,21 +19,22 @@ function problemsOf(raw: RawConfig): readonly string[] {
 describe("config", () => {
     describe("parseConfig defaults", () => {
         it("gives the tutorial's app on minikube when nothing is set", () => {
-            const config = parseConfig({});
+            const config = parseConfig({}, STACK);
             assert.deepEqual(config.cluster, { target: "minikube", kubeContext: "minikube", kubeconfig: undefined });
-            assert.equal(config.namespace, "three-tier");
-            assert.deepEqual(config.frontend, {
+            assert.equal(config.app.instance, "test");
+            assert.equal(config.app.namespace, "three-tier");
+            assert.deepEqual(config.app.frontend, {
                 profile: "unprivileged",
                 image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
                 replicas: 2,
                 serviceType: "NodePort",
             });
-            assert.deepEqual(config.backend, {
+            assert.deepEqual(config.app.backend, {
                 image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
                 replicas: 2,
                 readinessPath: "/healthz",
             });
-            assert.deepEqual(config.redis, {
+            assert.deepEqual(config.app.redis, {
                 image: "redis:7.4.2-alpine",
                 storageSize: "10Gi",
                 storageClass: undefined,
@@ -40,12 +43,15 @@ describe("config", () => {
         });
 
         it("reads GKE settings when the target is gke", () => {
-            const config = parseConfig({
-                target: "gke",
-                "gcp:project": "my-project-123",
-                gkeNodeCount: "3",
-                gkeMaxNodeCount: "5",
-            });
+            const config = parseConfig(
+                {
+                    target: "gke",
+                    "gcp:project": "my-project-123",
+                    gkeNodeCount: "3",
+                    gkeMaxNodeCount: "5",
+                },
+                STACK,
+            );
             assert.deepEqual(config.cluster, {
                 target: "gke",
                 project: "my-project-123",
@@ -56,25 +62,32 @@ describe("config", () => {
                 maxNodeCount: 5,
                 releaseChannel: "REGULAR",
                 deletionProtection: false,
+                nodeServiceAccountId: "nodes-test",
             });
         });
 
         it("accepts set values", () => {
-            const config = parseConfig({
-                frontendReplicas: "5",
-                frontendServiceType: "LoadBalancer",
-                frontendProfile: "tutorial",
-                frontendImage: "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0",
-                redisStorageClass: "standard-rwo",
-                redisStorageSize: "512Mi",
-                kubeconfig: "/tmp/kubeconfig",
-                backendImage: "registry.example.com:5000/team/backend@sha256:" + "a".repeat(64),
-            });
-            assert.equal(config.frontend.replicas, 5);
-            assert.equal(config.frontend.serviceType, "LoadBalancer");
-            assert.equal(config.frontend.profile, "tutorial");
-            assert.equal(config.redis.storageClass, "standard-rwo");
-            assert.equal(config.redis.storageSize, "512Mi");
+            const config = parseConfig(
+                {
+                    frontendReplicas: "5",
+                    frontendServiceType: "LoadBalancer",
+                    frontendProfile: "tutorial",
+                    frontendImage: "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0",
+                    redisStorageClass: "standard-rwo",
+                    redisStorageSize: "512Mi",
+                    kubeconfig: "/tmp/kubeconfig",
+                    backendImage: "registry.example.com:5000/team/backend@sha256:" + "a".repeat(64),
+                },
+                STACK,
+            );
+            assert.equal(config.app.frontend.replicas, 5);
+            assert.equal(config.app.frontend.serviceType, "LoadBalancer");
+            assert.equal(config.app.frontend.profile, "tutorial");
+            assert.equal(config.app.redis.storageClass, "standard-rwo");
+            assert.equal(config.app.redis.storageSize, "512Mi");
+            for (const host of ["172.31.255.2", "fd00::2", "node-1.example.com"]) {
+                assert.equal(parseConfig({ frontendHost: host }, STACK).app.frontend?.host, host);
+            }
             assert.equal(config.cluster.target === "minikube" && config.cluster.kubeconfig, "/tmp/kubeconfig");
         });
     });
@@ -153,6 +166,11 @@ describe("config", () => {
                 `${PROJECT}:redisAccessMode must be one of ReadWriteOnce, ReadWriteOncePod, ReadWriteMany (got "RWO")`,
             ],
             [
+                "frontend host that is neither an address nor a name",
+                { frontendHost: "http://172.31.255.2" },
+                `${PROJECT}:frontendHost must be empty, or the IP address or DNS name of a node (got "http://172.31.255.2")`,
+            ],
+            [
                 "relative readiness path",
                 { backendReadinessPath: "readyz" },
                 `${PROJECT}:backendReadinessPath must be an absolute HTTP path such as /healthz (got "readyz")`,
@@ -187,6 +205,12 @@ describe("config", () => {
             it(title, () => assert.deepEqual(problemsOf(raw), [message]));
         }
 
+        it("a stack name that cannot be the instance label", () =>
+            assert.deepEqual(problemsOf({}, "_" + "x".repeat(70)), [
+                "the stack name must be a Kubernetes label value (it becomes app.kubernetes.io/instance): at most 63 " +
+                    `letters, digits, '-', '_' or '.', starting and ending with a letter or digit (got "_${"x".repeat(70)}")`,
+            ]));
+
         it("reports every problem at once", () => {
             const problems = problemsOf({ frontendReplicas: "0", backendReplicas: "-1", frontendServiceType: "x" });
             assert.equal(problems.length, 3);
@@ -207,7 +231,7 @@ describe("config", () => {
             }
         });
 
-        it("declares the same defaults as config.ts", () => {
+        it("declares the same defaults as the components (through config.ts)", () => {
             for (const key of CONFIG_KEYS) assert.deepEqual(declared[key].default, DEFAULTS[key], key);
         });
 

@@ -1,22 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "node:path";
 import { ConfigError } from "../config";
-import { K8S, ofType, RecordedResource, runUnderMocks, unwrap } from "./helpers/mocks";
-import { REPO_ROOT, stackConfig } from "./helpers/stack-config";
-
-const INDEX = path.join(REPO_ROOT, "index.ts");
-
-/** Runs index.ts afresh, as `pulumi up` would for the stack, and returns its exports. */
-function runProgram(stack: string, overrides: Record<string, string> = {}) {
-    return runUnderMocks(
-        () => {
-            delete require.cache[require.resolve(INDEX)];
-            return require(INDEX) as Record<string, pulumi.Output<string> | undefined>;
-        },
-        { stack, config: stackConfig(stack, overrides) },
-    );
-}
+import { K8S, ofType, RecordedResource, unwrap } from "./helpers/mocks";
+import { runProgram } from "./helpers/stack-config";
 
 const WORKLOADS = [K8S.deployment, K8S.statefulSet];
 
@@ -77,6 +63,50 @@ for (const stack of ["dev", "gke"]) {
             }
         });
 
+        it("labels every object and pod with app.kubernetes.io/instance: the stack name", async () => {
+            const { resources } = await runProgram(stack);
+            const objects = resources.filter((r) => r.type.startsWith("kubernetes:"));
+            for (const r of objects) {
+                assert.equal(r.inputs.metadata.labels["app.kubernetes.io/instance"], stack, `${r.type} ${r.name}`);
+            }
+            for (const w of objects.filter((r) => WORKLOADS.includes(r.type as (typeof WORKLOADS)[number]))) {
+                assert.equal(w.inputs.spec.template.metadata.labels["app.kubernetes.io/instance"], stack, w.name);
+            }
+        });
+
+        it("selects pods by the tutorial's pair only, so a stack rename replaces no workload", async () => {
+            const { resources } = await runProgram(stack);
+            const selectors = resources.flatMap((r) => {
+                switch (r.type) {
+                    case K8S.deployment:
+                    case K8S.statefulSet:
+                    case K8S.disruptionBudget:
+                        return [r.inputs.spec.selector.matchLabels];
+                    case K8S.service:
+                        return [r.inputs.spec.selector];
+                    case K8S.networkPolicy:
+                        return [r.inputs.spec.podSelector.matchLabels ?? {}];
+                    default:
+                        return [];
+                }
+            });
+            assert.equal(selectors.length, 13);
+            for (const selector of selectors) {
+                assert.deepEqual(
+                    Object.keys(selector).filter((k) => k !== "app" && k !== "service"),
+                    [],
+                );
+            }
+        });
+
+        it("mounts no service-account token in any pod: the app talks to no Kubernetes API", async () => {
+            const { resources } = await runProgram(stack);
+            const workloads = resources.filter((r) => WORKLOADS.includes(r.type as (typeof WORKLOADS)[number]));
+            assert.equal(workloads.length, 3);
+            for (const w of workloads)
+                assert.equal(w.inputs.spec.template.spec.automountServiceAccountToken, false, w.name);
+        });
+
         it("creates every Kubernetes object through the cluster's explicit provider", async () => {
             const { resources } = await runProgram(stack);
             const providers = ofType(resources, K8S.provider);
@@ -101,12 +131,18 @@ describe("program, stack dev", () => {
         );
         assert.equal(ofType(resources, K8S.service).find((s) => s.kubeName === "nginx")?.inputs.spec.type, "NodePort");
         assert.equal(await unwrap(result.namespace), "three-tier");
-        assert.equal(
-            await unwrap(result.frontendUrl),
-            "http://<node-ip>:30080 (minikube: minikube service nginx -n three-tier --url)",
-        );
+        // No node address is configured: no URL, and a hint for people.
+        assert.equal(await unwrap(result.frontendUrl), "");
+        assert.match(await unwrap(result.frontendHint), /^node port 30080 of Service nginx .*minikube service nginx/);
         assert.equal(result.clusterName, undefined);
         assert.equal(result.kubeconfig, undefined);
+    });
+});
+
+describe("program, a NodePort with frontendHost (the local stack's node address)", () => {
+    it("outputs http://<frontendHost>:<nodePort>", async () => {
+        const { result } = await runProgram("dev", { "three-tier-app:frontendHost": "172.31.255.2" });
+        assert.equal(await unwrap(result.frontendUrl), "http://172.31.255.2:30080");
     });
 });
 
@@ -120,6 +156,7 @@ describe("program, stack gke", () => {
             "LoadBalancer",
         );
         assert.equal(await unwrap(result.frontendUrl), "http://203.0.113.10");
+        assert.equal(await unwrap(result.frontendHint), "the load balancer of Service nginx in namespace three-tier");
         assert.equal(await unwrap(result.clusterName), "gke-cluster-1234567");
         assert.ok(result.kubeconfig);
         assert.equal(await pulumi.isSecret(result.kubeconfig), true);
@@ -145,13 +182,7 @@ describe("program, bad config", () => {
         it(`fails on ${title} before registering any resource`, async () => {
             let registered: readonly RecordedResource[] = [];
             await assert.rejects(
-                runUnderMocks(
-                    () => {
-                        delete require.cache[require.resolve(INDEX)];
-                        require(INDEX);
-                    },
-                    { stack: "dev", config: stackConfig("dev", overrides) },
-                ).then((run) => (registered = run.resources)),
+                runProgram("dev", overrides).then((run) => (registered = run.resources)),
                 (e: unknown) => e instanceof ConfigError && message.test(e.message),
             );
             assert.deepEqual(registered, []);

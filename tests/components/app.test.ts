@@ -3,20 +3,17 @@ import * as k8s from "@pulumi/kubernetes";
 import { parseConfig } from "../../config";
 import { ThreeTierApp } from "../../components/app";
 import { renderNginxConfig } from "../../components/nginx-config";
-import { byKubeName, K8S, ofType, runUnderMocks, unwrap } from "../helpers/mocks";
+import { byKubeName, K8S, ofType, RecordedResource, runUnderMocks, unwrap } from "../helpers/mocks";
 
 function build(raw: Parameters<typeof parseConfig>[0] = {}, redisPassword?: string) {
-    const config = parseConfig(raw);
+    const app = parseConfig(raw, "review-alice").app;
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
-        return new ThreeTierApp("web", {
-            provider,
-            namespace: config.namespace,
-            frontend: config.frontend,
-            backend: config.backend,
-            redis: config.redis,
-            redisPassword,
-        });
+        return new ThreeTierApp(
+            "web",
+            { ...app, redis: { ...app.redis, password: redisPassword } },
+            { providers: [provider] },
+        );
     });
 }
 
@@ -31,6 +28,35 @@ describe("ThreeTierApp", () => {
         const deny = byKubeName(resources, K8S.networkPolicy, "default-deny-ingress").inputs.spec;
         assert.deepEqual(deny, { podSelector: {}, policyTypes: ["Ingress"] });
         assert.equal(await unwrap(result.namespace), "tutorial");
+    });
+
+    it("labels every object and pod template with the instance, and selects by the tutorial's pair only", async () => {
+        const { resources } = await build({}, "pw");
+        const objects = resources.filter((r) => r.type !== K8S.provider);
+        assert.deepEqual(
+            [...new Set(objects.map((r) => r.type))].sort(),
+            Object.values(K8S)
+                .filter((t) => t !== K8S.provider)
+                .sort(),
+        );
+        for (const r of objects) {
+            assert.equal(r.inputs.metadata.labels["app.kubernetes.io/instance"], "review-alice", `${r.type} ${r.name}`);
+        }
+        for (const w of [...ofType(resources, K8S.deployment), ...ofType(resources, K8S.statefulSet)]) {
+            assert.equal(w.inputs.spec.template.metadata.labels["app.kubernetes.io/instance"], "review-alice", w.name);
+            assert.deepEqual(Object.keys(w.inputs.spec.selector.matchLabels).sort(), ["app", "service"], w.name);
+        }
+        for (const s of ofType(resources, K8S.service)) {
+            assert.deepEqual(Object.keys(s.inputs.spec.selector).sort(), ["app", "service"], s.name);
+        }
+    });
+
+    it("applies the same defaults by itself as the stack config does", async () => {
+        const fromConfig = await build();
+        const byItself = await runUnderMocks(() => new ThreeTierApp("web", { instance: "review-alice" }));
+        const objects = (r: readonly RecordedResource[]) =>
+            r.filter((x) => x.type !== K8S.provider).map((x) => ({ type: x.type, name: x.name, inputs: x.inputs }));
+        assert.deepEqual(objects(byItself.resources), objects(fromConfig.resources));
     });
 
     it("relaxes pod security to baseline only for the tutorial's root nginx", async () => {

@@ -7,16 +7,20 @@ import { byKubeName, K8S, ofType, runUnderMocks, unwrap } from "../helpers/mocks
 function build(extra: { redisPassword?: { name: pulumi.Output<string>; key: string }; readinessPath?: string } = {}) {
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
-        const backend = new Backend("backend", {
-            provider,
-            namespace: "ns",
-            image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
-            replicas: 3,
-            readinessPath: extra.readinessPath ?? "/healthz",
-            redisAddress: "redis:6379",
-            redisPassword: extra.redisPassword,
-            allowFrom: { app: "web", service: "nginx" },
-        });
+        const backend = new Backend(
+            "backend",
+            {
+                namespace: "ns",
+                instance: "test",
+                image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
+                replicas: 3,
+                readinessPath: extra.readinessPath ?? "/healthz",
+                redisAddress: "redis:6379",
+                redisPassword: extra.redisPassword,
+                allowFrom: { app: "web", service: "nginx" },
+            },
+            { provider },
+        );
         return { backend };
     });
 }
@@ -85,6 +89,14 @@ describe("Backend", () => {
             requests: { cpu: "50m", memory: "32Mi" },
             limits: { memory: "128Mi" },
         });
+    });
+
+    it("drains for 5 s before SIGTERM, within a 30 s grace period, with no service-account token", async () => {
+        const { resources } = await build();
+        const pod = byKubeName(resources, K8S.deployment, "backend").inputs.spec.template.spec;
+        assert.deepEqual(pod.containers[0].lifecycle, { preStop: { sleep: { seconds: 5 } } });
+        assert.equal(pod.terminationGracePeriodSeconds, 30);
+        assert.equal(pod.automountServiceAccountToken, false);
     });
 
     it("runs the image as an explicit non-root user", async () => {

@@ -1,25 +1,30 @@
 import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
-import type { FrontendProfile, ServiceType } from "../../config";
-import { Frontend, frontendPodSpec, frontendUrl } from "../../components/frontend";
+import { Frontend, frontendHint, frontendPodSpec, FrontendProfile, frontendUrl } from "../../components/frontend";
+import type { ServiceType } from "../../components/workload";
 import { NGINX_HEALTH_PATH, renderNginxConfig } from "../../components/nginx-config";
 import { byKubeName, K8S, ofType, runUnderMocks, unwrap } from "../helpers/mocks";
 
-function build(profile: FrontendProfile, serviceType: ServiceType = "NodePort") {
+function build(profile: FrontendProfile, serviceType: ServiceType = "NodePort", host?: string) {
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
-        const frontend = new Frontend("frontend", {
-            provider,
-            namespace: "ns",
-            profile,
-            image:
-                profile === "tutorial"
-                    ? "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0"
-                    : "nginxinc/nginx-unprivileged:1.28.0-alpine",
-            replicas: 2,
-            serviceType,
-            upstream: "app:1323",
-        });
+        const frontend = new Frontend(
+            "frontend",
+            {
+                namespace: "ns",
+                instance: "test",
+                profile,
+                image:
+                    profile === "tutorial"
+                        ? "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0"
+                        : "nginxinc/nginx-unprivileged:1.28.0-alpine",
+                replicas: 2,
+                serviceType,
+                host,
+                upstream: "app:1323",
+            },
+            { provider },
+        );
         return { frontend };
     });
 }
@@ -128,30 +133,68 @@ describe("Frontend", () => {
         assert.deepEqual(budget.selector.matchLabels, { app: "web", service: "nginx" });
     });
 
-    it("reports the URL people reach it at", async () => {
+    for (const profile of ["unprivileged", "tutorial"] as const) {
+        it(`keeps serving ${profile} nginx for 10 s after termination starts, within a 30 s grace period`, async () => {
+            const { resources } = await build(profile);
+            const pod = byKubeName(resources, K8S.deployment, "frontend").inputs.spec.template.spec;
+            assert.deepEqual(pod.containers[0].lifecycle, { preStop: { sleep: { seconds: 10 } } });
+            assert.equal(pod.terminationGracePeriodSeconds, 30);
+            assert.equal(pod.automountServiceAccountToken, false);
+        });
+    }
+
+    it("reports a URL a script can use, and a separate hint for people", async () => {
+        const loadBalanced = (await build("unprivileged", "LoadBalancer")).result.frontend;
+        assert.equal(await unwrap(loadBalanced.url), "http://203.0.113.10");
+        assert.equal(await unwrap(loadBalanced.hint), "the load balancer of Service nginx in namespace ns");
+        const nodePort = (await build("unprivileged", "NodePort")).result.frontend;
+        assert.equal(await unwrap(nodePort.url), "");
         assert.equal(
-            await unwrap((await build("unprivileged", "LoadBalancer")).result.frontend.url),
-            "http://203.0.113.10",
+            await unwrap(nodePort.hint),
+            "node port 30080 of Service nginx in namespace ns on any node's address " +
+                "(minikube: minikube service nginx -n ns --url); set frontendHost to a node's address to get frontendUrl",
         );
-        assert.equal(
-            await unwrap((await build("unprivileged", "NodePort")).result.frontend.url),
-            "http://<node-ip>:30080 (minikube: minikube service nginx -n ns --url)",
-        );
+        const withHost = (await build("unprivileged", "NodePort", "172.31.255.2")).result.frontend;
+        assert.equal(await unwrap(withHost.url), "http://172.31.255.2:30080");
     });
 
     describe("frontendUrl", () => {
         const cases: [Parameters<typeof frontendUrl>[0], string][] = [
             [{ serviceType: "LoadBalancer", namespace: "ns", loadBalancerAddress: "34.1.2.3" }, "http://34.1.2.3"],
-            [{ serviceType: "LoadBalancer", namespace: "ns" }, "http://<pending>"],
             [
-                { serviceType: "NodePort", namespace: "web", nodePort: 31494 },
-                "http://<node-ip>:31494 (minikube: minikube service nginx -n web --url)",
+                { serviceType: "LoadBalancer", namespace: "ns", loadBalancerAddress: "lb.example.com" },
+                "http://lb.example.com",
+            ],
+            [{ serviceType: "LoadBalancer", namespace: "ns" }, ""],
+            [{ serviceType: "NodePort", namespace: "web", nodePort: 31494 }, ""],
+            [
+                { serviceType: "NodePort", namespace: "web", host: "172.31.255.2", nodePort: 31494 },
+                "http://172.31.255.2:31494",
+            ],
+            [{ serviceType: "NodePort", namespace: "web", host: "fd00::2", nodePort: 31494 }, "http://[fd00::2]:31494"],
+            [{ serviceType: "NodePort", namespace: "web", host: "node-1.example.com" }, ""],
+            [{ serviceType: "ClusterIP", namespace: "web", host: "172.31.255.2" }, ""],
+        ];
+        for (const [args, url] of cases) {
+            it(`${JSON.stringify(args)} → "${url}"`, () => assert.equal(frontendUrl(args), url));
+        }
+    });
+
+    describe("frontendHint", () => {
+        const cases: [Parameters<typeof frontendHint>[0], string][] = [
+            [
+                { serviceType: "LoadBalancer", namespace: "ns" },
+                "the load balancer of Service nginx in namespace ns has no address yet (minikube: run minikube tunnel)",
+            ],
+            [
+                { serviceType: "NodePort", namespace: "web", host: "172.31.255.2", nodePort: 31494 },
+                "node port 31494 of Service nginx in namespace web on any node's address (minikube: minikube service nginx -n web --url)",
             ],
             [
                 { serviceType: "ClusterIP", namespace: "web" },
-                "http://localhost:8080 (after: kubectl -n web port-forward svc/nginx 8080:80)",
+                "kubectl -n web port-forward svc/nginx 8080:80, then http://localhost:8080",
             ],
         ];
-        for (const [args, url] of cases) it(`${args.serviceType} → ${url}`, () => assert.equal(frontendUrl(args), url));
+        for (const [args, hint] of cases) it(args.serviceType, () => assert.equal(frontendHint(args), hint));
     });
 });

@@ -5,7 +5,7 @@ import { K8S, ofType, runUnderMocks } from "../helpers/mocks";
 describe("KubeconfigCluster", () => {
     it("makes one Kubernetes provider for the given context and kubeconfig", async () => {
         const { resources } = await runUnderMocks(
-            () => new KubeconfigCluster("kube", { context: "minikube", kubeconfig: "/tmp/kc" }),
+            () => new KubeconfigCluster("kube", { kubeContext: "minikube", kubeconfig: "/tmp/kc" }),
         );
         const providers = ofType(resources, K8S.provider);
         assert.equal(providers.length, 1);

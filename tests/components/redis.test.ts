@@ -6,6 +6,7 @@ import { byKubeName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../
 
 const BASE = {
     namespace: "ns",
+    instance: "test",
     image: "redis:7.4.2-alpine",
     storageSize: "10Gi",
     accessMode: "ReadWriteOnce" as const,
@@ -15,7 +16,7 @@ const BASE = {
 function build(extra: Partial<typeof BASE> & { password?: string; storageClass?: string } = {}) {
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
-        return { provider, redis: new Redis("redis", { provider, ...BASE, ...extra }) };
+        return { provider, redis: new Redis("redis", { ...BASE, ...extra }, { provider }) };
     });
 }
 
@@ -93,6 +94,16 @@ describe("Redis", () => {
         });
         assert.deepEqual(container.readinessProbe.exec.command, ["sh", "-c", "redis-cli -p 6379 ping | grep -q PONG"]);
         assert.deepEqual(container.livenessProbe.exec.command, container.readinessProbe.exec.command);
+        assert.equal(pod.automountServiceAccountToken, false);
+    });
+
+    it("gives Redis five minutes to load its AOF before liveness may kill it; ready only on PONG", async () => {
+        const { resources } = await build();
+        const container = byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec.containers[0];
+        const startup = container.startupProbe;
+        assert.deepEqual(startup.exec.command, ["sh", "-c", "redis-cli -p 6379 ping | grep -q PONG"]);
+        assert.equal(startup.periodSeconds * startup.failureThreshold, 300);
+        assert.deepEqual(container.readinessProbe.exec.command, startup.exec.command);
     });
 
     it("is governed by a headless Service that exists, and served by the ClusterIP Service `redis` on 6379", async () => {

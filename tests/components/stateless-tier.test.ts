@@ -5,18 +5,18 @@ import { statelessTier } from "../../components/stateless-tier";
 import { byKubeName, K8S, runUnderMocks } from "../helpers/mocks";
 
 class Parent extends pulumi.ComponentResource {
-    constructor() {
-        super("test:index:Parent", "parent", {});
+    constructor(opts: pulumi.ComponentResourceOptions) {
+        super("test:index:Parent", "parent", {}, opts);
     }
 }
 
 function build(serviceType: "ClusterIP" | "LoadBalancer", allowFrom: Record<string, string> | "anywhere") {
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
-        return statelessTier(new Parent(), "tier", {
-            provider,
+        return statelessTier(new Parent({ providers: [provider] }), "tier", {
             namespace: "ns",
-            tier: "app",
+            instance: "review-7",
+            tier: "backend",
             names: { deployment: "d", service: "s", disruptionBudget: "b", networkPolicy: "n" },
             image: "api:1.2",
             replicas: 3,
@@ -46,6 +46,7 @@ describe("statelessTier", () => {
         );
         for (const r of resources.filter((r) => r.type !== K8S.provider)) {
             assert.equal(r.inputs.metadata.namespace, "ns");
+            assert.equal(r.inputs.metadata.labels["app.kubernetes.io/instance"], "review-7", r.type);
             assert.match(r.provider ?? "", /pulumi:providers:kubernetes::test::test-id$/);
         }
     });
@@ -56,6 +57,7 @@ describe("statelessTier", () => {
         assert.equal(deployment.spec.replicas, 3);
         assert.deepEqual(deployment.spec.selector.matchLabels, { app: "web", service: "app" });
         assert.equal(deployment.spec.template.metadata.labels["app.kubernetes.io/version"], "1.2");
+        assert.equal(deployment.spec.template.metadata.labels["app.kubernetes.io/instance"], "review-7");
         assert.equal(deployment.metadata.labels["app.kubernetes.io/version"], "1.2");
         const service = byKubeName(resources, K8S.service, "s").inputs;
         assert.deepEqual(service.spec, {

@@ -1,6 +1,10 @@
 import * as assert from "node:assert/strict";
 import {
+    appLabels,
     containerSecurityContext,
+    gracefulStop,
+    podTemplate,
+    startupProbe,
     disruptionBudget,
     imageVersion,
     ingressOnlyFrom,
@@ -15,28 +19,39 @@ import {
 
 describe("workload building blocks", () => {
     it("selects pods by the tutorial's app/service pair only", () => {
-        assert.deepEqual(selectorLabels("nginx"), { app: "web", service: "nginx" });
-        assert.deepEqual(selectorLabels("app"), { app: "web", service: "app" });
+        assert.deepEqual(selectorLabels("frontend"), { app: "web", service: "nginx" });
+        assert.deepEqual(selectorLabels("backend"), { app: "web", service: "app" });
         assert.deepEqual(selectorLabels("redis"), { app: "web", service: "redis" });
     });
 
     it("adds the recommended labels beside the selector labels", () => {
-        assert.deepEqual(tierLabels("redis"), {
+        assert.deepEqual(tierLabels("redis", "dev"), {
             app: "web",
             service: "redis",
             "app.kubernetes.io/name": "redis",
             "app.kubernetes.io/component": "database",
             "app.kubernetes.io/part-of": "three-tier-app",
+            "app.kubernetes.io/instance": "dev",
             "app.kubernetes.io/managed-by": "pulumi",
         });
     });
 
+    it("names the installation (stack) in app.kubernetes.io/instance, never in a selector", () => {
+        assert.deepEqual(appLabels("review-alice"), {
+            "app.kubernetes.io/part-of": "three-tier-app",
+            "app.kubernetes.io/instance": "review-alice",
+            "app.kubernetes.io/managed-by": "pulumi",
+        });
+        assert.equal(workloadLabels("frontend", "nginx:1.2", "pr-7")["app.kubernetes.io/instance"], "pr-7");
+        assert.equal(Object.values(selectorLabels("frontend")).includes("pr-7"), false);
+    });
+
     it("labels workloads and pods with the image's version", () => {
-        assert.deepEqual(workloadLabels("app", "backend:v1.2"), {
-            ...tierLabels("app"),
+        assert.deepEqual(workloadLabels("backend", "backend:v1.2", "dev"), {
+            ...tierLabels("backend", "dev"),
             "app.kubernetes.io/version": "v1.2",
         });
-        assert.deepEqual(workloadLabels("app", "backend"), tierLabels("app"));
+        assert.deepEqual(workloadLabels("backend", "backend", "dev"), tierLabels("backend", "dev"));
     });
 
     describe("imageVersion", () => {
@@ -61,6 +76,31 @@ describe("workload building blocks", () => {
         assert.deepEqual(probes({ tcpPort: 80 }).livenessProbe.tcpSocket, { port: 80 });
         assert.deepEqual(probes({ exec: ["redis-cli", "ping"] }).readinessProbe.exec, {
             command: ["redis-cli", "ping"],
+        });
+    });
+
+    it("gives a slow start its own probe budget", () => {
+        assert.deepEqual(startupProbe({ tcpPort: 6379 }, 60), {
+            tcpSocket: { port: 6379 },
+            periodSeconds: 5,
+            timeoutSeconds: 3,
+            failureThreshold: 12,
+        });
+        assert.equal(startupProbe({ tcpPort: 1 }, 61).failureThreshold, 13);
+    });
+
+    it("drains before the stop signal, inside the grace period", () => {
+        assert.deepEqual(gracefulStop(10, 20), {
+            lifecycle: { preStop: { sleep: { seconds: 10 } } },
+            terminationGracePeriodSeconds: 30,
+        });
+    });
+
+    it("mounts no service-account token in any pod, whatever the spec says", () => {
+        const spec = { automountServiceAccountToken: true, containers: [{ name: "c", image: "c:1" }] };
+        assert.deepEqual(podTemplate({ service: "app" }, spec), {
+            metadata: { labels: { service: "app" } },
+            spec: { automountServiceAccountToken: false, containers: [{ name: "c", image: "c:1" }] },
         });
     });
 

@@ -48,7 +48,7 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
     }
 }
 
-export interface MockRun<T> {
+interface MockRun<T> {
     readonly resources: RecordedResource[];
     readonly result: T;
 }

@@ -1,11 +1,14 @@
-// Stack configuration as the engine would hand it to the program: Pulumi.yaml defaults, then the stack file.
+// The program as the engine would run it for a stack: its configuration (Pulumi.yaml defaults, then the
+// stack file) and a run of index.ts under mocks.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { runUnderMocks } from "./mocks";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
 
-export function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
+function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
     const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
     const config: Record<string, string> = {};
     for (const [key, spec] of Object.entries<{ default?: unknown }>(project.config ?? {})) {
@@ -14,4 +17,17 @@ export function stackConfig(stack: string, overrides: Record<string, string> = {
     const stackFile = parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8"));
     for (const [key, value] of Object.entries(stackFile?.config ?? {})) config[key] = String(value);
     return { ...config, ...overrides };
+}
+
+const INDEX = path.join(REPO_ROOT, "index.ts");
+
+/** Runs index.ts afresh under mocks with the stack's config, as `pulumi up` would; see runUnderMocks. */
+export function runProgram(stack: string, overrides: Record<string, string> = {}) {
+    return runUnderMocks(
+        () => {
+            delete require.cache[require.resolve(INDEX)];
+            return require(INDEX) as Record<string, pulumi.Output<string> | undefined>;
+        },
+        { stack, config: stackConfig(stack, overrides) },
+    );
 }

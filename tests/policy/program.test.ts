@@ -5,11 +5,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { POLICIES } from "../../policy/policies";
 import { StackValidationPolicy } from "../../policy/node_modules/@pulumi/policy";
-import { RecordedResource, runUnderMocks } from "../helpers/mocks";
-import { REPO_ROOT, stackConfig } from "../helpers/stack-config";
+import { RecordedResource } from "../helpers/mocks";
+import { REPO_ROOT, runProgram } from "../helpers/stack-config";
 import { validateResource, validateStack } from "./helpers";
-
-const INDEX = path.join(REPO_ROOT, "index.ts");
 
 /** Resources as policies see them: Kubernetes objects carry the name auto-naming gave them. */
 function asPolicySees(stack: string, r: RecordedResource) {
@@ -25,13 +23,7 @@ async function violations(
     overrides: Record<string, string> = {},
     policyConfig: Record<string, object> = {},
 ) {
-    const { resources } = await runUnderMocks(
-        () => {
-            delete require.cache[require.resolve(INDEX)];
-            return require(INDEX);
-        },
-        { stack, config: stackConfig(stack, overrides) },
-    );
+    const { resources } = await runProgram(stack, overrides);
     const seen = resources.map((r) => asPolicySees(stack, r));
     return POLICIES.flatMap((policy) => {
         const messages =

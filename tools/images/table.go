@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// image is one row of the table: the reference the stack uses, how its single layer is made, and its config.
+type image struct {
+	name   string
+	ref    string
+	rootfs rootfs
+	config v1.Config
+}
+
+const pathEnv = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Debian's archive as this machine's apt sources name it: the release, its updates and security fixes.
+var bookwormMirrors = []string{
+	"deb http://deb.debian.org/debian bookworm main",
+	"deb http://deb.debian.org/debian bookworm-updates main",
+	"deb http://deb.debian.org/debian-security bookworm-security main",
+}
+
+// images is the table of everything the local stack runs. nginx and redis carry the upstream version of
+// the Debian package they install (checked against the rootfs at build time); backend carries the app's.
+var images = []image{
+	{
+		name: "backend",
+		ref:  "localhost/three-tier-app/backend:v0.4.0",
+		rootfs: goBinary{
+			module: "app/backend",
+			pkg:    ".",
+			path:   "/bin/app",
+			// distroless's nonroot user, so the uid the pod runs as has a name, as in the Dockerfile's image.
+			files: map[string]string{
+				"/etc/passwd": "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n",
+				"/etc/group":  "root:x:0:\nnonroot:x:65532:\n",
+			},
+		},
+		// Cmd, not Entrypoint: the pod's args ["/bin/app"] then replace it instead of being appended to it.
+		config: v1.Config{
+			Cmd:          []string{"/bin/app"},
+			User:         "65532:65532",
+			WorkingDir:   "/",
+			Env:          []string{pathEnv},
+			ExposedPorts: map[string]struct{}{"1323/tcp": {}},
+		},
+	},
+	{
+		name: "nginx",
+		ref:  "localhost/three-tier-app/nginx:1.22.1",
+		rootfs: debian{
+			suite:     "bookworm",
+			mirrors:   bookwormMirrors,
+			packages:  []string{"nginx"},
+			versionOf: "nginx",
+			customize: []string{
+				// The pods run as 101 (nginx-unprivileged's user); give it a name. The ConfigMap mounts at managed/.
+				`echo 'nginx:x:101:101:nginx:/nonexistent:/usr/sbin/nologin' >> "$1/etc/passwd"`,
+				`echo 'nginx:x:101:' >> "$1/etc/group"`,
+				`mkdir -p "$1/etc/nginx/managed"`,
+			},
+		},
+		config: v1.Config{
+			Cmd:          []string{"nginx", "-c", "/etc/nginx/managed/nginx.conf", "-g", "daemon off;"},
+			User:         "101:101",
+			WorkingDir:   "/",
+			Env:          []string{pathEnv},
+			ExposedPorts: map[string]struct{}{"8080/tcp": {}},
+			// nginx's graceful stop: workers finish their requests.
+			StopSignal: "SIGQUIT",
+		},
+	},
+	{
+		name: "redis",
+		ref:  "localhost/three-tier-app/redis:7.0.15",
+		rootfs: debian{
+			suite:     "bookworm",
+			mirrors:   bookwormMirrors,
+			packages:  []string{"redis-server", "redis-tools"},
+			versionOf: "redis-server",
+			customize: []string{
+				// The official image's uid/gid 999, which the pods run as, instead of Debian's dynamic ones.
+				`chroot "$1" groupmod --gid 999 redis`,
+				`chroot "$1" usermod --uid 999 --gid 999 redis`,
+				`mkdir -p "$1/data"`,
+				`chown -R 999:999 "$1/etc/redis" "$1/var/lib/redis" "$1/var/log/redis" "$1/data"`,
+			},
+		},
+		config: v1.Config{
+			Cmd:          []string{"redis-server", "/etc/redis/redis.conf"},
+			User:         "999:999",
+			WorkingDir:   "/data",
+			Env:          []string{pathEnv},
+			ExposedPorts: map[string]struct{}{"6379/tcp": {}},
+		},
+	},
+	{
+		name:   "pause",
+		ref:    "localhost/three-tier-app/pause:3.10",
+		rootfs: goBinary{module: "tools/images", pkg: "./pause", path: "/pause"},
+		// The uid and gid of Kubernetes' own pause image.
+		config: v1.Config{Entrypoint: []string{"/pause"}, User: "65535:65535", WorkingDir: "/", Env: []string{pathEnv}},
+	},
+}
+
+// selectImages returns the rows with the given names, in the order given; no names means the whole table.
+func selectImages(names []string) ([]image, error) {
+	if len(names) == 0 {
+		return images, nil
+	}
+	var out []image
+	for _, n := range names {
+		i := slices.IndexFunc(images, func(img image) bool { return img.name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown image %q (known: %s)", n, strings.Join(imageNames(), ", "))
+		}
+		if !slices.ContainsFunc(out, func(img image) bool { return img.name == n }) {
+			out = append(out, images[i])
+		}
+	}
+	return out, nil
+}
+
+func imageNames() []string {
+	names := make([]string, len(images))
+	for i, img := range images {
+		names[i] = img.name
+	}
+	return names
+}

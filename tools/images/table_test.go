@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+)
+
+func TestReferencesAreTaggedUnderLocalhost(t *testing.T) {
+	seen := map[string]bool{}
+	for _, img := range images {
+		tag, err := name.NewTag(img.ref, name.StrictValidation)
+		if err != nil {
+			t.Errorf("%s: %v", img.name, err)
+			continue
+		}
+		// The node never pulls: an image that is not preloaded must fail, not reach a real registry.
+		if got := tag.Context().Name(); got != "localhost/three-tier-app/"+img.name {
+			t.Errorf("%s: repository %s, want localhost/three-tier-app/%s", img.name, got, img.name)
+		}
+		if seen[img.name] {
+			t.Errorf("%s is in the table twice", img.name)
+		}
+		seen[img.name] = true
+	}
+}
+
+func TestEveryImageRunsAsNonRootWithACommand(t *testing.T) {
+	for _, img := range images {
+		if img.config.User == "" || strings.HasPrefix(img.config.User, "0") || strings.HasPrefix(img.config.User, "root") {
+			t.Errorf("%s: user %q, want a non-root uid:gid", img.name, img.config.User)
+		}
+		if len(img.config.Entrypoint)+len(img.config.Cmd) == 0 {
+			t.Errorf("%s: neither Entrypoint nor Cmd", img.name)
+		}
+	}
+}
+
+// The stack `local` must run exactly what this tool builds.
+func TestReferencesMatchTheLocalStack(t *testing.T) {
+	config := stackConfig(t, filepath.Join("..", "..", "Pulumi.local.yaml"))
+	for key, imageName := range map[string]string{"frontendImage": "nginx", "backendImage": "backend", "redisImage": "redis"} {
+		i := slices.IndexFunc(images, func(img image) bool { return img.name == imageName })
+		if i < 0 {
+			t.Fatalf("no %s in the table", imageName)
+		}
+		if got := config[key]; got != images[i].ref {
+			t.Errorf("Pulumi.local.yaml three-tier-app:%s = %q, want %q", key, got, images[i].ref)
+		}
+	}
+}
+
+// stackConfig reads the three-tier-app: keys of a stack file (flat scalars only, which is all it holds).
+func stackConfig(t *testing.T, path string) map[string]string {
+	t.Helper()
+	content, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := map[string]string{}
+	scanner := bufio.NewScanner(bytes.NewReader(content))
+	for scanner.Scan() {
+		key, value, ok := strings.Cut(strings.TrimSpace(scanner.Text()), ": ")
+		if ok && strings.HasPrefix(key, "three-tier-app:") {
+			config[strings.TrimPrefix(key, "three-tier-app:")] = strings.Trim(value, `"'`)
+		}
+	}
+	return config
+}
+
+func TestSelectImages(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+		err  string
+	}{
+		{args: nil, want: imageNames()},
+		{args: []string{"redis", "backend"}, want: []string{"redis", "backend"}},
+		{args: []string{"pause", "pause"}, want: []string{"pause"}},
+		{args: []string{"backend", "postgres"}, err: `unknown image "postgres" (known: backend, nginx, redis, pause)`},
+	} {
+		got, err := selectImages(tc.args)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("selectImages(%q) error %v, want %q", tc.args, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("selectImages(%q): %v", tc.args, err)
+		}
+		var names []string
+		for _, img := range got {
+			names = append(names, img.name)
+		}
+		if !slices.Equal(names, tc.want) {
+			t.Errorf("selectImages(%q) = %q, want %q", tc.args, names, tc.want)
+		}
+	}
+}
+
+func TestListPrintsEachReference(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"list"}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := "localhost/three-tier-app/backend:v0.4.0\nlocalhost/three-tier-app/nginx:1.22.1\n" +
+		"localhost/three-tier-app/redis:7.0.15\nlocalhost/three-tier-app/pause:3.10\n"
+	if out.String() != want {
+		t.Errorf("list printed %q, want %q", out.String(), want)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{nil, {"push"}, {"list", "extra"}} {
+		if err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || err.Error() != usage {
+			t.Errorf("run(%q) error %v, want the usage", args, err)
+		}
+	}
+}
