@@ -7,7 +7,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -24,9 +23,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	networkingv1client "k8s.io/client-go/kubernetes/typed/networking/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -65,31 +66,36 @@ func main() {
 	if *nodeName == "" || *kubeconfig == "" {
 		log.Fatal("--kubeconfig and --node-name are required")
 	}
-	if err := run(*kubeconfig, *nodeName, *table, *resync); err != nil {
+	if err := enableBridgeNetfilter(); err != nil {
+		log.Fatal(err)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg.UserAgent = "three-tier-netpol"
+	// Only the two API groups it reads: the full clientset would double the binary and its build time.
+	core, err := corev1client.NewForConfig(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	networking, err := networkingv1client.NewForConfig(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := run(ctx, core, networking, *nodeName, *table, *resync, nft{argv: []string{"nft"}}); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(kubeconfig, nodeName, table string, resync time.Duration) error {
-	if err := enableBridgeNetfilter(); err != nil {
-		return err
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
-	if err != nil {
-		return err
-	}
-	cfg.UserAgent = "three-tier-netpol"
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-
-	factory := informers.NewSharedInformerFactoryWithOptions(client, 0, informers.WithTransform(stripManagedFields))
-	pods := factory.Core().V1().Pods()
-	namespaces := factory.Core().V1().Namespaces()
-	policies := factory.Networking().V1().NetworkPolicies()
+// run keeps the table in step with the cluster until ctx ends, then deletes it.
+func run(ctx context.Context, core corev1client.CoreV1Interface, networking networkingv1client.NetworkingV1Interface, nodeName, table string, resync time.Duration, n nft) error {
+	pods := newInformer(&corev1.Pod{}, core.Pods("").List, core.Pods("").Watch)
+	namespaces := newInformer(&corev1.Namespace{}, core.Namespaces().List, core.Namespaces().Watch)
+	policies := newInformer(&networkingv1.NetworkPolicy{}, networking.NetworkPolicies("").List, networking.NetworkPolicies("").Watch)
+	informers := []cache.SharedIndexInformer{pods, namespaces, policies}
 	changed := make(chan struct{}, 1)
 	notify := func() {
 		select {
@@ -102,30 +108,37 @@ func run(kubeconfig, nodeName, table string, resync time.Duration) error {
 		UpdateFunc: func(any, any) { notify() },
 		DeleteFunc: func(any) { notify() },
 	}
-	for _, inf := range []cache.SharedIndexInformer{pods.Informer(), namespaces.Informer(), policies.Informer()} {
+	for _, inf := range informers {
 		if _, err := inf.AddEventHandler(handler); err != nil {
 			return err
 		}
+		go inf.RunWithContext(ctx)
 	}
-	factory.Start(ctx.Done())
-	defer factory.Shutdown()
 	log.Printf("netpol: node %s, table inet %s; enforcing NetworkPolicy ingress only: egress rules are NOT enforced", nodeName, table)
-	for typ, ok := range factory.WaitForCacheSync(ctx.Done()) {
-		if !ok {
-			return fmt.Errorf("cache of %v did not sync", typ)
+	shutdown := func() error {
+		if err := n.apply(render.DeleteScript(table)); err != nil {
+			return fmt.Errorf("delete table on shutdown: %w", err)
 		}
+		log.Printf("netpol: deleted table inet %s, exiting", table)
+		return nil
+	}
+	// False only when ctx ends first (e.g. SIGTERM while the API server is still down).
+	if !cache.WaitForCacheSync(ctx.Done(), pods.HasSynced, namespaces.HasSynced, policies.HasSynced) {
+		return shutdown()
 	}
 
-	n := nft{argv: []string{"nft"}}
 	var lastScript string
 	var lastWarnings []string
 	sync := func(force bool) {
-		in, err := snapshot(pods.Lister().List, namespaces.Lister().List, policies.Lister().List)
+		nodeIPs, err := localAddresses()
 		if err != nil {
-			log.Printf("netpol: list: %v", err)
+			log.Printf("netpol: node addresses: %v", err)
 			return
 		}
-		in.Table, in.NodeName = table, nodeName
+		in := render.Input{
+			Table: table, NodeName: nodeName, NodeIPs: nodeIPs,
+			Pods: cached[*corev1.Pod](pods), Namespaces: cached[*corev1.Namespace](namespaces), Policies: cached[*networkingv1.NetworkPolicy](policies),
+		}
 		res := render.Render(in)
 		if !slices.Equal(res.Warnings, lastWarnings) {
 			for _, w := range res.Warnings {
@@ -151,11 +164,7 @@ func run(kubeconfig, nodeName, table string, resync time.Duration) error {
 	for {
 		select {
 		case <-ctx.Done():
-			if err := n.apply(render.DeleteScript(table)); err != nil {
-				return fmt.Errorf("delete table on shutdown: %w", err)
-			}
-			log.Printf("netpol: deleted table inet %s, exiting", table)
-			return nil
+			return shutdown()
 		case <-ticker.C:
 			sync(true) // repairs the table if anything else removed or changed it
 		case <-changed:
@@ -177,22 +186,28 @@ func stripManagedFields(obj any) (any, error) {
 	return obj, nil
 }
 
-// snapshot reads the informers' caches and the netns's own addresses into a render input.
-func snapshot(
-	listPods func(labels.Selector) ([]*corev1.Pod, error),
-	listNamespaces func(labels.Selector) ([]*corev1.Namespace, error),
-	listPolicies func(labels.Selector) ([]*networkingv1.NetworkPolicy, error),
-) (render.Input, error) {
-	var in render.Input
-	var err, e error
-	in.Pods, e = listPods(labels.Everything())
-	err = errors.Join(err, e)
-	in.Namespaces, e = listNamespaces(labels.Everything())
-	err = errors.Join(err, e)
-	in.Policies, e = listPolicies(labels.Everything())
-	err = errors.Join(err, e)
-	in.NodeIPs, e = localAddresses()
-	return in, errors.Join(err, e)
+// newInformer watches every object of one kind, cluster-wide: pods on other nodes are policy sources.
+func newInformer[L runtime.Object](
+	example runtime.Object,
+	list func(context.Context, metav1.ListOptions) (L, error),
+	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error),
+) cache.SharedIndexInformer {
+	lw := &cache.ListWatch{
+		ListWithContextFunc:  func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return list(ctx, o) },
+		WatchFuncWithContext: watchFn,
+	}
+	inf := cache.NewSharedIndexInformer(lw, example, 0, cache.Indexers{})
+	_ = inf.SetTransform(stripManagedFields) // fails only once the informer runs
+	return inf
+}
+
+func cached[T any](inf cache.SharedIndexInformer) []T {
+	objs := inf.GetStore().List()
+	out := make([]T, len(objs))
+	for i, o := range objs {
+		out[i] = o.(T)
+	}
+	return out
 }
 
 // localAddresses are this netns's addresses, read at every render: the CNI bridge's gateway address,

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -16,6 +18,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/watch"
+	fakecorev1 "k8s.io/client-go/kubernetes/typed/core/v1/fake"
+	fakenetworkingv1 "k8s.io/client-go/kubernetes/typed/networking/v1/fake"
+	clienttesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
 	"three-tier-app/tools/netpol/render"
@@ -328,4 +336,121 @@ func TestNetns(t *testing.T) {
 		t.Fatalf("deleting an absent table: %v", err)
 	}
 	l.expect("table deleted", []check{{from: "intruder", to: "redis", port: 6379, allowed: true}})
+}
+
+// listTable is the table as nft prints it inside netns ns; "" when it does not exist.
+func listTable(ns string) string {
+	out, err := exec.Command("ip", "netns", "exec", ns, "nft", "list", "table", "inet", render.DefaultTable).Output()
+	if err != nil {
+		return ""
+	}
+	return string(out)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// fakeClients serves the two API groups run reads from an in-memory tracker, the way
+// kubernetes/fake.NewClientset does for all of them (whose compile costs minutes on this machine).
+type fakeClients struct{ fake *clienttesting.Fake }
+
+func (c fakeClients) CoreV1() *fakecorev1.FakeCoreV1 { return &fakecorev1.FakeCoreV1{Fake: c.fake} }
+func (c fakeClients) NetworkingV1() *fakenetworkingv1.FakeNetworkingV1 {
+	return &fakenetworkingv1.FakeNetworkingV1{Fake: c.fake}
+}
+
+func fakeAPI(t *testing.T, objects ...k8sruntime.Object) fakeClients {
+	scheme := k8sruntime.NewScheme()
+	if err := errors.Join(corev1.AddToScheme(scheme), networkingv1.AddToScheme(scheme)); err != nil {
+		t.Fatal(err)
+	}
+	tracker := clienttesting.NewObjectTracker(scheme, serializer.NewCodecFactory(scheme).UniversalDecoder())
+	for _, obj := range objects {
+		if err := tracker.Add(obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &clienttesting.Fake{}
+	f.AddReactor("*", "*", clienttesting.ObjectReaction(tracker))
+	f.AddWatchReactor("*", func(action clienttesting.Action) (bool, watch.Interface, error) {
+		w, err := tracker.Watch(action.GetResource(), action.GetNamespace())
+		return true, w, err
+	})
+	return fakeClients{fake: f}
+}
+
+// TestRunFollowsTheCluster drives run with a fake API server: the table follows policy and pod changes
+// and is deleted when the context ends (what SIGTERM does).
+func TestRunFollowsTheCluster(t *testing.T) {
+	if os.Getenv("NETPOL_NETNS_TEST") != "1" {
+		t.Skip("set NETPOL_NETNS_TEST=1 to run (root, `ip`, `nft`; creates and deletes its own netns)")
+	}
+	ns := fmt.Sprintf("npt%d-run", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "delete", ns).Run() })
+
+	redis := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "three-tier", Name: "redis-0", Labels: map[string]string{"service": "redis"}},
+		Spec:       corev1.PodSpec{NodeName: "lab"},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning, PodIPs: []corev1.PodIP{{IP: "10.244.0.10"}}},
+	}
+	backend := redis.DeepCopy()
+	backend.Name, backend.Labels = "backend-1", map[string]string{"app": "web", "service": "app"}
+	backend.Status.PodIPs = []corev1.PodIP{{IP: "10.244.0.11"}}
+	var policies []*networkingv1.NetworkPolicy
+	if err := yaml.UnmarshalStrict([]byte(labPolicies), &policies); err != nil {
+		t.Fatal(err)
+	}
+	client := fakeAPI(t, redis, backend, policies[0])
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, client.CoreV1(), client.NetworkingV1(), "lab", render.DefaultTable, time.Hour, nft{argv: []string{"ip", "netns", "exec", ns, "nft"}})
+	}()
+
+	waitFor(t, "both pods isolated by default-deny", func() bool {
+		table := listTable(ns)
+		return strings.Contains(table, "10.244.0.10 : jump pod_three-tier_redis-0") &&
+			strings.Contains(table, "10.244.0.11 : jump pod_three-tier_backend-1")
+	})
+	redisPolicy := policies[1]
+	redisPolicy.Spec.PodSelector.MatchLabels = redis.Labels
+	if _, err := client.NetworkingV1().NetworkPolicies("three-tier").Create(ctx, redisPolicy, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "redis-ingress rule", func() bool {
+		return strings.Contains(listTable(ns), `ip saddr 10.244.0.11 tcp dport 6379 accept comment "three-tier/redis-ingress ingress[0]"`)
+	})
+	for _, name := range []string{"default-deny-ingress", "redis-ingress"} {
+		if err := client.NetworkingV1().NetworkPolicies("three-tier").Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "pods open again", func() bool {
+		table := listTable(ns)
+		return table != "" && !strings.Contains(table, "chain pod_")
+	})
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after its context ended")
+	}
+	if table := listTable(ns); table != "" {
+		t.Fatalf("table left after shutdown:\n%s", table)
+	}
 }
