@@ -2,11 +2,12 @@
 // objects it is given: no cluster, no kernel. The caller applies the script with `nft -f -`.
 //
 // Shape of the table: base chains on the forward hook (routed traffic, and bridged pod-to-pod traffic
-// when bridge-nf-call-iptables is on) and the output hook (the node's own traffic, e.g. kubelet probes)
-// jump to "ingress", which accepts established/related packets and IPv6 neighbour discovery and sends new ones addressed to an
-// isolated pod on this node to that pod's chain through a verdict map. A pod chain accepts the node's
-// own addresses, then each allowed (peer, port) pair, and drops the rest. Pods no policy isolates are
-// not in the map and fall through to the base chains' accept policy.
+// when bridge-nf-call-iptables is on) and the output hook (the node's own traffic, e.g. kubelet
+// probes) jump to "ingress". It accepts established/related packets and IPv6 neighbour discovery,
+// and sends new packets addressed to an isolated pod on this node to that pod's chain through a
+// verdict map. A pod chain accepts the node's own addresses, then each allowed (peer, port) pair, and
+// drops the rest. Pods no policy isolates are not in the map and fall through to the base chains'
+// accept policy.
 package render
 
 import (
