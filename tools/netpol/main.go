@@ -154,8 +154,10 @@ func run(ctx context.Context, core corev1client.CoreV1Interface, networking netw
 			lastScript = "" // retried at the next event or resync
 			return
 		}
+		if res.Script != lastScript { // a forced re-apply of the same rules is not news
+			log.Printf("netpol: applied table inet %s (%d isolated pods)", table, strings.Count(res.Script, "\tchain pod_"))
+		}
 		lastScript = res.Script
-		log.Printf("netpol: applied table inet %s (%d isolated pods)", table, strings.Count(res.Script, "\tchain pod_"))
 	}
 
 	sync(true)
