@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -26,8 +27,10 @@ var (
 	errIDOverflow = errors.New("user id out of range")
 )
 
-// parseID accepts ASCII decimal digits only (no sign, no spaces, no hex) in
-// the range 0..math.MaxInt64. Leading zeros are allowed: "007" is user 7.
+// parseID accepts ASCII decimal digits only (no sign, no spaces, no hex, no
+// underscores) in the range 0..math.MaxInt64. Leading zeros are allowed: "007"
+// is user 7. Syntax is judged before range, so "99999999999999999999x" is a
+// syntax error although strconv stops at the overflow first.
 func parseID(s string) (int64, error) {
 	if s == "" {
 		return 0, errIDEmpty
@@ -35,20 +38,16 @@ func parseID(s string) (int64, error) {
 	if len(s) > maxIDLen {
 		return 0, errIDTooLong
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, errIDSyntax
-		}
+	n, err := strconv.ParseUint(s, 10, 64)
+	switch {
+	case errors.Is(err, strconv.ErrRange) && strings.Trim(s, "0123456789") == "":
+		return 0, errIDOverflow
+	case err != nil:
+		return 0, errIDSyntax
+	case n > math.MaxInt64:
+		return 0, errIDOverflow
 	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		d := int64(s[i] - '0')
-		if n > (math.MaxInt64-d)/10 {
-			return 0, errIDOverflow
-		}
-		n = n*10 + d
-	}
-	return n, nil
+	return int64(n), nil
 }
 
 // server holds the handlers' dependencies.
