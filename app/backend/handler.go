@@ -171,6 +171,9 @@ func (s *server) counter(w http.ResponseWriter, r *http.Request, op func(context
 	writeText(w, http.StatusOK, strconv.FormatInt(n, 10))
 }
 
+// storeError answers a failed store call. Only a failure that wrote nothing
+// invites a retry (503 + Retry-After); a write whose outcome is unknown is a
+// 504 without Retry-After, because a client that retried it could count twice.
 func (s *server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, errCorrupt):
@@ -180,6 +183,9 @@ func (s *server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	case r.Context().Err() != nil:
 		// The client went away; nobody reads this response.
 		writeText(w, http.StatusServiceUnavailable, "request cancelled\n")
+	case errors.Is(err, errOutcomeUnknown):
+		s.noteRedis(err)
+		writeText(w, http.StatusGatewayTimeout, "redis did not answer; the increment may have been applied\n")
 	default:
 		s.noteRedis(err)
 		w.Header().Set("Retry-After", "1")
