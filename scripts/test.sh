@@ -75,7 +75,7 @@ summary() {
   for row in "${steps[@]}"; do
     IFS=$'\t' read -r name ms note <<<"$row"
     [[ $name == " "* ]] || total=$(( total + ms ))
-    printf '  %-18s %s  %s\n' "$name" "$(secs "$ms")" "$note"
+    printf '  %-18s %s%s\n' "$name" "$(secs "$ms")" "${note:+  $note}"
   done
   printf '  %-18s %s\n' total "$(secs "$total")"
   echo "node mode: ${node_mode:-unknown}"
