@@ -5,6 +5,8 @@
 #   unit       mocha + pulumi.runtime.setMocks: config, components, the program per stack, policy rules
 #   backend    the Go API's tests (handlers, and against a real redis-server)
 #   images     tools/images: the image table (and its agreement with Pulumi.local.yaml), layers, cache keys
+#   netpol     tools/netpol: NetworkPolicy → nftables rendering, and real traffic through those rules
+#              between network namespaces the test makes (needs root, ip, nft)
 #   app        nginx → Go API → redis-server on loopback, running the configs the program deploys
 #   workflows  actionlint + shellcheck on .github/workflows
 #   engine     the real Pulumi CLI on a local Kubernetes control plane (preview/up/update/refresh/
@@ -96,6 +98,7 @@ run_suite lint npm run --silent lint
 run_suite unit npx mocha 'tests/**/*.test.ts' --exclude 'tests/app/**' --exclude 'tests/e2e/**'
 run_suite backend bash -c 'cd app/backend && GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite images bash -c 'cd tools/images && GOTOOLCHAIN=local go test -count=1 -v ./...'
+run_suite netpol bash -c 'cd tools/netpol && NETPOL_NETNS_TEST=1 GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite app npx mocha --timeout 120000 'tests/app/**/*.test.ts'
 run_suite workflows scripts/actionlint.sh
 
