@@ -6,6 +6,7 @@
 #   backend    the Go API's tests (handlers, and against a real redis-server)
 #   app        nginx → Go API → redis-server on loopback, running the configs the program deploys
 #   workflows  actionlint + shellcheck on .github/workflows
+#   cluster    the local cluster program's tests (Go), and that `down` undoes everything `up` did
 #   engine     the real Pulumi CLI on a local Kubernetes control plane (preview/up/update/refresh/
 #              destroy, and previews under the policy pack)
 # Installs what is missing first (Debian packages via scripts/app-deps.sh, the policy pack's npm
@@ -43,10 +44,12 @@ run_suite() {
 
 run_suite typecheck npx tsc --noEmit
 run_suite lint npm run --silent lint
-run_suite unit npx mocha 'tests/**/*.test.ts' --exclude 'tests/app/**' --exclude 'tests/e2e/**'
+run_suite unit npx mocha 'tests/**/*.test.ts' --exclude 'tests/app/**' --exclude 'tests/e2e/**' --exclude 'tests/tools/local-cluster/**'
 run_suite backend bash -c 'cd app/backend && GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite app npx mocha --timeout 120000 'tests/app/**/*.test.ts'
 run_suite workflows scripts/actionlint.sh
+run_suite cluster bash -c 'cd tools/local-cluster && GOTOOLCHAIN=local go test -count=1 -v ./... &&
+  cd ../.. && npx mocha --timeout 1200000 "tests/tools/local-cluster/**/*.test.ts"'
 run_suite engine scripts/test-e2e.sh
 
 if (( ${#failed_suites[@]} > 0 )); then echo "failed suites: ${failed_suites[*]}"; fi
