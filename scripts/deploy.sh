@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README's first command: a real `pulumi up` of the whole app onto a Kubernetes API this machine can reach.
 #   - the kubeconfig context of the `dev` stack (minikube by default) when it answers: stack `dev`;
-#   - otherwise the project's own local control plane (scripts/local-cluster.sh): stack `local`.
+#   - otherwise the project's own local cluster (scripts/local-cluster.sh): stack `local`, with a real
+#     node (NodePorts answer on 172.31.255.2) or, where this machine cannot run one, kwok fake nodes.
 # STACK=gke deploys the gke stack instead (needs gcloud credentials and gcp:project set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,7 @@ fi
 pulumi stack select --create "$stack" >/dev/null
 if [ "$stack" = local ]; then
   scripts/local-cluster.sh up
+  echo "deploy: local cluster node: $(scripts/local-cluster.sh mode)"
   pulumi config set three-tier-app:kubeContext three-tier-local --stack local
   pulumi config set three-tier-app:kubeconfig "$(scripts/local-cluster.sh kubeconfig)" --stack local
 fi
@@ -42,5 +44,5 @@ Next:
   pulumi preview --stack $stack      # what a change would do
   pulumi destroy --stack $stack      # remove everything (the namespace goes with it)
 NEXT
-if [ "$stack" = local ]; then echo "  scripts/local-cluster.sh down     # then stop the local control plane"; fi
+if [ "$stack" = local ]; then echo "  scripts/local-cluster.sh down     # then stop the local cluster"; fi
 echo "(run pulumi after: eval \"\$(scripts/toolchain.sh env)\")"

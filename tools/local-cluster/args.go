@@ -121,3 +121,7 @@ func corednsArgs(c *config) []string {
 func netpolArgs(c *config) []string {
 	return []string{"--kubeconfig", c.kubeconfig(), "--node-name", nodeName, "--table", netpolTable}
 }
+
+func pvDirsArgs(c *config) []string {
+	return []string{"--repo", c.repo, "pv-dirs", hostpathPVDir}
+}

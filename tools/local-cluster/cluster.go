@@ -109,7 +109,14 @@ func afterReady(ctx context.Context, c *config, p *part) error {
 		} else {
 			manifest += renderFakeNodes(k8sVersion(c), mustVersion(c, partByName("kwok")))
 		}
-		_, err := kubectl(ctx, c, manifest, "apply", "-f", "-")
+		// readyz can answer before the system namespaces exist: retry a little.
+		var err error
+		for range 20 {
+			if _, err = kubectl(ctx, c, manifest, "apply", "-f", "-"); err == nil {
+				return nil
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 		return err
 	case "containerd":
 		return importImages(ctx, c)

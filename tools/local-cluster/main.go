@@ -9,6 +9,7 @@
 //	local-cluster kubeconfig  the kubeconfig path
 //	local-cluster kubectl     the kubectl path
 //	local-cluster build       build (or reuse) every binary
+//	local-cluster pv-dirs DIR (a part of the real node) keep the PV directories under DIR writable
 //
 // Environment: LOCAL_CLUSTER_NODE=real|kwok forces a mode (real fails when a check fails),
 // LOCAL_CLUSTER_DIR (state), LOCAL_CLUSTER_BIN_CACHE (binaries), LOCAL_CLUSTER_START_TIMEOUT and
@@ -42,7 +43,13 @@ func main() {
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("local-cluster", flag.ContinueOnError)
 	repo := fs.String("repo", ".", "repository root (holds tools/)")
-	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+	if err := fs.Parse(args); err != nil || fs.NArg() < 1 {
+		return errors.New(usage)
+	}
+	if fs.Arg(0) == "pv-dirs" && fs.NArg() == 2 {
+		return keepPVDirsWritable(ctx, fs.Arg(1))
+	}
+	if fs.NArg() != 1 {
 		return errors.New(usage)
 	}
 	c, err := newConfig(*repo)

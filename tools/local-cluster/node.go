@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Global sysctls the kubelet sets at start (kernel.panic=10, panic_on_oops=1, overcommit_memory=1).
@@ -254,4 +255,28 @@ func leftovers(c *config, st *state) []int {
 	}
 	sort.Ints(pids)
 	return pids
+}
+
+// keepPVDirsWritable opens each new PV directory of the in-tree hostPath provisioner to every
+// user: it makes them 0750 root, and hostPath volumes ignore a pod's fsGroup, so Redis (uid 999,
+// restricted Pod Security) could not write its data. Runs until cancelled.
+func keepPVDirsWritable(ctx context.Context, dir string) error {
+	for {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			info, err := e.Info()
+			if err == nil && e.IsDir() && info.Mode().Perm() != 0o777 {
+				p := filepath.Join(dir, e.Name())
+				if err := os.Chmod(p, 0o777); err != nil {
+					return err
+				}
+				fmt.Println("made writable:", p)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
 }

@@ -153,6 +153,13 @@ func table() []part {
 			modes:   []mode{modeReal}, netns: true, args: corednsArgs, ready: corednsReady, stop: 7,
 		},
 		{
+			// The hostPath provisioner makes PV directories 0750 root, which no fsGroup reaches.
+			name: "pv-dirs", module: "local-cluster",
+			bins:    []binary{{"local-cluster", "."}},
+			ldflags: func(*config, string) string { return "-s -w" },
+			modes:   []mode{modeReal}, args: pvDirsArgs, ready: runningReady("pv-dirs"), stop: 7,
+		},
+		{
 			name: "netpol", module: "netpol",
 			bins:    []binary{{"netpol", "."}},
 			ldflags: func(*config, string) string { return "-s -w" },

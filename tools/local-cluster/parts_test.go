@@ -20,7 +20,7 @@ func TestStartOrder(t *testing.T) {
 		want []string
 	}{
 		{modeReal, []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
-			"containerd", "kubelet", "kube-proxy", "coredns", "netpol"}},
+			"containerd", "kubelet", "kube-proxy", "coredns", "pv-dirs", "netpol"}},
 		{modeKwok, []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"}},
 	} {
 		if got := names(processes(tc.m)); !reflect.DeepEqual(got, tc.want) {
@@ -36,7 +36,7 @@ func TestStopWaves(t *testing.T) {
 		m    mode
 		want [][]string
 	}{
-		{modeReal, [][]string{{"kube-proxy", "coredns", "netpol"}, {"kubelet"}, {"containerd"},
+		{modeReal, [][]string{{"kube-proxy", "coredns", "pv-dirs", "netpol"}, {"kubelet"}, {"containerd"},
 			{"kube-controller-manager", "kube-scheduler"}, {"kube-apiserver"}, {"etcd"}}},
 		{modeKwok, [][]string{{"kwok"}, {"kube-controller-manager", "kube-scheduler"}, {"kube-apiserver"}, {"etcd"}}},
 	} {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,8 +17,8 @@ import (
 
 func (c *config) pidFile(name string) string { return c.path("pids", name+".pid") }
 
-// pidOf returns the recorded pid of a part if that process still runs and is ours: the same
-// binary, with an argument inside our state dir (guards against pid reuse). 0 otherwise.
+// pidOf returns the recorded pid of a part if that process still runs and is ours: it runs the
+// part's binary from our cache (guards against pid reuse). 0 otherwise.
 func pidOf(c *config, p *part) int {
 	b, err := os.ReadFile(c.pidFile(p.name))
 	if err != nil {
@@ -34,8 +32,7 @@ func pidOf(c *config, p *part) int {
 	if err != nil {
 		return 0
 	}
-	argv := strings.Split(string(cmdline), "\x00")
-	if filepath.Base(argv[0]) != p.exeName() || !bytes.Contains(cmdline, []byte(c.stateDir+"/")) {
+	if argv0, _, _ := strings.Cut(string(cmdline), "\x00"); argv0 != c.binPath(p, p.exeName()) {
 		return 0
 	}
 	return pid

@@ -69,6 +69,16 @@ func netpolReady(ctx context.Context, c *config) error {
 	return nil
 }
 
+// runningReady: a part with nothing to ask is ready while it runs.
+func runningReady(name string) func(context.Context, *config) error {
+	return func(_ context.Context, c *config) error {
+		if pidOf(c, partByName(name)) == 0 {
+			return fmt.Errorf("%s is not running", name)
+		}
+		return nil
+	}
+}
+
 // kubectl runs the cluster's kubectl against the admin kubeconfig.
 func kubectl(ctx context.Context, c *config, stdin string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, c.binPath(partByName("kubectl"), "kubectl"), append([]string{"--kubeconfig", c.kubeconfig()}, args...)...)
