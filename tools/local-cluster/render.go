@@ -44,7 +44,7 @@ current-context: %[1]s
 func renderContainerdConfig(c *config) string {
 	bins := func(p *part) string { return fmt.Sprintf("%q", c.partDir(p)) }
 	return fmt.Sprintf(`# Rendered by tools/local-cluster: every path is the cluster's own, nothing under /var/lib/containerd.
-version = 3
+version = 4
 root = %[1]q
 state = %[2]q
 # NRI, the opt plugin (/opt/containerd) and the TCP streaming endpoints are not needed.
