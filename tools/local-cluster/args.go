@@ -96,7 +96,7 @@ func kwokArgs(c *config) []string {
 }
 
 func containerdArgs(c *config) []string {
-	return []string{"--config=" + c.path("containerd", "config.toml")}
+	return []string{"--config=" + c.path("containerd", "config.toml"), "--address=" + c.containerdSock()}
 }
 
 func kubeletArgs(c *config) []string {

@@ -19,10 +19,9 @@ var globalSysctls = []string{"kernel/panic", "kernel/panic_on_oops", "vm/overcom
 
 // fixedPaths are written by components whatever their config says: the CNI result cache
 // (/var/lib/cni), the kubelet's device-plugin and pod-resources sockets, container log links,
-// containerd's defaults for clients, and the controller-manager's hostPath provisioner (PV data,
+// and the controller-manager's hostPath provisioner (PV data,
 // in both modes).
-var fixedPaths = []string{"/var/lib/cni", "/var/lib/kubelet", "/var/log/containers", "/run/containerd",
-	"/var/lib/containerd", hostpathPVDir}
+var fixedPaths = []string{"/var/lib/cni", "/var/lib/kubelet", "/var/log/containers", hostpathPVDir}
 
 const hostpathPVDir = "/tmp/hostpath_pv"
 

@@ -44,24 +44,20 @@ current-context: %[1]s
 func renderContainerdConfig(c *config) string {
 	bins := func(p *part) string { return fmt.Sprintf("%q", c.partDir(p)) }
 	return fmt.Sprintf(`# Rendered by tools/local-cluster: every path is the cluster's own, nothing under /var/lib/containerd.
+# The sockets' address is the --address flag (sets the grpc and ttrpc server plugins).
 version = 4
 root = %[1]q
 state = %[2]q
 # NRI, the opt plugin (/opt/containerd) and the TCP streaming endpoints are not needed.
 disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.internal.v1.opt"]
 
-[grpc]
-  address = %[3]q
-[ttrpc]
-  address = "%[3]s.ttrpc"
-
 [plugins."io.containerd.shim.v1.manager"]
-  socket_dir = %[4]q
+  socket_dir = %[3]q
 
 [plugins."io.containerd.cri.v1.images"]
   snapshotter = "overlayfs"
   [plugins."io.containerd.cri.v1.images".pinned_images]
-    sandbox = %[5]q
+    sandbox = %[4]q
 
 [plugins."io.containerd.cri.v1.runtime"]
   # This machine's capability bounding set lacks CAP_SYS_RESOURCE: runc cannot lower
@@ -73,13 +69,13 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.internal.v1.opt"]
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
-        BinaryName = %[6]q
-        Root = %[7]q
+        BinaryName = %[5]q
+        Root = %[6]q
         SystemdCgroup = false
   [plugins."io.containerd.cri.v1.runtime".cni]
-    bin_dirs = [%[8]s]
-    conf_dir = %[9]q
-`, c.path("containerd", "root"), c.path("containerd", "state"), c.containerdSock(),
+    bin_dirs = [%[7]s]
+    conf_dir = %[8]q
+`, c.path("containerd", "root"), c.path("containerd", "state"),
 		filepath.Join(c.runDir, "s"), pauseImage, runcPath, filepath.Join(c.runDir, "runc"),
 		bins(partByName("cni-plugins")), c.path("cni", "net.d"))
 }

@@ -21,7 +21,7 @@ func TestRenderedConfigsCarryTheMachineFixes(t *testing.T) {
 	}{
 		{"containerd", renderContainerdConfig(c), []string{
 			"restrict_oom_score_adj = true", `sandbox = "localhost/three-tier-app/pause:3.10"`,
-			`socket_dir = "/run/three-tier-node/s"`, `address = "/run/three-tier-node/containerd.sock"`,
+			`socket_dir = "/run/three-tier-node/s"`,
 			`root = "/state/containerd/root"`, "SystemdCgroup = false", `conf_dir = "/state/cni/net.d"`}},
 		{"kubelet", renderKubeletConfig(c), []string{
 			"cgroupDriver: cgroupfs", "failCgroupV1: false", "oomScoreAdj: 0", "cgroupRoot: /three-tier-node",
