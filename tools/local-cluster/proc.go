@@ -18,13 +18,15 @@ import (
 func (c *config) pidFile(name string) string { return c.path("pids", name+".pid") }
 
 // pidOf returns the recorded pid of a part if that process still runs and is ours: it runs the
-// part's binary from our cache (guards against pid reuse). 0 otherwise.
+// binary recorded with the pid (guards against pid reuse; recorded, because a part built from our
+// own sources may have a new path by the time `down` runs). 0 otherwise.
 func pidOf(c *config, p *part) int {
 	b, err := os.ReadFile(c.pidFile(p.name))
 	if err != nil {
 		return 0
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	pidText, bin, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
+	pid, err := strconv.Atoi(pidText)
 	if err != nil || pid <= 0 {
 		return 0
 	}
@@ -32,7 +34,7 @@ func pidOf(c *config, p *part) int {
 	if err != nil {
 		return 0
 	}
-	if argv0, _, _ := strings.Cut(string(cmdline), "\x00"); argv0 != c.binPath(p, p.exeName()) {
+	if argv0, _, _ := strings.Cut(string(cmdline), "\x00"); argv0 != bin {
 		return 0
 	}
 	return pid
@@ -65,7 +67,7 @@ func start(c *config, p *part) error {
 	if err := cmd.Process.Release(); err != nil {
 		return err
 	}
-	return os.WriteFile(c.pidFile(p.name), []byte(strconv.Itoa(pid)), 0o644)
+	return os.WriteFile(c.pidFile(p.name), []byte(fmt.Sprintf("%d\n%s\n", pid, bin)), 0o644)
 }
 
 // waitReady polls the part's readiness check until it passes, the process dies, or time is up.
