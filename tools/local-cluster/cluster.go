@@ -144,6 +144,7 @@ func writeConfigs(c *config) error {
 		files[c.path("kube-proxy", "config.yaml")] = renderKubeProxyConfig(c)
 		files[c.path("coredns", "Corefile")] = renderCorefile(c)
 		files[c.path("node.env")] = renderNodeEnv(c)
+		files[c.path("crictl.yaml")] = renderCrictlConfig(c)
 	}
 	for path, body := range files {
 		if err := writeFile(path, body, 0o600); err != nil {
@@ -256,7 +257,7 @@ func removePods(ctx context.Context, c *config) {
 	crictl := c.binPath(partByName("crictl"), "crictl")
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if err := quiet(ctx, crictl, "--runtime-endpoint", "unix://"+c.containerdSock(), "--timeout", "30s", "rmp", "--all", "--force"); err != nil {
+	if err := quiet(ctx, crictl, "--config", c.path("crictl.yaml"), "rmp", "--all", "--force"); err != nil {
 		logf("removing pods: %v", err)
 	}
 }

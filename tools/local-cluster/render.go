@@ -261,8 +261,13 @@ status:
 
 // nodeEnv is what tools/local-cluster/node-exec sources to run a command as if on the node.
 func renderNodeEnv(c *config) string {
-	return fmt.Sprintf("NODE_NETNS=%s\nNODE_PATH=%s\nCONTAINERD_ADDRESS=%s\nCONTAINER_RUNTIME_ENDPOINT=unix://%s\nCONTAINERD_NAMESPACE=k8s.io\n",
-		c.netnsPath(), nodePath(c), c.containerdSock(), c.containerdSock())
+	return fmt.Sprintf("NODE_NETNS=%s\nNODE_PATH=%s\nCONTAINERD_ADDRESS=%s\nCONTAINER_RUNTIME_ENDPOINT=unix://%s\nCONTAINERD_NAMESPACE=k8s.io\nCRI_CONFIG_FILE=%s\n",
+		c.netnsPath(), nodePath(c), c.containerdSock(), c.containerdSock(), c.path("crictl.yaml"))
+}
+
+// crictl looks for /etc/crictl.yaml first and warns on every call without one: give it ours.
+func renderCrictlConfig(c *config) string {
+	return fmt.Sprintf("runtime-endpoint: unix://%[1]s\nimage-endpoint: unix://%[1]s\ntimeout: 30\n", c.containerdSock())
 }
 
 // nodePath puts the node's binaries first: containerd finds its shim there, kube-proxy `nft`.
