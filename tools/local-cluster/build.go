@@ -30,7 +30,7 @@ func version(c *config, p *part) (string, error) {
 	}
 	f, err := os.Open(filepath.Join(dir, "go.mod"))
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s: %w", p.name, err)
 	}
 	defer f.Close()
 	return requiredVersion(f, p.modPath)
@@ -121,7 +121,7 @@ func buildAll(ctx context.Context, c *config, ps []part) error {
 func buildPart(ctx context.Context, c *config, p *part) error {
 	v, err := version(c, p)
 	if err != nil {
-		return fmt.Errorf("%s: %w", p.name, err)
+		return err
 	}
 	if built(c, p) && !c.rebuild {
 		return nil
