@@ -53,6 +53,15 @@ function clusterProcesses(): string[] {
     return found;
 }
 
+function clusterIsUp(): boolean {
+    try {
+        run(CLUSTER, ["status"]);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
 const PROBE_POD = `apiVersion: v1
 kind: ConfigMap
 metadata: {name: lifecycle-probe}
@@ -76,10 +85,14 @@ describe("local cluster lifecycle: down undoes up", function () {
     this.timeout(20 * 60 * 1000);
 
     it("leaves the host as it found it", function () {
-        assert.throws(
-            () => run(CLUSTER, ["status"]),
-            "the cluster is already up: this test needs it down to see what up changes",
-        );
+        if (clusterIsUp()) {
+            // A deployed stack (npm run deploy) lives on it: `down` would take the user's app away. CI runs
+            // this suite before it deploys anything, so there the test always runs.
+            console.log(
+                "    pending: the local cluster is up (a deployed stack uses it); `npm run cluster:down` first",
+            );
+            this.skip();
+        }
         const before = hostSnapshot();
         assert.deepEqual(clusterProcesses(), [], "cluster processes running before up");
 
