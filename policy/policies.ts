@@ -8,8 +8,13 @@ import { redisPersistenceViolations } from "./rules/redis";
 import { serviceExposureViolations, ServiceProps } from "./rules/services";
 import { stackOfUrn } from "./rules/stacks";
 
-/** Stacks meant to be destroyed after use; `gke` is the tutorial's cluster, which must come down with `pulumi destroy`. */
-export const DEFAULT_DESTROYABLE_STACKS: readonly string[] = ["dev", "gke", "pr-*", "review-*", "e2e-*"];
+/** Stacks meant to be destroyed after use: developers' clusters, review stacks, test stacks. */
+export const DEFAULT_DESTROYABLE_STACKS: readonly string[] = ["dev", "local", "pr-*", "review-*", "e2e-*"];
+/**
+ * Stacks that must keep their cluster: none by default, so that a stack is protected by its own choice
+ * (protect both or neither); a policy config listing `gke` makes protection mandatory there.
+ */
+export const DEFAULT_LONG_LIVED_STACKS: readonly string[] = [];
 /** The frontend's Service, the only way in. */
 export const DEFAULT_EXPOSABLE_SERVICES: readonly string[] = ["nginx"];
 /** No workload may run as root unless a stack's policy config lists it. */
@@ -96,8 +101,8 @@ export const redisPersistence: StackValidationPolicy = {
 export const gkeCluster: ResourceValidationPolicy = {
     name: "gke-cluster-hygiene",
     description:
-        "A GKE cluster has deletionProtection false exactly on the stacks listed in destroyableStacks, " +
-        "Workload Identity on, no legacy ABAC and no basic auth.",
+        "A GKE cluster's deletionProtection and Pulumi protect agree: both off on destroyableStacks, both on on " +
+        "longLivedStacks, equal elsewhere; Workload Identity on, no legacy ABAC and no basic auth.",
     configSchema: {
         properties: {
             destroyableStacks: stringList(
@@ -105,13 +110,23 @@ export const gkeCluster: ResourceValidationPolicy = {
                 "^[A-Za-z0-9_.*-]+$",
                 DEFAULT_DESTROYABLE_STACKS,
             ),
+            longLivedStacks: stringList(
+                "Stack-name patterns (* matches any characters) of the stacks whose cluster must be protected.",
+                "^[A-Za-z0-9_.*-]+$",
+                DEFAULT_LONG_LIVED_STACKS,
+            ),
         },
     },
     validateResource: (args, reportViolation) => {
         if (args.type !== CLUSTER_TYPE) return;
-        const config = args.getConfig<{ destroyableStacks?: string[] }>();
-        const destroyable = config.destroyableStacks ?? DEFAULT_DESTROYABLE_STACKS;
-        report(reportViolation, gkeClusterViolations(args.props as ClusterProps, stackOfUrn(args.urn), destroyable));
+        const config = args.getConfig<{ destroyableStacks?: string[]; longLivedStacks?: string[] }>();
+        const roles = {
+            destroyable: config.destroyableStacks ?? DEFAULT_DESTROYABLE_STACKS,
+            longLived: config.longLivedStacks ?? DEFAULT_LONG_LIVED_STACKS,
+        };
+        // opts is absent only where a test hands the policy a bare resource.
+        const protect = (args.opts as { protect?: boolean } | undefined)?.protect;
+        report(reportViolation, gkeClusterViolations(args.props as ClusterProps, protect, stackOfUrn(args.urn), roles));
     },
 };
 

@@ -20,7 +20,8 @@ set -euo pipefail
 # ---- pins -------------------------------------------------------------------------------------------
 # Pulumi CLI (github.com/pulumi/pulumi/pkg/v3): newest the module proxy serves; must be >= the npm
 # @pulumi/pulumi in package.json. scripts/toolchain/pulumi/go.mod and language-nodejs/go.mod use it.
-PULUMI_VERSION=3.259.0
+# Its one place is .pulumi-version, which the workflows read too (pulumi/actions pulumi-version-file).
+PULUMI_VERSION=$(tr -d '[:space:]' <"$(dirname "${BASH_SOURCE[0]}")/../.pulumi-version")
 # Kubernetes provider: must equal npm @pulumi/kubernetes in package.json. The provider module has no
 # provider/v4.x.y tags, so it is required at the pseudo-version of the v<version> tag's commit
 # (scripts/toolchain/kubernetes/go.mod must name the same). The module proxy serves one provider/v4

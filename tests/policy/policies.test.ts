@@ -5,6 +5,7 @@ import {
     DEFAULT_ALLOW_ROOT_WORKLOADS,
     DEFAULT_DESTROYABLE_STACKS,
     DEFAULT_EXPOSABLE_SERVICES,
+    DEFAULT_LONG_LIVED_STACKS,
     gkeCluster,
     internalServices,
     nonRoot,
@@ -62,6 +63,7 @@ describe("policy pack wiring", () => {
             DEFAULT_EXPOSABLE_SERVICES,
         );
         assert.deepEqual(gkeCluster.configSchema?.properties.destroyableStacks.default, DEFAULT_DESTROYABLE_STACKS);
+        assert.deepEqual(gkeCluster.configSchema?.properties.longLivedStacks.default, DEFAULT_LONG_LIVED_STACKS);
     });
 
     it("checks workloads for probes, resources and pinned images", () => {
@@ -106,11 +108,20 @@ describe("policy pack wiring", () => {
         assert.deepEqual(validateResource(internalServices, api, { exposableServices: ["nginx", "app"] }), []);
     });
 
-    it("reads the stack from the cluster's URN and the destroyable stacks from config", () => {
+    it("reads the stack from the cluster's URN, the stack roles from config and protect from the options", () => {
         assert.deepEqual(validateResource(gkeCluster, cluster("gke")), []);
-        assert.deepEqual(validateResource(gkeCluster, cluster("gke"), { destroyableStacks: ["pr-*"] }), [
-            'deletionProtection is false on stack "gke", which matches none of the destroyable stacks ("pr-*"): ' +
-                "set deletionProtection: true, or add the stack to the policy config destroyableStacks",
+        assert.deepEqual(validateResource(gkeCluster, cluster("gke"), { longLivedStacks: ["gke"] }), [
+            'deletionProtection is false on stack "gke", a long-lived stack (matches "gke"): set it true',
+        ]);
+        assert.deepEqual(validateResource(gkeCluster, cluster("pr-3"), { destroyableStacks: ["dev"] }), []);
+        const reported: string[] = [];
+        const args = { ...cluster("gke"), opts: { protect: true }, getConfig: () => ({}) };
+        void (gkeCluster.validateResource as (a: unknown, r: (m: string) => void) => void)(args, (m) =>
+            reported.push(m),
+        );
+        assert.deepEqual(reported, [
+            "Pulumi protect is on but deletionProtection is false: the cluster can still be deleted outside " +
+                "Pulumi; protect both or neither",
         ]);
         assert.deepEqual(
             validateResource(gkeCluster, { ...cluster("gke"), type: "gcp:container/nodePool:NodePool" }),

@@ -60,9 +60,11 @@ describe("policy pack on the program", () => {
         });
     });
 
-    it("refuses an unprotected cluster on a stack that is not destroyable", async () =>
-        assert.deepEqual(await violations("gke", {}, { "gke-cluster-hygiene": { destroyableStacks: ["pr-*"] } }), [
-            'gke-cluster-hygiene: deletionProtection is false on stack "gke", which matches none of the destroyable stacks ' +
-                '("pr-*"): set deletionProtection: true, or add the stack to the policy config destroyableStacks',
+    it("refuses an unprotected cluster on a stack the policy config calls long-lived", async () =>
+        assert.deepEqual(await violations("gke", {}, { "gke-cluster-hygiene": { longLivedStacks: ["gke"] } }), [
+            'gke-cluster-hygiene: deletionProtection is false on stack "gke", a long-lived stack (matches "gke"): set it true',
         ]));
+
+    it("lets gke turn deletion protection on", async () =>
+        assert.deepEqual(await violations("gke", { "three-tier-app:gkeDeletionProtection": "true" }), []));
 });
