@@ -44,6 +44,7 @@ export const REDIS_DEFAULTS = {
     image: "redis:7.4.2-alpine",
     storageSize: "10Gi",
     accessMode: "ReadWriteOnce" as AccessMode,
+    protect: false,
 } as const;
 /**
  * How long Redis may take to answer PONG after a start. The memory limit bounds the dataset to about
@@ -71,6 +72,11 @@ export interface RedisArgs {
     readonly storageClass?: string;
     /** Access mode of the claim. Default: REDIS_DEFAULTS.accessMode (ReadWriteOnce). */
     readonly accessMode?: AccessMode;
+    /**
+     * Pulumi `protect` on the claim (and the volume, when one is given), so a replace or destroy stops
+     * before the data goes. Default: REDIS_DEFAULTS.protect (false).
+     */
+    readonly protect?: boolean;
     /**
      * Password Redis requires, kept in a Secret this component makes (see `passwordSecret`). Default:
      * none (only the NetworkPolicy guards Redis).
@@ -162,7 +168,7 @@ export class Redis extends pulumi.ComponentResource {
                     resources: { requests: { storage: args.storageSize ?? REDIS_DEFAULTS.storageSize } },
                 },
             },
-            childOpts,
+            { ...childOpts, protect: args.protect ?? REDIS_DEFAULTS.protect },
         );
 
         const governingService = new k8s.core.v1.Service(

@@ -39,6 +39,7 @@ describe("config", () => {
                 storageSize: "10Gi",
                 storageClass: undefined,
                 accessMode: "ReadWriteOnce",
+                protect: false,
             });
         });
 
@@ -56,14 +57,46 @@ describe("config", () => {
                 target: "gke",
                 project: "my-project-123",
                 location: "us-central1-a",
+                mode: "standard",
                 machineType: "e2-standard-2",
                 nodeCount: 3,
                 minNodeCount: 1,
                 maxNodeCount: 5,
                 releaseChannel: "REGULAR",
-                deletionProtection: false,
+                privateNodes: false,
+                authorizedNetworks: [],
+                protect: false,
                 nodeServiceAccountId: "nodes-test",
             });
+        });
+
+        it("reads the GKE variants: Autopilot in a region, private nodes, authorized networks", () => {
+            const config = parseConfig(
+                {
+                    target: "gke",
+                    "gcp:project": "my-project-123",
+                    gkeMode: "autopilot",
+                    gkeLocation: "europe-west1",
+                    gkePrivateNodes: "true",
+                    gkeAuthorizedNetworks: "203.0.113.0/24, 198.51.100.7/32,",
+                },
+                STACK,
+            );
+            assert.ok(config.cluster.target === "gke");
+            assert.equal(config.cluster.mode, "autopilot");
+            assert.equal(config.cluster.location, "europe-west1");
+            assert.equal(config.cluster.privateNodes, true);
+            assert.deepEqual(config.cluster.authorizedNetworks, ["203.0.113.0/24", "198.51.100.7/32"]);
+        });
+
+        it("protect: one setting for the cluster, its node pool and the Redis claim", () => {
+            const gke = parseConfig({ target: "gke", "gcp:project": "my-project-123", protect: "true" }, STACK);
+            assert.ok(gke.cluster.target === "gke");
+            assert.equal(gke.cluster.protect, true);
+            assert.equal(gke.app.redis.protect, true);
+            // A kubeconfig target (local, review stacks) can protect its claim too, or stay destroyable.
+            assert.equal(parseConfig({ protect: "true" }, STACK).app.redis.protect, true);
+            assert.equal(parseConfig({}, STACK).app.redis.protect, false);
         });
 
         it("accepts set values", () => {
@@ -195,10 +228,48 @@ describe("config", () => {
                 { target: "gke", "gcp:project": "my-project", gkeNodeCount: "6" },
                 `${PROJECT}:gkeNodeCount must lie within ${PROJECT}:gkeMinNodeCount..${PROJECT}:gkeMaxNodeCount (got 6 within 1..4)`,
             ],
+            ["protect not a boolean", { protect: "yes" }, `${PROJECT}:protect must be true or false (got "yes")`],
             [
-                "gke deletion protection not a boolean",
-                { target: "gke", "gcp:project": "my-project", gkeDeletionProtection: "yes" },
-                `${PROJECT}:gkeDeletionProtection must be true or false (got "yes")`,
+                "the retired gkeDeletionProtection, which must not silently stop protecting",
+                { target: "gke", "gcp:project": "my-project", gkeDeletionProtection: "true" },
+                `${PROJECT}:gkeDeletionProtection is replaced by ${PROJECT}:protect (which also protects the node pool ` +
+                    "and the Redis claim): run pulumi config rm gkeDeletionProtection and pulumi config set protect <true|false>",
+            ],
+            [
+                "an unknown GKE mode",
+                { target: "gke", "gcp:project": "my-project", gkeMode: "serverless" },
+                `${PROJECT}:gkeMode must be one of standard, autopilot (got "serverless")`,
+            ],
+            [
+                "Autopilot in a zone",
+                { target: "gke", "gcp:project": "my-project", gkeMode: "autopilot", gkeLocation: "us-east1-b" },
+                `${PROJECT}:gkeLocation must be a region such as us-east1 when ${PROJECT}:gkeMode is autopilot (got "us-east1-b")`,
+            ],
+            [
+                "private nodes not a boolean",
+                { target: "gke", "gcp:project": "my-project", gkePrivateNodes: "on" },
+                `${PROJECT}:gkePrivateNodes must be true or false (got "on")`,
+            ],
+            ...["203.0.113.0", "203.0.113.0/33", "203.0.113.1/24", "2001:db8::/32", "10.0.0.0/8/1", "any"].map(
+                (cidr): [string, RawConfig, string] => [
+                    `an authorized network that is not an IPv4 network: ${cidr}`,
+                    { target: "gke", "gcp:project": "my-project", gkeAuthorizedNetworks: `10.0.0.0/8,${cidr}` },
+                    `${PROJECT}:gkeAuthorizedNetworks must be empty, or up to 50 comma-separated IPv4 CIDRs such as ` +
+                        `203.0.113.0/24 with no bits set after the prefix (got "10.0.0.0/8,${cidr}")`,
+                ],
+            ),
+            [
+                "more authorized networks than GKE allows",
+                {
+                    target: "gke",
+                    "gcp:project": "my-project",
+                    gkeAuthorizedNetworks: Array.from({ length: 51 }, (_, i) => `10.0.${i}.0/24`).join(","),
+                },
+                `${PROJECT}:gkeAuthorizedNetworks must be empty, or up to 50 comma-separated IPv4 CIDRs such as ` +
+                    `203.0.113.0/24 with no bits set after the prefix (got "${Array.from(
+                        { length: 51 },
+                        (_, i) => `10.0.${i}.0/24`,
+                    ).join(",")}")`,
             ],
         ];
         for (const [title, raw, message] of cases) {

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Redis, REDIS_NAMES } from "../../components/redis";
 import { renderRedisConfig } from "../../components/redis-config";
 import { byKubeName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
+import { OptionRecorder } from "../helpers/options";
 
 const BASE = {
     namespace: "ns",
@@ -170,4 +171,14 @@ describe("Redis", () => {
         ]);
         assert.doesNotMatch(ofType(resources, K8S.configMap)[0].inputs.data["redis.conf"], /s3cr3t-pass/);
     });
+
+    for (const protect of [true, false, undefined]) {
+        it(`protect ${protect}: Pulumi protect on the claim ${protect === true ? "only" : "off"}`, async () => {
+            const recorder = new OptionRecorder();
+            await runUnderMocks(
+                () => new Redis("redis", { ...BASE, protect }, { transformations: [recorder.transformation] }),
+            );
+            assert.deepEqual(recorder.protectedNames(), protect === true ? ["redis-data"] : []);
+        });
+    }
 });

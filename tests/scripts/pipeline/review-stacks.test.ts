@@ -144,7 +144,7 @@ describe("pipeline: review stacks", () => {
                     String(v),
                 ]),
             );
-            assert.deepEqual(parseConfig(raw).cluster, {
+            assert.deepEqual(parseConfig(raw, values.STACK).cluster, {
                 target: "minikube",
                 kubeContext: values.KUBE_CONTEXT,
                 kubeconfig: values.KUBECONFIG,
