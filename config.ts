@@ -46,6 +46,7 @@ export const DEFAULTS = {
     redisStorageSize: REDIS_DEFAULTS.storageSize,
     redisStorageClass: "",
     redisAccessMode: REDIS_DEFAULTS.accessMode,
+    redisHostPath: "",
     protect: GKE_DEFAULTS.protect,
     gkeLocation: GKE_DEFAULTS.location,
     gkeMode: GKE_DEFAULTS.mode,
@@ -101,6 +102,7 @@ const IMAGE_PATTERN =
 const DNS_LABEL_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const QUANTITY_PATTERN = /^[1-9][0-9]*(?:Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const NODE_PATH_PATTERN = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+)+$/;
 const HTTP_PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
 const GKE_MACHINE_TYPE_PATTERN = /^[a-z][a-z0-9]*-[a-z0-9-]+$/;
 const GCP_LOCATION_PATTERN = /^[a-z]+-[a-z]+[0-9]+(?:-[a-z])?$/;
@@ -210,11 +212,24 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     if (storageClass !== "" && !DNS_SUBDOMAIN_PATTERN.test(storageClass)) {
         fail("redisStorageClass", "empty (the cluster default) or a StorageClass name", storageClass);
     }
+    const hostPath = raw.redisHostPath ?? DEFAULTS.redisHostPath;
+    if (hostPath !== "" && !NODE_PATH_PATTERN.test(hostPath)) {
+        fail("redisHostPath", "empty, or an absolute directory path without . or .. parts", hostPath);
+    }
+    if (hostPath !== "" && storageClass !== "") {
+        problems.push(`${PROJECT}:redisHostPath and ${PROJECT}:redisStorageClass exclude each other: set one`);
+    }
+    if (hostPath !== "" && target === "gke") {
+        problems.push(
+            `${PROJECT}:redisHostPath must be empty when target is gke: a node's directory goes with the node`,
+        );
+    }
     const redis = {
         image: image("redisImage"),
         storageSize: text("redisStorageSize", QUANTITY_PATTERN, "a positive storage quantity such as 10Gi or 512Mi"),
         storageClass: storageClass === "" ? undefined : storageClass,
         accessMode: oneOf("redisAccessMode", ACCESS_MODES),
+        ...(hostPath === "" ? {} : { hostPath }),
         protect,
     };
 

@@ -27,6 +27,8 @@ export const REDIS_NAMES = {
     claim: "redis-data",
     networkPolicy: "redis-ingress",
 } as const;
+/** Suffix of the owned volume's name, after the namespace: PersistentVolumes are cluster-wide. */
+const VOLUME_SUFFIX = "redis-data";
 /** The official image's `redis` user; fsGroup makes the volume writable for it. */
 const REDIS_UID = 999;
 const REDIS_DATA_DIR = "/data";
@@ -68,8 +70,15 @@ export interface RedisArgs {
     readonly image?: string;
     /** Size of the `redis-data` claim. Default: REDIS_DEFAULTS.storageSize (10Gi). */
     readonly storageSize?: string;
-    /** StorageClass of the claim. Default: the cluster's default class. */
+    /** StorageClass of the claim when it is provisioned dynamically. Default: the cluster's default class. */
     readonly storageClass?: string;
+    /**
+     * A directory on the node for a PersistentVolume this component owns and binds the claim to by name,
+     * instead of one a provisioner makes. The volume is then a Pulumi resource: destroy deletes it after the
+     * claim and before the namespace, and waits until it is gone. Single-node clusters only (hostPath).
+     * Default: none (the StorageClass provisions the volume, which destroy does not wait for).
+     */
+    readonly hostPath?: string;
     /** Access mode of the claim. Default: REDIS_DEFAULTS.accessMode (ReadWriteOnce). */
     readonly accessMode?: AccessMode;
     /**
@@ -125,6 +134,8 @@ export class Redis extends pulumi.ComponentResource {
     public readonly service: k8s.core.v1.Service;
     public readonly statefulSet: k8s.apps.v1.StatefulSet;
     public readonly claim: k8s.core.v1.PersistentVolumeClaim;
+    /** The volume the claim is bound to, when this component owns it (hostPath). */
+    public readonly volume?: k8s.core.v1.PersistentVolume;
     /** host:port of the `redis` Service, the tutorial's REDIS_URL. */
     public readonly address: pulumi.Output<string>;
     /** The password's Secret, when a password is set. */
@@ -158,19 +169,48 @@ export class Redis extends pulumi.ComponentResource {
             this.passwordSecret = { name: secret.metadata.name, key: PASSWORD_KEY };
         }
 
+        const protect = args.protect ?? REDIS_DEFAULTS.protect;
+        const accessMode = args.accessMode ?? REDIS_DEFAULTS.accessMode;
+        const storageSize = args.storageSize ?? REDIS_DEFAULTS.storageSize;
+        // The claim names the volume and the volume the claim, so neither binds to anything else. Its
+        // claimRef carries the namespace Output, so the volume depends on the Namespace: destroy deletes
+        // the claim, then the volume (waiting until it is gone), then the namespace.
+        const volume =
+            args.hostPath === undefined
+                ? undefined
+                : new k8s.core.v1.PersistentVolume(
+                      `${name}-volume`,
+                      {
+                          metadata: { name: pulumi.interpolate`${args.namespace}-${VOLUME_SUFFIX}`, labels },
+                          spec: {
+                              capacity: { storage: storageSize },
+                              accessModes: [accessMode],
+                              storageClassName: "",
+                              // Pulumi deletes it; a reclaimer racing that delete could leave the directory half-kept.
+                              persistentVolumeReclaimPolicy: "Retain",
+                              hostPath: { path: args.hostPath, type: "DirectoryOrCreate" },
+                              claimRef: { namespace: args.namespace, name: REDIS_NAMES.claim },
+                          },
+                      },
+                      { ...childOpts, protect },
+                  );
+
         this.claim = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-data`,
             {
                 metadata: metadata(REDIS_NAMES.claim),
                 spec: {
-                    accessModes: [args.accessMode ?? REDIS_DEFAULTS.accessMode],
-                    storageClassName: args.storageClass,
-                    resources: { requests: { storage: args.storageSize ?? REDIS_DEFAULTS.storageSize } },
+                    accessModes: [accessMode],
+                    // "" (no class) keeps the default StorageClass from being filled in, which would not match the volume.
+                    storageClassName: volume === undefined ? args.storageClass : "",
+                    volumeName: volume?.metadata.name,
+                    resources: { requests: { storage: storageSize } },
                 },
             },
-            { ...childOpts, protect: args.protect ?? REDIS_DEFAULTS.protect },
+            { ...childOpts, protect },
         );
 
+        this.volume = volume;
         const governingService = new k8s.core.v1.Service(
             `${name}-headless`,
             {

@@ -99,6 +99,14 @@ describe("config", () => {
             assert.equal(parseConfig({}, STACK).app.redis.protect, false);
         });
 
+        it("redisHostPath: a volume the program owns", () => {
+            assert.equal(
+                parseConfig({ redisHostPath: "/tmp/hostpath_pv/redis" }, STACK).app.redis.hostPath,
+                "/tmp/hostpath_pv/redis",
+            );
+            assert.equal("hostPath" in parseConfig({}, STACK).app.redis, false);
+        });
+
         it("accepts set values", () => {
             const config = parseConfig(
                 {
@@ -227,6 +235,26 @@ describe("config", () => {
                 "gke node count outside the autoscaling range",
                 { target: "gke", "gcp:project": "my-project", gkeNodeCount: "6" },
                 `${PROJECT}:gkeNodeCount must lie within ${PROJECT}:gkeMinNodeCount..${PROJECT}:gkeMaxNodeCount (got 6 within 1..4)`,
+            ],
+            [
+                "a relative redisHostPath",
+                { redisHostPath: "data/redis" },
+                `${PROJECT}:redisHostPath must be empty, or an absolute directory path without . or .. parts (got "data/redis")`,
+            ],
+            [
+                "a redisHostPath that climbs out",
+                { redisHostPath: "/tmp/../etc" },
+                `${PROJECT}:redisHostPath must be empty, or an absolute directory path without . or .. parts (got "/tmp/../etc")`,
+            ],
+            [
+                "redisHostPath with a StorageClass",
+                { redisHostPath: "/tmp/hostpath_pv/redis", redisStorageClass: "standard" },
+                `${PROJECT}:redisHostPath and ${PROJECT}:redisStorageClass exclude each other: set one`,
+            ],
+            [
+                "redisHostPath on gke",
+                { target: "gke", "gcp:project": "my-project", redisHostPath: "/mnt/redis" },
+                `${PROJECT}:redisHostPath must be empty when target is gke: a node's directory goes with the node`,
             ],
             ["protect not a boolean", { protect: "yes" }, `${PROJECT}:protect must be true or false (got "yes")`],
             [

@@ -162,6 +162,30 @@ describe("program, stack gke", () => {
         assert.equal(await pulumi.isSecret(result.kubeconfig), true);
         assert.equal(JSON.parse(await unwrap(result.kubeconfig)).users[0].user.exec.command, "gke-gcloud-auth-plugin");
     });
+
+    it("is long-lived: its stack file turns protection on, which sets the cluster's deletionProtection", async () => {
+        const cluster = async (overrides: Record<string, string>) =>
+            ofType((await runProgram("gke", overrides)).resources, "gcp:container/cluster:Cluster")[0].inputs;
+        assert.equal((await cluster({})).deletionProtection, true);
+        assert.equal((await cluster({ "three-tier-app:protect": "false" })).deletionProtection, false);
+    });
+
+    it("Autopilot with private nodes behind authorized networks: no node pool, Cloud NAT", async () => {
+        const { resources } = await runProgram("gke", {
+            "three-tier-app:gkeMode": "autopilot",
+            "three-tier-app:gkeLocation": "us-central1",
+            "three-tier-app:gkePrivateNodes": "true",
+            "three-tier-app:gkeAuthorizedNetworks": "203.0.113.0/24",
+        });
+        const cluster = ofType(resources, "gcp:container/cluster:Cluster")[0].inputs;
+        assert.equal(cluster.enableAutopilot, true);
+        assert.equal(cluster.privateClusterConfig.enablePrivateNodes, true);
+        assert.deepEqual(cluster.masterAuthorizedNetworksConfig.cidrBlocks, [
+            { cidrBlock: "203.0.113.0/24", displayName: "203.0.113.0/24" },
+        ]);
+        assert.deepEqual(ofType(resources, "gcp:container/nodePool:NodePool"), []);
+        assert.equal(ofType(resources, "gcp:compute/routerNat:RouterNat").length, 1);
+    });
 });
 
 describe("program, bad config", () => {

@@ -181,4 +181,42 @@ describe("Redis", () => {
             assert.deepEqual(recorder.protectedNames(), protect === true ? ["redis-data"] : []);
         });
     }
+
+    describe("with hostPath: a volume it owns, bound to the claim by name", () => {
+        const VOLUME = "kubernetes:core/v1:PersistentVolume";
+
+        it("binds the claim to that volume only, and the volume to that claim only", async () => {
+            const { resources } = await runUnderMocks(
+                () => new Redis("redis", { ...BASE, storageSize: "1Gi", hostPath: "/tmp/hostpath_pv/ns-redis" }),
+            );
+            const volume = byKubeName(resources, VOLUME, "ns-redis-data").inputs;
+            assert.deepEqual(volume.spec, {
+                capacity: { storage: "1Gi" },
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: "",
+                persistentVolumeReclaimPolicy: "Retain",
+                hostPath: { path: "/tmp/hostpath_pv/ns-redis", type: "DirectoryOrCreate" },
+                claimRef: { namespace: "ns", name: "redis-data" },
+            });
+            assert.equal(volume.metadata.labels["app.kubernetes.io/instance"], "test");
+            const claim = byKubeName(resources, K8S.claim, REDIS_NAMES.claim).inputs.spec;
+            assert.equal(claim.volumeName, "ns-redis-data");
+            assert.equal(claim.storageClassName, "");
+        });
+
+        it("deletes the claim before the volume, and protects both when asked", async () => {
+            const recorder = new OptionRecorder();
+            await runUnderMocks(
+                () =>
+                    new Redis(
+                        "redis",
+                        { ...BASE, hostPath: "/data/redis", protect: true },
+                        { transformations: [recorder.transformation] },
+                    ),
+            );
+            const claim = recorder.inputs(K8S.claim, "redis-data");
+            assert.deepEqual(recorder.dependenciesOf(claim.spec.volumeName), ["redis-volume"]);
+            assert.deepEqual(recorder.protectedNames(), ["redis-data", "redis-volume"]);
+        });
+    });
 });
