@@ -144,11 +144,13 @@ describe("pipeline: review stacks", () => {
                     String(v),
                 ]),
             );
-            assert.deepEqual(parseConfig(raw, values.STACK).cluster, {
+            const parsed = parseConfig(raw, values.STACK);
+            assert.deepEqual(parsed.cluster, {
                 target: "minikube",
                 kubeContext: values.KUBE_CONTEXT,
                 kubeconfig: values.KUBECONFIG,
             });
+            assert.equal(parsed.app.namespace, "pr-42");
         });
         it("refuses an unknown placeholder", () =>
             assert.throws(() => renderReviewConfig("a: ${STACK}\nb: ${NAMESPACE}\nc: ${OTHER}", values), {
