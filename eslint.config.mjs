@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "policy/node_modules/**", "bin/**", "app/**", "eslint.config.mjs"] },
+    { ignores: ["node_modules/**", "bin/**", "app/**", "eslint.config.mjs"] },
     ...tseslint.configs.recommended,
     {
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the loopback app suite and the benchmark need:
-# nginx, redis-server, redis-tools (redis-cli, redis-benchmark) and wrk.
+# Installs the Debian packages the loopback app suite, the benchmark and the netpol suite need:
+# nginx, redis-server, redis-tools (redis-cli, redis-benchmark), wrk and nftables (nft).
 #
 # Idempotent: when every binary is already there it does nothing (no apt-get
 # update, no network). Debian's packaged services are never left running on the
@@ -13,9 +13,10 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 { command -v redis-cli >/dev/null 2>&1 && command -v redis-benchmark >/dev/null 2>&1; } || need+=(redis-tools)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need+=(nftables)
 
 if [ "${#need[@]}" -eq 0 ]; then
-  echo "app-deps: nginx, redis-server, redis-tools and wrk already installed"
+  echo "app-deps: nginx, redis-server, redis-tools, wrk and nftables already installed"
   exit 0
 fi
 
@@ -53,7 +54,7 @@ for svc in redis-server nginx; do
   fi
 done
 
-for b in nginx redis-server redis-cli redis-benchmark wrk; do
+for b in nginx redis-server redis-cli redis-benchmark wrk nft; do
   command -v "$b" >/dev/null 2>&1 || [ -x "/usr/sbin/$b" ] || { echo "app-deps: $b still missing after install" >&2; exit 1; }
 done
 echo "app-deps: done"

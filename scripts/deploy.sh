@@ -3,10 +3,13 @@
 #   - the kubeconfig context of the `dev` stack (minikube by default) when it answers: stack `dev`;
 #   - otherwise the project's own local control plane (scripts/local-cluster.sh): stack `local`.
 # STACK=gke deploys the gke stack instead (needs gcloud credentials and gcp:project set).
+# Works on a fresh clone: installs the npm packages and builds the toolchain when missing. Records the
+# stack in .pulumi-state/deployed-stack for `npm run destroy`, and ends with next commands runnable as
+# printed (`npm run pulumi -- ...` carries the toolchain's environment).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ -d node_modules ] || npm ci --ignore-scripts --no-audit --no-fund
+scripts/npm-deps.sh
 scripts/toolchain.sh ensure
 eval "$(scripts/toolchain.sh env)"
 
@@ -27,6 +30,8 @@ if [ -z "$stack" ]; then
 fi
 
 pulumi stack select --create "$stack" >/dev/null
+# Recorded before `up`, so that a failed update's partial objects can still be destroyed.
+echo "$stack" >.pulumi-state/deployed-stack
 if [ "$stack" = local ]; then
   scripts/local-cluster.sh up
   pulumi config set three-tier-app:kubeContext three-tier-local --stack local
@@ -38,9 +43,11 @@ echo
 pulumi stack output --stack "$stack"
 cat <<NEXT
 
-Next:
-  pulumi preview --stack $stack      # what a change would do
-  pulumi destroy --stack $stack      # remove everything (the namespace goes with it)
+Next (runnable as printed, from the repository):
+  npm run -s pulumi -- stack output --stack $stack   # the outputs again (-s: no npm banner)
+  npm run pulumi -- preview --stack $stack           # what a change would do
+  npm run destroy                                    # remove the app: the namespace goes with it
 NEXT
-if [ "$stack" = local ]; then echo "  scripts/local-cluster.sh down     # then stop the local control plane"; fi
-echo "(run pulumi after: eval \"\$(scripts/toolchain.sh env)\")"
+if [ "$stack" = local ]; then
+  echo "  npm run destroy -- --down                          # ... and stop the local control plane too"
+fi

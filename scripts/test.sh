@@ -1,35 +1,44 @@
 #!/usr/bin/env bash
-# README's test command: every suite, one after another, then one summary line.
+# README's test command: every suite, one after another, then a time per step and one summary line.
 #   typecheck  tsc --noEmit
 #   lint       eslint (with Pulumi's rules) and prettier
 #   unit       mocha + pulumi.runtime.setMocks: config, components, the program per stack, policy rules
 #   backend    the Go API's tests (handlers, and against a real redis-server)
 #   images     tools/images: the image table (and its agreement with Pulumi.local.yaml), layers, cache keys
+#   netpol     tools/netpol: NetworkPolicy → nftables rendering, and real traffic through those rules
+#              between network namespaces the test makes (needs root, ip, nft)
 #   app        nginx → Go API → redis-server on loopback, running the configs the program deploys
 #   workflows  actionlint + shellcheck on .github/workflows
 #   engine     the real Pulumi CLI on a local Kubernetes control plane (preview/up/update/refresh/
 #              destroy, and previews under the policy pack)
-# Installs what is missing first (Debian packages via scripts/app-deps.sh, the policy pack's npm
-# packages); the Pulumi toolchain and control plane are built on first use and cached.
+# Works on a fresh clone: installs what is missing first (npm packages of the root and its workspace
+# policy/, Debian packages), and builds the Pulumi toolchain and the control plane before the engine
+# suite when they are not cached. The last line is always `N passed, N failed`, alone.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-
-scripts/app-deps.sh || exit 1
-[ -d policy/node_modules ] || npm ci --prefix policy --ignore-scripts --no-audit --no-fund || exit 1
+cd "$(dirname "$0")/.." || exit 1
 
 passed=0
 failed=0
 failed_suites=()
+steps=() # "name<TAB>milliseconds<TAB>note", in the order they ran
 
-# Runs one suite, echoing its output, and adds its passing/failing counts to the totals.
-run_suite() {
-  local name=$1 output rc p f start
+now_ms() { date +%s%3N; }
+
+# Runs a step, echoing its output into $output, and records its time; returns its exit code.
+timed() {
+  local name=$1 start rc
   shift
   echo "=== $name: $*"
-  output=$(mktemp)
-  start=$(date +%s)
+  start=$(now_ms)
   "$@" 2>&1 | tee "$output"
   rc=${PIPESTATUS[0]}
+  steps+=("$name"$'\t'"$(( $(now_ms) - start ))"$'\t'"$( (( rc == 0 )) || echo "exit $rc")")
+  return "$rc"
+}
+
+# Adds a suite's passing/failing counts (from the output of its `timed` run) to the totals.
+count_suite() {
+  local name=$1 rc=$2 p f
   # mocha: "N passing" / "N failing"; go test -v: "--- PASS" / "--- FAIL".
   p=$(( $(grep -Eo '^ *[0-9]+ passing' "$output" | awk '{s+=$1} END {print s+0}') + $(grep -Ec '^ *--- PASS' "$output") ))
   f=$(( $(grep -Eo '^ *[0-9]+ failing' "$output" | awk '{s+=$1} END {print s+0}') + $(grep -Ec '^ *--- FAIL' "$output") ))
@@ -38,19 +47,79 @@ run_suite() {
   passed=$(( passed + p ))
   failed=$(( failed + f ))
   (( rc == 0 )) || failed_suites+=("$name")
-  echo "=== $name: exit $rc, $p passed, $f failed, $(( $(date +%s) - start )) s"
-  rm -f "$output"
+  echo "=== $name: exit $rc, $p passed, $f failed"
 }
+
+run_suite() {
+  local name=$1 rc
+  timed "$@"
+  rc=$?
+  count_suite "$name" "$rc"
+}
+
+# A step every suite depends on: when it fails, nothing else runs.
+prepare() {
+  timed "$@" && return
+  failed_suites+=("$1")
+  summary
+  echo "$passed passed, $(( failed + 1 )) failed"
+  exit 1
+}
+
+# Appends a note to the last recorded step when its output has a line matching the pattern.
+note_if() { if grep -Eq "$1" "$output"; then steps[-1]+=$2; fi; }
+
+secs() { awk -v ms="$1" 'BEGIN { printf "%7.1f s", ms / 1000 }'; }
+
+# Rows whose name starts with a space happened within the step above and do not add to the total.
+summary() {
+  local row name ms note total=0
+  echo "=== time per step"
+  for row in "${steps[@]}"; do
+    IFS=$'\t' read -r name ms note <<<"$row"
+    [[ $name == " "* ]] || total=$(( total + ms ))
+    printf '  %-18s %s%s\n' "$name" "$(secs "$ms")" "${note:+  $note}"
+  done
+  printf '  %-18s %s\n' total "$(secs "$total")"
+  echo "node mode: ${node_mode:-unknown}"
+  if (( ${#failed_suites[@]} > 0 )); then echo "failed suites: ${failed_suites[*]}"; fi
+}
+
+output=$(mktemp)
+trap 'rm -f "$output"' EXIT
+
+prepare "npm packages" scripts/npm-deps.sh
+note_if '^npm-deps: npm ci' installed
+prepare "Debian packages" scripts/app-deps.sh
+note_if '^app-deps: installing' installed
 
 run_suite typecheck npx tsc --noEmit
 run_suite lint npm run --silent lint
 run_suite unit npx mocha 'tests/**/*.test.ts' --exclude 'tests/app/**' --exclude 'tests/e2e/**'
 run_suite backend bash -c 'cd app/backend && GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite images bash -c 'cd tools/images && GOTOOLCHAIN=local go test -count=1 -v ./...'
+run_suite netpol bash -c 'cd tools/netpol && NETPOL_NETNS_TEST=1 GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite app npx mocha --timeout 120000 'tests/app/**/*.test.ts'
 run_suite workflows scripts/actionlint.sh
-run_suite engine scripts/test-e2e.sh
 
-if (( ${#failed_suites[@]} > 0 )); then echo "failed suites: ${failed_suites[*]}"; fi
+# The engine suite's prerequisites, timed on their own: both are quick no-ops when cached.
+if timed toolchain scripts/toolchain.sh ensure && note_if '^toolchain: building' built &&
+  timed "cluster build" scripts/local-cluster.sh build; then
+  run_suite engine scripts/test-e2e.sh
+  # with-local-cluster.sh says how long starting the control plane took, when it had to.
+  up_s=$(grep -Eo 'local control plane up in [0-9]+ s' "$output" | grep -Eo '[0-9]+' | tail -n1)
+  if [ -n "$up_s" ]; then
+    steps+=(" cluster start"$'\t'"$(( up_s * 1000 ))"$'\t'"within engine")
+  else
+    steps+=(" cluster start"$'\t'0$'\t'"was already running")
+  fi
+  # The local cluster's verb: "real" or "kwok (<reason>)"; an older script without it: unknown.
+  node_mode=$(scripts/local-cluster.sh mode 2>/dev/null | head -n1)
+  [[ $node_mode =~ ^(real|kwok) ]] || node_mode=unknown
+else
+  count_suite engine 1
+fi
+
+summary
 echo "$passed passed, $failed failed"
 (( ${#failed_suites[@]} == 0 ))

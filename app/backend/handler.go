@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -26,8 +27,10 @@ var (
 	errIDOverflow = errors.New("user id out of range")
 )
 
-// parseID accepts ASCII decimal digits only (no sign, no spaces, no hex) in
-// the range 0..math.MaxInt64. Leading zeros are allowed: "007" is user 7.
+// parseID accepts ASCII decimal digits only (no sign, no spaces, no hex, no
+// underscores) in the range 0..math.MaxInt64. Leading zeros are allowed: "007"
+// is user 7. Syntax is judged before range, so "99999999999999999999x" is a
+// syntax error although strconv stops at the overflow first.
 func parseID(s string) (int64, error) {
 	if s == "" {
 		return 0, errIDEmpty
@@ -35,20 +38,16 @@ func parseID(s string) (int64, error) {
 	if len(s) > maxIDLen {
 		return 0, errIDTooLong
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, errIDSyntax
-		}
+	n, err := strconv.ParseUint(s, 10, 64)
+	switch {
+	case errors.Is(err, strconv.ErrRange) && strings.Trim(s, "0123456789") == "":
+		return 0, errIDOverflow
+	case err != nil:
+		return 0, errIDSyntax
+	case n > math.MaxInt64:
+		return 0, errIDOverflow
 	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		d := int64(s[i] - '0')
-		if n > (math.MaxInt64-d)/10 {
-			return 0, errIDOverflow
-		}
-		n = n*10 + d
-	}
-	return n, nil
+	return int64(n), nil
 }
 
 // server holds the handlers' dependencies.
@@ -172,6 +171,9 @@ func (s *server) counter(w http.ResponseWriter, r *http.Request, op func(context
 	writeText(w, http.StatusOK, strconv.FormatInt(n, 10))
 }
 
+// storeError answers a failed store call. Only a failure that wrote nothing
+// invites a retry (503 + Retry-After); a write whose outcome is unknown is a
+// 504 without Retry-After, because a client that retried it could count twice.
 func (s *server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, errCorrupt):
@@ -181,6 +183,9 @@ func (s *server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	case r.Context().Err() != nil:
 		// The client went away; nobody reads this response.
 		writeText(w, http.StatusServiceUnavailable, "request cancelled\n")
+	case errors.Is(err, errOutcomeUnknown):
+		s.noteRedis(err)
+		writeText(w, http.StatusGatewayTimeout, "redis did not answer; the increment may have been applied\n")
 	default:
 		s.noteRedis(err)
 		w.Header().Set("Retry-After", "1")

@@ -246,6 +246,9 @@ func TestParseID(t *testing.T) {
 		{"0000009223372036854775807", 0, errIDTooLong},
 		{"9223372036854775808", 0, errIDOverflow},
 		{"99999999999999999999", 0, errIDOverflow},
+		{"18446744073709551615", 0, errIDOverflow}, // fits uint64, not int64
+		{"99999999999999999999x", 0, errIDSyntax},
+		{"1_000", 0, errIDSyntax},
 		{"", 0, errIDEmpty},
 		{"-1", 0, errIDSyntax},
 		{"+1", 0, errIDSyntax},

@@ -1,8 +1,9 @@
 package main
 
 // Integration tests against a real redis-server, started by each test on a
-// free 127.0.0.1 port with its own data directory. redis-server must be
-// installed (scripts/app-deps.sh does it): a missing binary fails the tests.
+// free 127.0.0.1 port with its own data directory. Go's convention: they are
+// skipped under -short (go test -short ./... needs no Redis); a full run
+// without redis-server on PATH fails, naming it and how to install it.
 
 import (
 	"bufio"
@@ -11,7 +12,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -30,21 +30,16 @@ type redisProc struct {
 	cmd  *exec.Cmd
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // startRedis runs redis-server without persistence unless args say otherwise.
 func startRedis(t *testing.T, args ...string) *redisProc {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: starts a real redis-server; skipped with -short")
+	}
 	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatalf("redis-server not found in PATH (install it with scripts/app-deps.sh): %v", err)
+		t.Fatalf("redis-server is not on PATH: the integration tests start their own. Install it with "+
+			"scripts/app-deps.sh (Debian: apt-get install redis-server), or run the unit tests alone with "+
+			"go test -short ./... (%v)", err)
 	}
 	r := &redisProc{t: t, port: freePort(t), dir: t.TempDir(), args: args}
 	r.start()
@@ -82,35 +77,9 @@ func (r *redisProc) stop() {
 	r.cmd = nil
 }
 
-// apiOver serves the real handlers backed by the real Redis store.
-func apiOver(t *testing.T, env map[string]string) (*httptest.Server, *redisStore) {
-	t.Helper()
-	cfg, err := loadConfig(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := newRedisStore(cfg.Redis)
-	srv := httptest.NewServer(newServer(store, quietLogger(), cfg.RedisTimeout).routes())
-	t.Cleanup(func() { srv.Close(); store.Close() })
-	return srv, store
-}
-
-func call(t *testing.T, method, url string) (int, string, http.Header) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, nil)
-	c := &http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header
-}
-
 func TestRedisTutorialSessionAndKeyNames(t *testing.T) {
 	r := startRedis(t)
-	srv, _ := apiOver(t, map[string]string{"REDIS_URL": r.addr()})
+	srv := apiOver(t, map[string]string{"REDIS_URL": r.addr()})
 	steps := append(tutorialSession, struct{ method, path, want string }{"GET", "/readyz", "ok\n"})
 	for _, s := range steps {
 		code, body, h := call(t, s.method, srv.URL+s.path)
@@ -134,7 +103,7 @@ func TestRedisTutorialSessionAndKeyNames(t *testing.T) {
 
 func TestRedisConcurrentIncrementsAreAtomic(t *testing.T) {
 	r := startRedis(t)
-	srv, _ := apiOver(t, map[string]string{"REDIS_URL": r.addr()})
+	srv := apiOver(t, map[string]string{"REDIS_URL": r.addr()})
 	const workers, each = 20, 25
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -183,7 +152,7 @@ func TestRedisPassword(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			srv, _ := apiOver(t, c.env)
+			srv := apiOver(t, c.env)
 			if code, body, _ := call(t, "POST", srv.URL+"/users/1"); code != c.want {
 				t.Fatalf("POST = %d %q, want %d", code, body, c.want)
 			}
@@ -196,7 +165,7 @@ func TestRedisPassword(t *testing.T) {
 
 func TestRedisDatabaseFromURL(t *testing.T) {
 	r := startRedis(t)
-	srv, _ := apiOver(t, map[string]string{"REDIS_URL": "redis://" + r.addr() + "/3"})
+	srv := apiOver(t, map[string]string{"REDIS_URL": "redis://" + r.addr() + "/3"})
 	call(t, "POST", srv.URL+"/users/5")
 	direct := redis.NewClient(&redis.Options{Addr: r.addr(), DB: 3})
 	defer direct.Close()
@@ -207,7 +176,7 @@ func TestRedisDatabaseFromURL(t *testing.T) {
 
 func TestRedisOutageAndRecovery(t *testing.T) {
 	r := startRedis(t)
-	srv, _ := apiOver(t, map[string]string{"REDIS_URL": r.addr()})
+	srv := apiOver(t, map[string]string{"REDIS_URL": r.addr()})
 	if code, body, _ := call(t, "POST", srv.URL+"/users/1"); code != 200 || body != "1" {
 		t.Fatalf("before outage: %d %q", code, body)
 	}
@@ -244,7 +213,7 @@ func TestRedisOutageAndRecovery(t *testing.T) {
 
 func TestRedisCorruptValue(t *testing.T) {
 	r := startRedis(t)
-	srv, _ := apiOver(t, map[string]string{"REDIS_URL": r.addr()})
+	srv := apiOver(t, map[string]string{"REDIS_URL": r.addr()})
 	direct := redis.NewClient(&redis.Options{Addr: r.addr()})
 	defer direct.Close()
 	ctx := context.Background()
@@ -263,7 +232,7 @@ func TestRedisCorruptValue(t *testing.T) {
 // built from raw text; parseID rejects them before Redis is touched.
 func TestRedisMonitorSeesOnlyCanonicalKeys(t *testing.T) {
 	r := startRedis(t)
-	srv, _ := apiOver(t, map[string]string{"REDIS_URL": r.addr()})
+	srv := apiOver(t, map[string]string{"REDIS_URL": r.addr()})
 	conn, err := net.Dial("tcp", r.addr())
 	if err != nil {
 		t.Fatal(err)
@@ -291,5 +260,48 @@ func TestRedisMonitorSeesOnlyCanonicalKeys(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+// A write Redis receives while blocked (DEBUG SLEEP) and applies after the
+// API gave up waiting: the API cannot tell, so it answers 504 without
+// Retry-After, and the counter shows the increment did happen; a client that
+// retried would have counted twice.
+func TestRedisLateWriteIsNotRetryable(t *testing.T) {
+	r := startRedis(t, "--enable-debug-command", "local")
+	srv := apiOver(t, map[string]string{"REDIS_URL": r.addr(), "REDIS_TIMEOUT": "300ms"})
+	direct := redis.NewClient(&redis.Options{Addr: r.addr(), ReadTimeout: 5 * time.Second})
+	defer direct.Close()
+	ctx := context.Background()
+	// A pooled connection, so that the INCR is written at once rather than
+	// waiting for a connection handshake the sleeping Redis would not answer.
+	if code, _, _ := call(t, "GET", srv.URL+"/users/9"); code != 200 {
+		t.Fatalf("GET before the sleep = %d", code)
+	}
+	slept := make(chan error, 1)
+	go func() { slept <- direct.Do(ctx, "DEBUG", "SLEEP", "1.5").Err() }()
+	// Redis is asleep once a PING goes unanswered.
+	probe := redis.NewClient(&redis.Options{Addr: r.addr(), ReadTimeout: 50 * time.Millisecond, MaxRetries: -1})
+	defer probe.Close()
+	for probe.Ping(ctx).Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code, body, h := call(t, "POST", srv.URL+"/users/9"); code != 504 || h.Get("Retry-After") != "" {
+		t.Fatalf("POST while Redis sleeps = %d %q, Retry-After %q; want 504 without Retry-After", code, body, h.Get("Retry-After"))
+	}
+	if err := <-slept; err != nil {
+		t.Fatal(err)
+	}
+	// Redis runs the INCR after waking, possibly after the reply to DEBUG.
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		v, err := direct.Get(ctx, "user:9").Result()
+		if err == nil && v == "1" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("user:9 = %q, %v after Redis woke; want the unanswered increment applied", v, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

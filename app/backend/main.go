@@ -36,10 +36,23 @@ func main() {
 
 	store := newRedisStore(cfg.Redis)
 	defer store.Close()
-	if err := run(ctx, stop, cfg, store, logger, nil); err != nil {
+	if err := run(ctx, runParams{Config: cfg, Store: store, Logger: logger, OnSignal: stop}); err != nil {
 		logger.Error("server failed", "err", err)
 		os.Exit(1)
 	}
+}
+
+// runParams is what run needs besides its context.
+type runParams struct {
+	Config Config
+	Store  Store
+	Logger *slog.Logger
+	// OnSignal (may be nil) is called when ctx is done, so that a second
+	// SIGINT or SIGTERM kills the process the default way.
+	OnSignal func()
+	// Ready (may be nil) receives the bound address once the server accepts
+	// connections.
+	Ready func(net.Addr)
 }
 
 // run serves until ctx is cancelled (a signal), then shuts down in steps
@@ -62,12 +75,9 @@ func main() {
 // Closing an idle keep-alive connection from the server side (what
 // http.Server.Shutdown does at once) races with the proxy sending a request
 // on it, and a proxy never retries a POST it has sent: hence steps 2-3.
-//
-// onSignal (may be nil) is called when ctx is done, so a second SIGINT or
-// SIGTERM kills the process the default way. ready (may be nil) receives the
-// bound address once the server accepts connections.
-func run(ctx context.Context, onSignal func(), cfg Config, store Store, logger *slog.Logger, ready func(net.Addr)) error {
-	s := newServer(store, logger, cfg.RedisTimeout)
+func run(ctx context.Context, p runParams) error {
+	cfg, logger := p.Config, p.Logger
+	s := newServer(p.Store, logger, cfg.RedisTimeout)
 	var open atomic.Int64 // connections currently open
 	srv := &http.Server{
 		Handler:           s.routes(),
@@ -99,8 +109,8 @@ func run(ctx context.Context, onSignal func(), cfg Config, store Store, logger *
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	logger.Info("http server started", "addr", ln.Addr().String(), "redis", cfg.Redis.Addr, "db", cfg.Redis.DB)
-	if ready != nil {
-		ready(ln.Addr())
+	if p.Ready != nil {
+		p.Ready(ln.Addr())
 	}
 
 	// Report Redis' state once at start-up without blocking it: the server
@@ -108,7 +118,7 @@ func run(ctx context.Context, onSignal func(), cfg Config, store Store, logger *
 	go func() {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
-		s.noteRedis(store.Ping(pctx))
+		s.noteRedis(p.Store.Ping(pctx))
 	}()
 
 	select {
@@ -116,8 +126,8 @@ func run(ctx context.Context, onSignal func(), cfg Config, store Store, logger *
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	if onSignal != nil {
-		onSignal()
+	if p.OnSignal != nil {
+		p.OnSignal()
 	}
 	logger.Info("shutdown started", "delay", cfg.ShutdownDelay, "drain", cfg.ShutdownDrain, "timeout", cfg.ShutdownTimeout)
 

@@ -31,7 +31,7 @@ func startRun(t *testing.T, cfg Config, store Store) (addr string, cancel func()
 	addrCh := make(chan string, 1)
 	errCh := make(chan error, 1)
 	go func() {
-		errCh <- run(ctx, nil, cfg, store, quietLogger(), func(a net.Addr) { addrCh <- a.String() })
+		errCh <- run(ctx, runParams{Config: cfg, Store: store, Logger: quietLogger(), Ready: func(a net.Addr) { addrCh <- a.String() }})
 	}()
 	select {
 	case addr = <-addrCh:

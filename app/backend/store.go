@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -22,9 +24,20 @@ type Store interface {
 	Ping(ctx context.Context) error
 }
 
-// errCorrupt marks data that is in Redis but is not a counter. It is the only
-// store error that is the server's fault rather than Redis being unavailable.
-var errCorrupt = errors.New("stored value is not an integer counter")
+// The store's errors, which the handlers turn into status codes.
+var (
+	// errCorrupt marks data that is in Redis but is not a counter: the
+	// server's fault rather than Redis being unavailable.
+	errCorrupt = errors.New("stored value is not an integer counter")
+	// errNotApplied: the command never reached Redis (no connection could be
+	// had) or Redis refused it with an error reply; nothing was written, so
+	// a retry is safe.
+	errNotApplied = errors.New("redis unavailable, nothing written")
+	// errOutcomeUnknown: a write may have reached Redis, but no reply came
+	// back (timeout, connection broken): it may have been applied, and a
+	// retry could apply it twice.
+	errOutcomeUnknown = errors.New("redis did not answer, the write may have been applied")
+)
 
 func userKey(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
 
@@ -79,7 +92,7 @@ func (s *redisStore) Get(ctx context.Context, id int64) (int64, error) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, classify(err)
+		return 0, classify(err, false)
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
@@ -91,7 +104,7 @@ func (s *redisStore) Get(ctx context.Context, id int64) (int64, error) {
 func (s *redisStore) Incr(ctx context.Context, id int64) (int64, error) {
 	n, err := s.c.Incr(ctx, userKey(id)).Result()
 	if err != nil {
-		return 0, classify(err)
+		return 0, classify(err, true)
 	}
 	return n, nil
 }
@@ -100,17 +113,40 @@ func (s *redisStore) Ping(ctx context.Context) error { return s.c.Ping(ctx).Err(
 
 func (s *redisStore) Close() error { return s.c.Close() }
 
-// classify maps "the key holds something that is not a counter" (WRONGTYPE,
-// "value is not an integer or out of range", "increment would overflow") to
-// errCorrupt; every other error means Redis is unavailable right now.
-func classify(err error) error {
+// classify maps a failed command to errCorrupt (WRONGTYPE, "value is not an
+// integer or out of range", "increment would overflow"), errNotApplied or,
+// for a write, errOutcomeUnknown; the result wraps err for the log.
+//
+// Only errors that prove the command was never executed count as not
+// applied: any error reply (Redis answers with an error instead of running
+// the command), no connection (dial failed, pool timed out, client closed),
+// or the context ending while waiting for a connection (go-redis then
+// returns the bare context error; once a command is written, a deadline
+// surfaces as a net.Error from the read instead). Anything else after
+// the command may have been written (read timeout, EOF, reset) is unknown.
+func classify(err error, write bool) error {
 	var rerr redis.Error
 	if errors.As(err, &rerr) {
 		msg := rerr.Error()
 		if strings.HasPrefix(msg, "WRONGTYPE") || strings.Contains(msg, "not an integer") ||
 			strings.Contains(msg, "would overflow") {
-			return errCorrupt
+			return fmt.Errorf("%w: %w", errCorrupt, err)
 		}
+		return fmt.Errorf("%w: %w", errNotApplied, err)
 	}
-	return err
+	if !write || notSent(err) {
+		return fmt.Errorf("%w: %w", errNotApplied, err)
+	}
+	return fmt.Errorf("%w: %w", errOutcomeUnknown, err)
+}
+
+// notSent reports errors raised before go-redis wrote the command.
+func notSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Op == "dial"
+	}
+	return errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrPoolExhausted) ||
+		errors.Is(err, redis.ErrClosed) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled)
 }

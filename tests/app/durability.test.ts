@@ -65,8 +65,9 @@ describe("app on loopback: Redis restarts keep acknowledged increments", functio
             r.value <= r.acked + r.failed,
             `counter ${r.value} exceeds every request sent (${r.acked + r.failed})`,
         );
+        // 503: nothing was written; 504: an increment in flight when Redis stopped, maybe applied.
         assert.ok(
-            r.failed > 0 && Object.keys(r.failures).every((k) => k === "POST 503"),
+            r.failed > 0 && Object.keys(r.failures).every((k) => k === "POST 503" || k === "POST 504"),
             `while down: ${JSON.stringify(r.failures)}`,
         );
     });

@@ -1,15 +1,15 @@
 // What the policy tests share: @pulumi/policy as the pack itself loads it, and the engine's sentinels
 // for values unknown during preview.
 //
-// The pack has its own package.json; @pulumi/policy is installed under policy/node_modules only. Importing
-// it by path gives the very module instance the rules load, so UnknownValueError is the same class.
+// The pack is an npm workspace of the root package: one `npm ci` installs @pulumi/policy once, at the
+// root, so this import and the rules load the very same module and UnknownValueError is the same class.
 import {
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
     unknownCheckingProxy,
-} from "../../policy/node_modules/@pulumi/policy";
+} from "@pulumi/policy";
 
 /** The engine's sentinels (sdk/go/common/resource/plugin/rpc.go) for a value unknown during preview. */
 export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { POLICIES } from "../../policy/policies";
-import { StackValidationPolicy } from "../../policy/node_modules/@pulumi/policy";
+import { StackValidationPolicy } from "@pulumi/policy";
 import { RecordedResource } from "../helpers/mocks";
 import { REPO_ROOT, runProgram } from "../helpers/stack-config";
 import { validateResource, validateStack } from "./helpers";
