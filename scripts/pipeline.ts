@@ -1,4 +1,4 @@
-// Entry point of the CI steps that need more than a shell line; the decisions live in scripts/pipeline/*.ts
+// Entry point of the CI steps that need more than a shell line; the decisions live in tools/pipeline/*.ts
 // (unit-tested), this file does the I/O: the pulumi and gcloud CLIs, the GitHub API, the job's files.
 //
 //   npx ts-node --transpile-only scripts/pipeline.ts <command> [--name value ...]
@@ -17,15 +17,15 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { operation, pulumiArgs } from "./pipeline/commands";
-import { driftIssueAction, findMarked, isDrift, marker, Marked, reportMarkdown } from "./pipeline/report";
+import { operation, pulumiArgs } from "../tools/pipeline/commands";
+import { driftIssueAction, findMarked, isDrift, marker, Marked, reportMarkdown } from "../tools/pipeline/report";
 import {
     PullRequestState,
     pullRequestOf,
     renderReviewConfig,
     reviewDecision,
     sweepSelection,
-} from "./pipeline/review-stacks";
+} from "../tools/pipeline/review-stacks";
 import {
     cloudLockHolders,
     diyLockHolder,
@@ -35,7 +35,7 @@ import {
     lockDecision,
     PendingOperation,
     pendingDecision,
-} from "./pipeline/stale-lock";
+} from "../tools/pipeline/stale-lock";
 
 const PROJECT = "three-tier-app";
 const REPO_ROOT = path.join(__dirname, "..");

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { OPERATIONS } from "../../scripts/pipeline/commands";
+import { OPERATIONS } from "../../tools/pipeline/commands";
 
 const REPO_ROOT = path.join(__dirname, "..", "..");
 const WORKFLOWS = path.join(REPO_ROOT, ".github", "workflows");

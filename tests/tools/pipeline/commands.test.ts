@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { operation, pulumiArgs } from "../../../scripts/pipeline/commands";
+import { operation, pulumiArgs } from "../../../tools/pipeline/commands";
 
 const COMMON = ["--stack", "gke", "--non-interactive", "--color", "never", "--suppress-progress"];
 

@@ -1,5 +1,5 @@
 // The pulumi command line of each CI operation, in one place: what pulumi-stack.yml runs through
-// `scripts/pipeline.ts run`, and what tests/scripts/pipeline/commands.test.ts pins down.
+// `scripts/pipeline.ts run`, and what tests/tools/pipeline/commands.test.ts pins down.
 
 export const OPERATIONS = ["preview", "up", "destroy", "drift"] as const;
 type Operation = (typeof OPERATIONS)[number];

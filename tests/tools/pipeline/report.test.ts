@@ -6,7 +6,7 @@ import {
     marker,
     MAX_BODY,
     reportMarkdown,
-} from "../../../scripts/pipeline/report";
+} from "../../../tools/pipeline/report";
 
 const RUN = "https://github.com/acme/app/actions/runs/1";
 

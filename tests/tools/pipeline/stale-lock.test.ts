@@ -6,7 +6,7 @@ import {
     LockHolder,
     lockDecision,
     pendingDecision,
-} from "../../../scripts/pipeline/stale-lock";
+} from "../../../tools/pipeline/stale-lock";
 
 const NOW = new Date("2026-12-01T22:00:00Z");
 const lockJson = (username: string, timestamp = "2026-12-01T21:15:00.123456789Z") =>

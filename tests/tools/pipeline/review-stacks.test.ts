@@ -12,7 +12,7 @@ import {
     reviewDecision,
     pullRequestStack,
     sweepSelection,
-} from "../../../scripts/pipeline/review-stacks";
+} from "../../../tools/pipeline/review-stacks";
 
 const REPO = "acme/three-tier-app";
 const TEMPLATE = path.join(__dirname, "..", "..", "..", ".github", "review-stack", "Pulumi.template.yaml");
