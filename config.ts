@@ -50,6 +50,7 @@ export const DEFAULTS = {
     protect: GKE_DEFAULTS.protect,
     gkeLocation: GKE_DEFAULTS.location,
     gkeMode: GKE_DEFAULTS.mode,
+    gkeDataZone: "",
     gkeMachineType: GKE_DEFAULTS.machineType,
     gkeNodeCount: GKE_DEFAULTS.nodeCount,
     gkeMinNodeCount: GKE_DEFAULTS.minNodeCount,
@@ -108,6 +109,31 @@ const GKE_MACHINE_TYPE_PATTERN = /^[a-z][a-z0-9]*-[a-z0-9-]+$/;
 const GCP_LOCATION_PATTERN = /^[a-z]+-[a-z]+[0-9]+(?:-[a-z])?$/;
 const GCP_PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const LABEL_VALUE_PATTERN = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+const QUANTITY_FACTORS: Record<string, number> = {
+    "": 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+};
+/** GCE's smallest balanced persistent disk. */
+const MIN_DISK_GB = 10;
+
+/** The GCE disk size (GB, which GCE counts in GiB) that holds a storage quantity such as 10Gi. */
+export function diskSizeGb(quantity: string): number {
+    const [, digits, suffix] = /^([0-9]+)([A-Za-z]*)$/.exec(quantity) ?? [];
+    const bytes = Number(digits) * (QUANTITY_FACTORS[suffix ?? ""] ?? NaN);
+    return Math.max(MIN_DISK_GB, Math.ceil(bytes / 2 ** 30));
+}
 
 /** An IPv4 network in CIDR notation whose address has no bits set beyond its prefix (GKE refuses those). */
 function isIPv4Cidr(cidr: string): boolean {
@@ -261,12 +287,33 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
                 location,
             );
         }
+        const dataZone = raw.gkeDataZone ?? DEFAULTS.gkeDataZone;
+        const regional = regionOf(location) === location;
+        if (
+            dataZone === ""
+                ? regional
+                : !GCP_LOCATION_PATTERN.test(dataZone) ||
+                  regionOf(dataZone) === dataZone ||
+                  (regional ? regionOf(dataZone) !== location : dataZone !== location)
+        ) {
+            fail(
+                "gkeDataZone",
+                regional
+                    ? `a zone of ${location} (the Redis disk's; required for a regional cluster)`
+                    : `empty or ${location}, the cluster's zone`,
+                dataZone,
+            );
+        }
         cluster = {
             target,
             project,
             nodeServiceAccountId: nodeServiceAccountId(stack),
             location,
             mode,
+            dataDisk: {
+                sizeGb: diskSizeGb(redis.storageSize),
+                ...(dataZone === "" ? {} : { zone: dataZone }),
+            },
             machineType: text("gkeMachineType", GKE_MACHINE_TYPE_PATTERN, "a machine type such as e2-standard-2"),
             nodeCount,
             minNodeCount,

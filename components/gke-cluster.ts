@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { GceDisk } from "./redis";
 
 /** VPC-native address plan: nodes, then the secondary ranges pods and Services take their IPs from. */
 const GKE_NETWORK_RANGES = {
@@ -80,6 +81,12 @@ export interface GkeClusterArgs {
      * pool, so a replace or destroy stops before anything is deleted. Default: false (destroyable).
      */
     readonly protect?: boolean;
+    /**
+     * A persistent disk for the app's data that this component owns, so that Pulumi deletes it (after the
+     * volume that uses it) instead of the cluster's CSI driver, which may be gone by then. `zone` defaults
+     * to the location when that is a zone; a regional cluster must name one of its zones. Default: none.
+     */
+    readonly dataDisk?: { readonly sizeGb: number; readonly zone?: string };
 }
 
 /**
@@ -144,6 +151,8 @@ export function gkeKubeconfig(args: { name: string; endpoint: string; caCertific
 export class GkeCluster extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
     public readonly clusterName: pulumi.Output<string>;
+    /** The data disk, when dataDisk was given. */
+    public readonly dataDisk?: GceDisk;
     /** Secret: it names the cluster's endpoint and CA. */
     public readonly kubeconfig: pulumi.Output<string>;
 
@@ -292,6 +301,18 @@ export class GkeCluster extends pulumi.ComponentResource {
                   },
                   { ...childOpts, protect, dependsOn: roleBindings },
               );
+
+        if (args.dataDisk !== undefined) {
+            const zone = args.dataDisk.zone ?? location;
+            if (regionOf(zone) === zone)
+                throw new Error(`GkeClusterArgs.dataDisk.zone: a zone is needed, got "${zone}"`);
+            const disk = new gcp.compute.Disk(
+                `${name}-data`,
+                { project, zone, size: args.dataDisk.sizeGb, type: "pd-balanced" },
+                { ...childOpts, protect },
+            );
+            this.dataDisk = { id: disk.id, zone };
+        }
 
         this.clusterName = cluster.name;
         this.kubeconfig = pulumi.secret(

@@ -61,6 +61,36 @@ const DEFAULT_REDIS_RESOURCES: ContainerResources = {
     memoryLimit: "512Mi",
 };
 
+/** A zonal GCE persistent disk. */
+export interface GceDisk {
+    /** projects/<project>/zones/<zone>/disks/<name>, the PD CSI driver's volume handle. */
+    readonly id: pulumi.Input<string>;
+    readonly zone: string;
+}
+
+/** Where an owned volume's data lives: the PersistentVolume's source. */
+function volumeSource(args: RedisArgs): k8s.types.input.core.v1.PersistentVolumeSpec | undefined {
+    if (args.hostPath !== undefined && args.gceDisk !== undefined) {
+        throw new Error("RedisArgs: give hostPath or gceDisk, not both");
+    }
+    if (args.hostPath !== undefined) return { hostPath: { path: args.hostPath, type: "DirectoryOrCreate" } };
+    if (args.gceDisk === undefined) return undefined;
+    return {
+        csi: { driver: "pd.csi.storage.gke.io", volumeHandle: args.gceDisk.id, fsType: "ext4" },
+        nodeAffinity: {
+            required: {
+                nodeSelectorTerms: [
+                    {
+                        matchExpressions: [
+                            { key: "topology.gke.io/zone", operator: "In", values: [args.gceDisk.zone] },
+                        ],
+                    },
+                ],
+            },
+        },
+    };
+}
+
 export interface RedisArgs {
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
@@ -79,6 +109,12 @@ export interface RedisArgs {
      * Default: none (the StorageClass provisions the volume, which destroy does not wait for).
      */
     readonly hostPath?: string;
+    /**
+     * A GCE persistent disk for a PersistentVolume this component owns, as with hostPath (GKE's PD CSI
+     * driver attaches it; pods are scheduled in its zone). The disk's owner deletes it, after the volume.
+     * Default: none. Not together with hostPath.
+     */
+    readonly gceDisk?: GceDisk;
     /** Access mode of the claim. Default: REDIS_DEFAULTS.accessMode (ReadWriteOnce). */
     readonly accessMode?: AccessMode;
     /**
@@ -134,7 +170,7 @@ export class Redis extends pulumi.ComponentResource {
     public readonly service: k8s.core.v1.Service;
     public readonly statefulSet: k8s.apps.v1.StatefulSet;
     public readonly claim: k8s.core.v1.PersistentVolumeClaim;
-    /** The volume the claim is bound to, when this component owns it (hostPath). */
+    /** The volume the claim is bound to, when this component owns it (hostPath or gceDisk). */
     public readonly volume?: k8s.core.v1.PersistentVolume;
     /** host:port of the `redis` Service, the tutorial's REDIS_URL. */
     public readonly address: pulumi.Output<string>;
@@ -175,8 +211,9 @@ export class Redis extends pulumi.ComponentResource {
         // The claim names the volume and the volume the claim, so neither binds to anything else. Its
         // claimRef carries the namespace Output, so the volume depends on the Namespace: destroy deletes
         // the claim, then the volume (waiting until it is gone), then the namespace.
+        const source = volumeSource(args);
         const volume =
-            args.hostPath === undefined
+            source === undefined
                 ? undefined
                 : new k8s.core.v1.PersistentVolume(
                       `${name}-volume`,
@@ -186,9 +223,10 @@ export class Redis extends pulumi.ComponentResource {
                               capacity: { storage: storageSize },
                               accessModes: [accessMode],
                               storageClassName: "",
-                              // Pulumi deletes it; a reclaimer racing that delete could leave the directory half-kept.
+                              // Pulumi deletes it (and the disk's owner the disk): a reclaimer racing those
+                              // deletes could leave storage half-kept.
                               persistentVolumeReclaimPolicy: "Retain",
-                              hostPath: { path: args.hostPath, type: "DirectoryOrCreate" },
+                              ...source,
                               claimRef: { namespace: args.namespace, name: REDIS_NAMES.claim },
                           },
                       },

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, DEFAULTS, parseConfig, PROJECT, RawConfig } from "../config";
+import { CONFIG_KEYS, ConfigError, DEFAULTS, diskSizeGb, parseConfig, PROJECT, RawConfig } from "../config";
 
 const STACK = "test";
 
@@ -66,6 +66,7 @@ describe("config", () => {
                 privateNodes: false,
                 authorizedNetworks: [],
                 protect: false,
+                dataDisk: { sizeGb: 10 },
                 nodeServiceAccountId: "nodes-test",
             });
         });
@@ -77,6 +78,7 @@ describe("config", () => {
                     "gcp:project": "my-project-123",
                     gkeMode: "autopilot",
                     gkeLocation: "europe-west1",
+                    gkeDataZone: "europe-west1-c",
                     gkePrivateNodes: "true",
                     gkeAuthorizedNetworks: "203.0.113.0/24, 198.51.100.7/32,",
                 },
@@ -87,6 +89,7 @@ describe("config", () => {
             assert.equal(config.cluster.location, "europe-west1");
             assert.equal(config.cluster.privateNodes, true);
             assert.deepEqual(config.cluster.authorizedNetworks, ["203.0.113.0/24", "198.51.100.7/32"]);
+            assert.deepEqual(config.cluster.dataDisk, { sizeGb: 10, zone: "europe-west1-c" });
         });
 
         it("protect: one setting for the cluster, its node pool and the Redis claim", () => {
@@ -97,6 +100,18 @@ describe("config", () => {
             // A kubeconfig target (local, review stacks) can protect its claim too, or stay destroyable.
             assert.equal(parseConfig({ protect: "true" }, STACK).app.redis.protect, true);
             assert.equal(parseConfig({}, STACK).app.redis.protect, false);
+        });
+
+        describe("diskSizeGb: the GCE disk for a claim's size, at least 10 GB", () => {
+            const cases: [string, number][] = [
+                ["10Gi", 10],
+                ["20Gi", 20],
+                ["512Mi", 10],
+                ["1Ti", 1024],
+                ["100G", 94],
+                ["10737418241", 11],
+            ];
+            for (const [quantity, gb] of cases) it(`${quantity} → ${gb}`, () => assert.equal(diskSizeGb(quantity), gb));
         });
 
         it("redisHostPath: a volume the program owns", () => {
@@ -264,13 +279,33 @@ describe("config", () => {
                     "and the Redis claim): run pulumi config rm gkeDeletionProtection and pulumi config set protect <true|false>",
             ],
             [
+                "a regional cluster without a zone for the Redis disk",
+                { target: "gke", "gcp:project": "my-project", gkeLocation: "us-east1" },
+                `${PROJECT}:gkeDataZone must be a zone of us-east1 (the Redis disk's; required for a regional cluster) (got "")`,
+            ],
+            [
+                "a Redis disk zone outside the cluster's region",
+                { target: "gke", "gcp:project": "my-project", gkeLocation: "us-east1", gkeDataZone: "us-west1-a" },
+                `${PROJECT}:gkeDataZone must be a zone of us-east1 (the Redis disk's; required for a regional cluster) (got "us-west1-a")`,
+            ],
+            [
+                "a Redis disk zone other than a zonal cluster's",
+                { target: "gke", "gcp:project": "my-project", gkeDataZone: "us-central1-b" },
+                `${PROJECT}:gkeDataZone must be empty or us-central1-a, the cluster's zone (got "us-central1-b")`,
+            ],
+            [
                 "an unknown GKE mode",
                 { target: "gke", "gcp:project": "my-project", gkeMode: "serverless" },
                 `${PROJECT}:gkeMode must be one of standard, autopilot (got "serverless")`,
             ],
             [
                 "Autopilot in a zone",
-                { target: "gke", "gcp:project": "my-project", gkeMode: "autopilot", gkeLocation: "us-east1-b" },
+                {
+                    target: "gke",
+                    "gcp:project": "my-project",
+                    gkeMode: "autopilot",
+                    gkeLocation: "us-east1-b",
+                },
                 `${PROJECT}:gkeLocation must be a region such as us-east1 when ${PROJECT}:gkeMode is autopilot (got "us-east1-b")`,
             ],
             [

@@ -118,6 +118,40 @@ describe("GkeCluster", () => {
         });
     });
 
+    describe("dataDisk: the app's disk, owned here so Pulumi deletes it", () => {
+        it("is a balanced disk in the cluster's zone, protected with the cluster", async () => {
+            const recorder = new OptionRecorder();
+            const { resources, result } = await runUnderMocks(
+                () =>
+                    new GkeCluster(
+                        "gke",
+                        { ...ARGS, protect: true, dataDisk: { sizeGb: 20 } },
+                        { transformations: [recorder.transformation] },
+                    ),
+            );
+            const disk = byName(resources, "gcp:compute/disk:Disk", "gke-data").inputs;
+            assert.deepEqual(
+                { project: disk.project, zone: disk.zone, size: disk.size, type: disk.type },
+                { project: "my-project", zone: "europe-west1-b", size: 20, type: "pd-balanced" },
+            );
+            assert.equal(result.dataDisk?.zone, "europe-west1-b");
+            assert.equal(await unwrap(result.dataDisk?.id), "gke-data-id");
+            assert.deepEqual(recorder.protectedNames(), ["gke-cluster", "gke-data", "gke-nodes"]);
+        });
+
+        it("in a regional cluster, sits in the zone it is given, and needs one", async () => {
+            const regional = { ...ARGS, location: "europe-west1" };
+            const { resources } = await runUnderMocks(
+                () => new GkeCluster("gke", { ...regional, dataDisk: { sizeGb: 10, zone: "europe-west1-d" } }),
+            );
+            assert.equal(byName(resources, "gcp:compute/disk:Disk", "gke-data").inputs.zone, "europe-west1-d");
+            await assert.rejects(
+                runUnderMocks(() => new GkeCluster("gke", { ...regional, dataDisk: { sizeGb: 10 } })),
+                { message: 'GkeClusterArgs.dataDisk.zone: a zone is needed, got "europe-west1"' },
+            );
+        });
+    });
+
     describe("Autopilot", () => {
         const AUTOPILOT = { ...ARGS, location: "europe-west1", mode: "autopilot" as const };
 

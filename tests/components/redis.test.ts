@@ -219,4 +219,39 @@ describe("Redis", () => {
             assert.deepEqual(recorder.protectedNames(), ["redis-data", "redis-volume"]);
         });
     });
+
+    describe("with gceDisk: a volume it owns on a GKE persistent disk", () => {
+        it("mounts the disk through the PD CSI driver in its zone; the claim binds that volume by name", async () => {
+            const recorder = new OptionRecorder();
+            const { resources } = await runUnderMocks(() => {
+                const handle = new k8s.core.v1.ConfigMap("stands-for-the-disk", {});
+                return new Redis(
+                    "redis",
+                    { ...BASE, gceDisk: { id: handle.id, zone: "us-central1-a" } },
+                    { transformations: [recorder.transformation] },
+                );
+            });
+            const volume = byKubeName(resources, "kubernetes:core/v1:PersistentVolume", "ns-redis-data").inputs.spec;
+            assert.deepEqual(volume.csi, {
+                driver: "pd.csi.storage.gke.io",
+                volumeHandle: "stands-for-the-disk-id",
+                fsType: "ext4",
+            });
+            assert.deepEqual(volume.nodeAffinity.required.nodeSelectorTerms, [
+                { matchExpressions: [{ key: "topology.gke.io/zone", operator: "In", values: ["us-central1-a"] }] },
+            ]);
+            assert.equal(volume.hostPath, undefined);
+            const claim = recorder.inputs(K8S.claim, "redis-data");
+            assert.deepEqual(recorder.dependenciesOf(claim.spec.volumeName), ["redis-volume"]);
+        });
+
+        it("refuses hostPath and gceDisk together", async () =>
+            assert.rejects(
+                runUnderMocks(
+                    () =>
+                        new Redis("redis", { ...BASE, hostPath: "/data", gceDisk: { id: "d", zone: "us-central1-a" } }),
+                ),
+                { message: "RedisArgs: give hostPath or gceDisk, not both" },
+            ));
+    });
 });
