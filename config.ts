@@ -250,6 +250,12 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
             `${PROJECT}:redisHostPath must be empty when target is gke: a node's directory goes with the node`,
         );
     }
+    if (storageClass !== "" && target === "gke") {
+        problems.push(
+            `${PROJECT}:redisStorageClass must be empty when target is gke: Redis is on the program's own ` +
+                "pd-balanced disk (gkeDataZone)",
+        );
+    }
     const redis = {
         image: image("redisImage"),
         storageSize: text("redisStorageSize", QUANTITY_PATTERN, "a positive storage quantity such as 10Gi or 512Mi"),

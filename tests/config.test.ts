@@ -279,6 +279,12 @@ describe("config", () => {
                     "and the Redis claim): run pulumi config rm gkeDeletionProtection and pulumi config set protect <true|false>",
             ],
             [
+                "a StorageClass on gke, where Redis has its own disk",
+                { target: "gke", "gcp:project": "my-project", redisStorageClass: "premium-rwo" },
+                `${PROJECT}:redisStorageClass must be empty when target is gke: Redis is on the program's own ` +
+                    "pd-balanced disk (gkeDataZone)",
+            ],
+            [
                 "a regional cluster without a zone for the Redis disk",
                 { target: "gke", "gcp:project": "my-project", gkeLocation: "us-east1" },
                 `${PROJECT}:gkeDataZone must be a zone of us-east1 (the Redis disk's; required for a regional cluster) (got "")`,
