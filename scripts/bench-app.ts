@@ -2,7 +2,7 @@
  * Loopback benchmark of the app (npm run bench:app): wrk, same concurrency
  * for every target, one run each of BENCH_DURATION (default 10 s):
  *   (a) nginx -> API -> Redis   (b) API -> Redis directly   floor: redis-benchmark -t incr
- * with the same rendered nginx.conf and redis.conf as the cluster (tests/app/harness).
+ * with the same rendered nginx.conf and redis.conf as the cluster (tools/loopback/harness).
  * Prints a table and the (a)/(b) ratio; writes .cache/app-test-results/bench.json.
  *
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32), BENCH_THREADS (default 2).
@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { HOST, Stack, requireBinary, resultsFile } from "../tests/app/harness";
+import { HOST, LoopbackApp, requireBinary, resultsFile } from "../tools/loopback/harness";
 
 const duration = Math.min(Math.max(Number(process.env.BENCH_DURATION ?? 10), 1), 60);
 const connections = Math.min(Math.max(Number(process.env.BENCH_CONNECTIONS ?? 32), 1), 1000);
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(luaDir, "get.lua"), lua("GET"));
     fs.writeFileSync(path.join(luaDir, "post.lua"), lua("POST"));
 
-    const stack = await Stack.start({ apis: 1 });
+    const stack = await LoopbackApp.start({ apis: 1 });
     const rows: Row[] = [];
     try {
         const targets: Array<[string, number]> = [

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { useStack, RawResult, rawExchange, request } from "./harness";
+import { useLoopbackApp, RawResult, rawExchange, request } from "../../tools/loopback/harness";
 
 /**
  * Hostile and malformed requests through nginx: never a 5xx. A 4xx from nginx
@@ -8,7 +8,7 @@ import { useStack, RawResult, rawExchange, request } from "./harness";
  */
 describe("app on loopback: bad input through nginx never yields a 5xx", function () {
     this.timeout(30_000);
-    const stack = useStack();
+    const stack = useLoopbackApp();
 
     const req = (method: string, target: string, headers: string[] = [], body = "") =>
         `${method} ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n${headers.map((h) => h + "\r\n").join("")}\r\n${body}`;

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { useStack, request, resultsFile, sleep, startLoad } from "./harness";
+import { useLoopbackApp, request, resultsFile, sleep, startLoad } from "../../tools/loopback/harness";
 
 /**
  * Redis persistence with the cluster's redis.conf (AOF, everysec): counters
@@ -8,7 +8,7 @@ import { useStack, request, resultsFile, sleep, startLoad } from "./harness";
  */
 describe("app on loopback: Redis restarts keep acknowledged increments", function () {
     this.timeout(60_000);
-    const stack = useStack();
+    const stack = useLoopbackApp();
     const report: Record<string, unknown> = {};
     after(() => {
         if (Object.keys(report).length > 0)

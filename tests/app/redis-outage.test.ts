@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
-import { useStack, request, waitFor } from "./harness";
+import { useLoopbackApp, request, waitFor } from "../../tools/loopback/harness";
 
 describe("app on loopback: Redis down and back", function () {
     this.timeout(30_000);
-    const stack = useStack();
+    const stack = useLoopbackApp();
 
     it("has a counter before the outage", async () => {
         for (const want of ["1", "2"]) {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { useStack, request, resultsFile, sleep, startLoad } from "./harness";
+import { useLoopbackApp, request, resultsFile, sleep, startLoad } from "../../tools/loopback/harness";
 
 /**
  * Two API instances behind nginx (two upstreams, the same rendered config as
@@ -27,7 +27,7 @@ describe("app on loopback: rolling restart of two API instances under load", fun
     const apiEnv = process.env.ROLLING_API_ENV
         ? (JSON.parse(process.env.ROLLING_API_ENV) as Record<string, string>)
         : {};
-    const stack = useStack({ apis: 2, apiEnv }, 25);
+    const stack = useLoopbackApp({ apis: 2, apiEnv }, 25);
 
     it("serves every request, GET and POST, while each instance restarts in turn", async () => {
         const workers = 4;

@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
-import { useStack, Nginx, freePort, redisCommand, request } from "./harness";
+import { useLoopbackApp, Nginx, freePort, redisCommand, request } from "../../tools/loopback/harness";
 
 describe("app on loopback: the tutorial's HTTP session through nginx", function () {
     this.timeout(60_000);
-    const stack = useStack();
+    const stack = useLoopbackApp();
 
     it("reproduces the tutorial's session byte for byte", async () => {
         const steps: Array<[string, string, string]> = [

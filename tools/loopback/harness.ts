@@ -3,7 +3,7 @@
  * real nginx, each on a free 127.0.0.1 port, configured by the very functions
  * the Pulumi program uses (renderRedisConfig, renderNginxConfig).
  *
- * Every process started here is tracked and killed by `Stack.stop()` (called
+ * Every process started here is tracked and killed by `LoopbackApp.stop()` (called
  * from after-hooks) and, as a last resort, when the mocha process exits.
  * A missing binary is an error, never a skip: scripts/app-deps.sh installs them.
  */
@@ -385,7 +385,7 @@ export function redisCommand(port: number, command: string, timeoutMs = 1000): P
 
 // ---------------------------------------------------------------- the stack
 
-/** A temp directory under the OS temp dir, removed by Stack.stop(). */
+/** A temp directory under the OS temp dir, removed by LoopbackApp.stop(). */
 function tempDir(prefix: string): string {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     // nginx workers run as nobody when the suite runs as root: let them traverse.
@@ -519,14 +519,14 @@ export class Nginx {
 }
 
 /**
- * Mocha hooks for a suite that runs against one Stack: start it before the tests, stop it after,
- * print its logs (the last `logLines`) when a test fails. Returns a getter for the running Stack.
+ * Mocha hooks for a suite that runs against one LoopbackApp: start it before the tests, stop it after,
+ * print its logs (the last `logLines`) when a test fails. Returns a getter for the running LoopbackApp.
  */
-export function useStack(opts: StackOptions = {}, logLines?: number): () => Stack {
-    let stack: Stack | undefined;
+export function useLoopbackApp(opts: LoopbackAppOptions = {}, logLines?: number): () => LoopbackApp {
+    let stack: LoopbackApp | undefined;
     before(async function () {
         this.timeout(300_000); // may build the Go binary first
-        stack = await Stack.start(opts);
+        stack = await LoopbackApp.start(opts);
     });
     after(async () => {
         await stack?.stop();
@@ -540,13 +540,13 @@ export function useStack(opts: StackOptions = {}, logLines?: number): () => Stac
     };
 }
 
-export interface StackOptions {
+export interface LoopbackAppOptions {
     readonly apis?: number;
     readonly apiEnv?: Record<string, string>;
 }
 
 /** redis + N API instances + nginx in front of them. */
-export class Stack {
+export class LoopbackApp {
     readonly dir: string;
     redis!: RedisServer;
     apis: ApiServer[] = [];
@@ -560,8 +560,8 @@ export class Stack {
      * apiEnv defaults to no shutdown delay (SHUTDOWN_DELAY=0) so that tearing a
      * stack down is quick; pass {} for the binary's own defaults.
      */
-    static async start(opts: StackOptions = {}): Promise<Stack> {
-        const s = new Stack();
+    static async start(opts: LoopbackAppOptions = {}): Promise<LoopbackApp> {
+        const s = new LoopbackApp();
         try {
             requireBinary("redis-server");
             requireBinary("nginx");
