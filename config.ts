@@ -7,7 +7,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_NAMESPACE, ThreeTierAppArgs } from "./components/app";
 import { BACKEND_DEFAULTS } from "./components/backend";
 import { FRONTEND_DEFAULTS, FRONTEND_PROFILES } from "./components/frontend";
-import { GKE_DEFAULTS, GkeClusterArgs, nodeServiceAccountId, RELEASE_CHANNELS } from "./components/gke-cluster";
+import {
+    GKE_DEFAULTS,
+    GKE_MODES,
+    GkeClusterArgs,
+    nodeServiceAccountId,
+    regionOf,
+    RELEASE_CHANNELS,
+} from "./components/gke-cluster";
 import { DEFAULT_KUBE_CONTEXT, KubeconfigClusterArgs } from "./components/kubeconfig-cluster";
 import { ACCESS_MODES, REDIS_DEFAULTS } from "./components/redis";
 import { SERVICE_TYPES } from "./components/workload";
@@ -39,13 +46,18 @@ export const DEFAULTS = {
     redisStorageSize: REDIS_DEFAULTS.storageSize,
     redisStorageClass: "",
     redisAccessMode: REDIS_DEFAULTS.accessMode,
+    redisHostPath: "",
+    protect: GKE_DEFAULTS.protect,
     gkeLocation: GKE_DEFAULTS.location,
+    gkeMode: GKE_DEFAULTS.mode,
+    gkeDataZone: "",
     gkeMachineType: GKE_DEFAULTS.machineType,
     gkeNodeCount: GKE_DEFAULTS.nodeCount,
     gkeMinNodeCount: GKE_DEFAULTS.minNodeCount,
     gkeMaxNodeCount: GKE_DEFAULTS.maxNodeCount,
     gkeReleaseChannel: GKE_DEFAULTS.releaseChannel,
-    gkeDeletionProtection: GKE_DEFAULTS.deletionProtection,
+    gkePrivateNodes: GKE_DEFAULTS.privateNodes,
+    gkeAuthorizedNetworks: GKE_DEFAULTS.authorizedNetworks.join(","),
 };
 
 export type ConfigKey = keyof typeof DEFAULTS;
@@ -54,6 +66,17 @@ export const CONFIG_KEYS = Object.keys(DEFAULTS) as ConfigKey[];
 /** Upper bound on replicas: well above what this app needs, low enough to catch a typo like 200. */
 const MAX_REPLICAS = 20;
 const MAX_GKE_NODES = 100;
+/** GKE's limit on authorized networks of a public endpoint. */
+const MAX_AUTHORIZED_NETWORKS = 50;
+
+/**
+ * Keys that once existed: a stack that still sets one is refused rather than silently losing what the key
+ * did (gkeDeletionProtection: true must not turn into an unprotected cluster).
+ */
+const RETIRED_KEYS = {
+    gkeDeletionProtection: "protect (which also protects the node pool and the Redis claim)",
+} as const;
+type RetiredKey = keyof typeof RETIRED_KEYS;
 
 /** Where to deploy: the Args of the cluster component, tagged with the target that picks it. */
 export type ClusterConfig =
@@ -65,7 +88,7 @@ export interface AppConfig {
 }
 
 /** Raw string values as Pulumi hands them over, keyed by the short key; `gcp:project` under its full name. */
-export type RawConfig = Readonly<Partial<Record<ConfigKey | "gcp:project", string>>>;
+export type RawConfig = Readonly<Partial<Record<ConfigKey | RetiredKey | "gcp:project", string>>>;
 
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
@@ -80,11 +103,46 @@ const IMAGE_PATTERN =
 const DNS_LABEL_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const QUANTITY_PATTERN = /^[1-9][0-9]*(?:Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const NODE_PATH_PATTERN = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+)+$/;
 const HTTP_PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
 const GKE_MACHINE_TYPE_PATTERN = /^[a-z][a-z0-9]*-[a-z0-9-]+$/;
 const GCP_LOCATION_PATTERN = /^[a-z]+-[a-z]+[0-9]+(?:-[a-z])?$/;
 const GCP_PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const LABEL_VALUE_PATTERN = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+const QUANTITY_FACTORS: Record<string, number> = {
+    "": 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+};
+/** GCE's smallest balanced persistent disk. */
+const MIN_DISK_GB = 10;
+
+/** The GCE disk size (GB, which GCE counts in GiB) that holds a storage quantity such as 10Gi. */
+export function diskSizeGb(quantity: string): number {
+    const [, digits, suffix] = /^([0-9]+)([A-Za-z]*)$/.exec(quantity) ?? [];
+    const bytes = Number(digits) * (QUANTITY_FACTORS[suffix ?? ""] ?? NaN);
+    return Math.max(MIN_DISK_GB, Math.ceil(bytes / 2 ** 30));
+}
+
+/** An IPv4 network in CIDR notation whose address has no bits set beyond its prefix (GKE refuses those). */
+function isIPv4Cidr(cidr: string): boolean {
+    const [address, prefix, ...rest] = cidr.split("/");
+    if (rest.length > 0 || isIP(address) !== 4 || !/^(?:[0-9]|[12][0-9]|3[0-2])$/.test(prefix ?? "")) return false;
+    const bits = address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+    const hostBits = 2 ** (32 - Number(prefix));
+    return bits % hostBits === 0;
+}
 
 /**
  * Validates raw values of stack `stack`, applies defaults and builds the Args. Throws one ConfigError
@@ -100,6 +158,14 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     }
     const fail = (key: string, allowed: string, got: string) =>
         problems.push(`${key.includes(":") ? key : `${PROJECT}:${key}`} must be ${allowed} (got "${got}")`);
+    for (const [key, successor] of Object.entries(RETIRED_KEYS)) {
+        if (raw[key as RetiredKey] !== undefined) {
+            problems.push(
+                `${PROJECT}:${key} is replaced by ${PROJECT}:${successor}: run pulumi config rm ${key} and ` +
+                    `pulumi config set protect <true|false>`,
+            );
+        }
+    }
 
     const text = (key: ConfigKey, pattern: RegExp, allowed: string): string => {
         const value = raw[key] ?? String(DEFAULTS[key]);
@@ -123,6 +189,22 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         const value = raw[key] ?? String(DEFAULTS[key]);
         if (value !== "true" && value !== "false") fail(key, "true or false", value);
         return value === "true";
+    };
+    const cidrList = (key: ConfigKey): string[] => {
+        const value = raw[key] ?? String(DEFAULTS[key]);
+        const cidrs = value
+            .split(",")
+            .map((c) => c.trim())
+            .filter((c) => c !== "");
+        if (cidrs.length > MAX_AUTHORIZED_NETWORKS || !cidrs.every(isIPv4Cidr)) {
+            fail(
+                key,
+                `empty, or up to ${MAX_AUTHORIZED_NETWORKS} comma-separated IPv4 CIDRs such as 203.0.113.0/24 ` +
+                    "with no bits set after the prefix",
+                value,
+            );
+        }
+        return cidrs;
     };
     const image = (key: ConfigKey) =>
         text(key, IMAGE_PATTERN, "an image reference like registry/name:tag or name@sha256:<digest>");
@@ -150,15 +232,37 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         replicas: wholeNumber("backendReplicas", 1, MAX_REPLICAS),
         readinessPath: text("backendReadinessPath", HTTP_PATH_PATTERN, "an absolute HTTP path such as /healthz"),
     };
+    // One setting for every long-lived piece: the cluster, its node pool and the Redis claim.
+    const protect = bool("protect");
     const storageClass = raw.redisStorageClass ?? DEFAULTS.redisStorageClass;
     if (storageClass !== "" && !DNS_SUBDOMAIN_PATTERN.test(storageClass)) {
         fail("redisStorageClass", "empty (the cluster default) or a StorageClass name", storageClass);
+    }
+    const hostPath = raw.redisHostPath ?? DEFAULTS.redisHostPath;
+    if (hostPath !== "" && !NODE_PATH_PATTERN.test(hostPath)) {
+        fail("redisHostPath", "empty, or an absolute directory path without . or .. parts", hostPath);
+    }
+    if (hostPath !== "" && storageClass !== "") {
+        problems.push(`${PROJECT}:redisHostPath and ${PROJECT}:redisStorageClass exclude each other: set one`);
+    }
+    if (hostPath !== "" && target === "gke") {
+        problems.push(
+            `${PROJECT}:redisHostPath must be empty when target is gke: a node's directory goes with the node`,
+        );
+    }
+    if (storageClass !== "" && target === "gke") {
+        problems.push(
+            `${PROJECT}:redisStorageClass must be empty when target is gke: Redis is on the program's own ` +
+                "pd-balanced disk (gkeDataZone)",
+        );
     }
     const redis = {
         image: image("redisImage"),
         storageSize: text("redisStorageSize", QUANTITY_PATTERN, "a positive storage quantity such as 10Gi or 512Mi"),
         storageClass: storageClass === "" ? undefined : storageClass,
         accessMode: oneOf("redisAccessMode", ACCESS_MODES),
+        ...(hostPath === "" ? {} : { hostPath }),
+        protect,
     };
 
     let cluster: ClusterConfig;
@@ -176,21 +280,54 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
                     `(got ${nodeCount} within ${minNodeCount}..${maxNodeCount})`,
             );
         }
+        const location = text(
+            "gkeLocation",
+            GCP_LOCATION_PATTERN,
+            "a GCP region or zone such as us-central1 or us-central1-a",
+        );
+        const mode = oneOf("gkeMode", GKE_MODES);
+        if (mode === "autopilot" && regionOf(location) !== location) {
+            fail(
+                "gkeLocation",
+                `a region such as ${regionOf(location)} when ${PROJECT}:gkeMode is autopilot`,
+                location,
+            );
+        }
+        const dataZone = raw.gkeDataZone ?? DEFAULTS.gkeDataZone;
+        const regional = regionOf(location) === location;
+        if (
+            dataZone === ""
+                ? regional
+                : !GCP_LOCATION_PATTERN.test(dataZone) ||
+                  regionOf(dataZone) === dataZone ||
+                  (regional ? regionOf(dataZone) !== location : dataZone !== location)
+        ) {
+            fail(
+                "gkeDataZone",
+                regional
+                    ? `a zone of ${location} (the Redis disk's; required for a regional cluster)`
+                    : `empty or ${location}, the cluster's zone`,
+                dataZone,
+            );
+        }
         cluster = {
             target,
             project,
             nodeServiceAccountId: nodeServiceAccountId(stack),
-            location: text(
-                "gkeLocation",
-                GCP_LOCATION_PATTERN,
-                "a GCP region or zone such as us-central1 or us-central1-a",
-            ),
+            location,
+            mode,
+            dataDisk: {
+                sizeGb: diskSizeGb(redis.storageSize),
+                ...(dataZone === "" ? {} : { zone: dataZone }),
+            },
             machineType: text("gkeMachineType", GKE_MACHINE_TYPE_PATTERN, "a machine type such as e2-standard-2"),
             nodeCount,
             minNodeCount,
             maxNodeCount,
             releaseChannel: oneOf("gkeReleaseChannel", RELEASE_CHANNELS),
-            deletionProtection: bool("gkeDeletionProtection"),
+            privateNodes: bool("gkePrivateNodes"),
+            authorizedNetworks: cidrList("gkeAuthorizedNetworks"),
+            protect,
         };
     } else {
         const kubeContext = text("kubeContext", /^\S+$/, "a kubeconfig context name");
@@ -206,7 +343,7 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
 export function loadConfig(): AppConfig {
     const config = new pulumi.Config(PROJECT);
     const raw: Record<string, string | undefined> = {};
-    for (const key of CONFIG_KEYS) raw[key] = config.get(key);
+    for (const key of [...CONFIG_KEYS, ...Object.keys(RETIRED_KEYS)]) raw[key] = config.get(key);
     raw["gcp:project"] = new pulumi.Config("gcp").get("project");
     const parsed = parseConfig(raw, pulumi.getStack());
     // Read raw to decide whether a password is set (empty means none), then keep it a secret from here on.

@@ -13,8 +13,13 @@ const cluster =
         ? new GkeCluster("gke", config.cluster)
         : new KubeconfigCluster("kube", config.cluster);
 
+// On gke, Redis' volume is the cluster component's disk, so Pulumi, not the cluster, deletes it.
+const appArgs =
+    cluster instanceof GkeCluster
+        ? { ...config.app, redis: { ...config.app.redis, gceDisk: cluster.dataDisk } }
+        : config.app;
 // Every Kubernetes object of the app inherits this provider through parenting.
-const app = new ThreeTierApp("web", config.app, { providers: [cluster.provider] });
+const app = new ThreeTierApp("web", appArgs, { providers: [cluster.provider] });
 
 // Stack outputs; the cluster's only where this program made one.
 const outputs: Record<string, pulumi.Output<string>> = {

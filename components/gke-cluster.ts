@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { GceDisk } from "./redis";
 
 /** VPC-native address plan: nodes, then the secondary ranges pods and Services take their IPs from. */
 const GKE_NETWORK_RANGES = {
@@ -9,26 +10,38 @@ const GKE_NETWORK_RANGES = {
     pods: { name: "pods", cidr: "10.20.0.0/14" },
     services: { name: "services", cidr: "10.24.0.0/20" },
 } as const;
-/** Roles a node needs to ship logs and metrics and pull images, and nothing more. */
+/**
+ * Roles a node needs to ship logs, metrics and metadata and pull images, and nothing more (what GKE
+ * documents for a custom node service account).
+ */
 export const NODE_SERVICE_ACCOUNT_ROLES = [
     "roles/logging.logWriter",
     "roles/monitoring.metricWriter",
     "roles/monitoring.viewer",
+    "roles/stackdriver.resourceMetadata.writer",
     "roles/artifactregistry.reader",
 ] as const;
+/** The nodes' access scope; their service account's roles are what limit them. */
+const NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
 
 export const RELEASE_CHANNELS = ["RAPID", "REGULAR", "STABLE", "EXTENDED"] as const;
 export type ReleaseChannel = (typeof RELEASE_CHANNELS)[number];
+/** Standard: this program's own node pool. Autopilot: GKE sizes and manages the nodes; regional only. */
+export const GKE_MODES = ["standard", "autopilot"] as const;
+export type GkeMode = (typeof GKE_MODES)[number];
 
-/** Defaults of GkeClusterArgs: a small zonal cluster that `pulumi destroy` can delete. */
+/** Defaults of GkeClusterArgs: a small zonal Standard cluster with public nodes that `pulumi destroy` can delete. */
 export const GKE_DEFAULTS = {
     location: "us-central1-a",
+    mode: "standard" as GkeMode,
     machineType: "e2-standard-2",
     nodeCount: 2,
     minNodeCount: 1,
     maxNodeCount: 4,
     releaseChannel: "REGULAR" as ReleaseChannel,
-    deletionProtection: false,
+    privateNodes: false,
+    authorizedNetworks: [] as readonly string[],
+    protect: false,
 } as const;
 
 export interface GkeClusterArgs {
@@ -41,7 +54,9 @@ export interface GkeClusterArgs {
     readonly nodeServiceAccountId: string;
     /** A region (regional cluster) or a zone (zonal cluster). Default: GKE_DEFAULTS.location. */
     readonly location?: string;
-    /** Node machine type. Default: GKE_DEFAULTS.machineType. */
+    /** Standard or Autopilot; Autopilot needs a region and ignores the node pool settings. Default: standard. */
+    readonly mode?: GkeMode;
+    /** Node machine type (Standard). Default: GKE_DEFAULTS.machineType. */
     readonly machineType?: string;
     /**
      * Nodes per zone at creation; the autoscaler moves it within min..max afterwards. Default:
@@ -54,8 +69,24 @@ export interface GkeClusterArgs {
     readonly maxNodeCount?: number;
     /** Default: GKE_DEFAULTS.releaseChannel. */
     readonly releaseChannel?: ReleaseChannel;
-    /** Default: GKE_DEFAULTS.deletionProtection (false), so that `pulumi destroy` can delete the cluster. */
-    readonly deletionProtection?: boolean;
+    /**
+     * Nodes without public IPs; they reach the internet (image registries) through Cloud NAT. The control
+     * plane keeps its public endpoint, limited by authorizedNetworks. Default: false.
+     */
+    readonly privateNodes?: boolean;
+    /** CIDRs allowed to reach the control plane's endpoint. Default: none, so the endpoint is open to all. */
+    readonly authorizedNetworks?: readonly string[];
+    /**
+     * Long-lived cluster: GKE deletion protection on, and Pulumi `protect` on the cluster and the node
+     * pool, so a replace or destroy stops before anything is deleted. Default: false (destroyable).
+     */
+    readonly protect?: boolean;
+    /**
+     * A persistent disk for the app's data that this component owns, so that Pulumi deletes it (after the
+     * volume that uses it) instead of the cluster's CSI driver, which may be gone by then. `zone` defaults
+     * to the location when that is a zone; a regional cluster must name one of its zones. Default: none.
+     */
+    readonly dataDisk?: { readonly sizeGb: number; readonly zone?: string };
 }
 
 /**
@@ -113,10 +144,15 @@ export function gkeKubeconfig(args: { name: string; endpoint: string; caCertific
     );
 }
 
-/** A VPC-native GKE cluster with its own autoscaled node pool, and a Kubernetes provider for it. */
+/**
+ * A VPC-native GKE cluster, Standard with its own autoscaled node pool or Autopilot, its nodes running as
+ * a least-privilege service account, and a Kubernetes provider for it.
+ */
 export class GkeCluster extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
     public readonly clusterName: pulumi.Output<string>;
+    /** The data disk, when dataDisk was given. */
+    public readonly dataDisk?: GceDisk;
     /** Secret: it names the cluster's endpoint and CA. */
     public readonly kubeconfig: pulumi.Output<string>;
 
@@ -147,31 +183,10 @@ export class GkeCluster extends pulumi.ComponentResource {
             childOpts,
         );
 
-        const cluster = new gcp.container.Cluster(
-            `${name}-cluster`,
-            {
-                project,
-                location,
-                network: network.id,
-                subnetwork: subnetwork.id,
-                // The node pool below is managed on its own, so it can change without recreating the cluster.
-                removeDefaultNodePool: true,
-                initialNodeCount: 1,
-                networkingMode: "VPC_NATIVE",
-                ipAllocationPolicy: {
-                    clusterSecondaryRangeName: GKE_NETWORK_RANGES.pods.name,
-                    servicesSecondaryRangeName: GKE_NETWORK_RANGES.services.name,
-                },
-                releaseChannel: { channel: args.releaseChannel ?? GKE_DEFAULTS.releaseChannel },
-                workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
-                // Dataplane V2 enforces the app's NetworkPolicies.
-                datapathProvider: "ADVANCED_DATAPATH",
-                enableLegacyAbac: false,
-                masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
-                deletionProtection: args.deletionProtection ?? GKE_DEFAULTS.deletionProtection,
-            },
-            childOpts,
-        );
+        const protect = args.protect ?? GKE_DEFAULTS.protect;
+        const autopilot = (args.mode ?? GKE_DEFAULTS.mode) === "autopilot";
+        const privateNodes = args.privateNodes ?? GKE_DEFAULTS.privateNodes;
+        const authorizedNetworks = args.authorizedNetworks ?? GKE_DEFAULTS.authorizedNetworks;
 
         const nodeServiceAccount = new gcp.serviceaccount.Account(
             `${name}-nodes`,
@@ -187,29 +202,117 @@ export class GkeCluster extends pulumi.ComponentResource {
                 ),
         );
 
-        const nodePool = new gcp.container.NodePool(
-            `${name}-nodes`,
+        if (privateNodes) {
+            // Private nodes have no public IP: Cloud NAT lets them pull images from public registries.
+            const router = new gcp.compute.Router(
+                `${name}-router`,
+                { project, region: regionOf(location), network: network.id },
+                childOpts,
+            );
+            new gcp.compute.RouterNat(
+                `${name}-nat`,
+                {
+                    project,
+                    region: router.region,
+                    router: router.name,
+                    natIpAllocateOption: "AUTO_ONLY",
+                    sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+                },
+                childOpts,
+            );
+        }
+
+        const cluster = new gcp.container.Cluster(
+            `${name}-cluster`,
             {
                 project,
                 location,
-                cluster: cluster.name,
-                initialNodeCount: args.nodeCount ?? GKE_DEFAULTS.nodeCount,
-                autoscaling: {
-                    minNodeCount: args.minNodeCount ?? GKE_DEFAULTS.minNodeCount,
-                    maxNodeCount: args.maxNodeCount ?? GKE_DEFAULTS.maxNodeCount,
+                network: network.id,
+                subnetwork: subnetwork.id,
+                ...(autopilot
+                    ? {
+                          enableAutopilot: true,
+                          // Autopilot's nodes run as this account instead of the project's default one.
+                          clusterAutoscaling: {
+                              autoProvisioningDefaults: {
+                                  serviceAccount: nodeServiceAccount.email,
+                                  oauthScopes: NODE_OAUTH_SCOPES,
+                              },
+                          },
+                      }
+                    : {
+                          // The node pool below is managed on its own, so it can change without recreating the cluster.
+                          removeDefaultNodePool: true,
+                          initialNodeCount: 1,
+                          // Dataplane V2 enforces the app's NetworkPolicies (Autopilot always runs it).
+                          datapathProvider: "ADVANCED_DATAPATH",
+                      }),
+                networkingMode: "VPC_NATIVE",
+                ipAllocationPolicy: {
+                    clusterSecondaryRangeName: GKE_NETWORK_RANGES.pods.name,
+                    servicesSecondaryRangeName: GKE_NETWORK_RANGES.services.name,
                 },
-                management: { autoRepair: true, autoUpgrade: true },
-                nodeConfig: {
-                    machineType: args.machineType ?? GKE_DEFAULTS.machineType,
-                    serviceAccount: nodeServiceAccount.email,
-                    oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-                    // Pods see the GKE metadata server, which serves Workload Identity, not the node's identity.
-                    workloadMetadataConfig: { mode: "GKE_METADATA" },
-                    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-                },
+                releaseChannel: { channel: args.releaseChannel ?? GKE_DEFAULTS.releaseChannel },
+                workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
+                ...(privateNodes
+                    ? { privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false } }
+                    : {}),
+                ...(authorizedNetworks.length > 0
+                    ? {
+                          masterAuthorizedNetworksConfig: {
+                              cidrBlocks: authorizedNetworks.map((cidrBlock) => ({
+                                  cidrBlock,
+                                  displayName: cidrBlock,
+                              })),
+                          },
+                      }
+                    : {}),
+                enableLegacyAbac: false,
+                masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
+                deletionProtection: protect,
             },
-            { ...childOpts, dependsOn: roleBindings },
+            // Autopilot starts nodes as the account at once: it needs its roles first.
+            { ...childOpts, protect, dependsOn: autopilot ? roleBindings : [] },
         );
+
+        // Autopilot makes its own nodes; the provider then waits for the cluster alone.
+        const nodes = autopilot
+            ? cluster
+            : new gcp.container.NodePool(
+                  `${name}-nodes`,
+                  {
+                      project,
+                      location,
+                      cluster: cluster.name,
+                      initialNodeCount: args.nodeCount ?? GKE_DEFAULTS.nodeCount,
+                      autoscaling: {
+                          minNodeCount: args.minNodeCount ?? GKE_DEFAULTS.minNodeCount,
+                          maxNodeCount: args.maxNodeCount ?? GKE_DEFAULTS.maxNodeCount,
+                      },
+                      management: { autoRepair: true, autoUpgrade: true },
+                      nodeConfig: {
+                          machineType: args.machineType ?? GKE_DEFAULTS.machineType,
+                          serviceAccount: nodeServiceAccount.email,
+                          oauthScopes: NODE_OAUTH_SCOPES,
+                          // Pods see the GKE metadata server, which serves Workload Identity, not the node's identity.
+                          workloadMetadataConfig: { mode: "GKE_METADATA" },
+                          shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+                      },
+                  },
+                  { ...childOpts, protect, dependsOn: roleBindings },
+              );
+
+        if (args.dataDisk !== undefined) {
+            const zone = args.dataDisk.zone ?? location;
+            if (regionOf(zone) === zone)
+                throw new Error(`GkeClusterArgs.dataDisk.zone: a zone is needed, got "${zone}"`);
+            const disk = new gcp.compute.Disk(
+                `${name}-data`,
+                { project, zone, size: args.dataDisk.sizeGb, type: "pd-balanced" },
+                { ...childOpts, protect },
+            );
+            this.dataDisk = { id: disk.id, zone };
+        }
 
         this.clusterName = cluster.name;
         this.kubeconfig = pulumi.secret(
@@ -223,11 +326,12 @@ export class GkeCluster extends pulumi.ComponentResource {
                     }),
                 ),
         );
-        // Waits for the node pool, so workloads are not created on a cluster without nodes.
+        // Waits for the node pool, so workloads are not created on a cluster without nodes; on destroy,
+        // every Kubernetes object (LoadBalancer Services, volumes) is gone before the nodes and the cluster.
         this.provider = new k8s.Provider(
             `${name}-k8s`,
             { kubeconfig: this.kubeconfig },
-            { ...childOpts, dependsOn: [nodePool] },
+            { ...childOpts, dependsOn: [nodes] },
         );
 
         this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, provider: this.provider });

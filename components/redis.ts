@@ -27,6 +27,8 @@ export const REDIS_NAMES = {
     claim: "redis-data",
     networkPolicy: "redis-ingress",
 } as const;
+/** Suffix of the owned volume's name, after the namespace: PersistentVolumes are cluster-wide. */
+const VOLUME_SUFFIX = "redis-data";
 /** The official image's `redis` user; fsGroup makes the volume writable for it. */
 const REDIS_UID = 999;
 const REDIS_DATA_DIR = "/data";
@@ -44,6 +46,7 @@ export const REDIS_DEFAULTS = {
     image: "redis:7.4.2-alpine",
     storageSize: "10Gi",
     accessMode: "ReadWriteOnce" as AccessMode,
+    protect: false,
 } as const;
 /**
  * How long Redis may take to answer PONG after a start. The memory limit bounds the dataset to about
@@ -58,6 +61,36 @@ const DEFAULT_REDIS_RESOURCES: ContainerResources = {
     memoryLimit: "512Mi",
 };
 
+/** A zonal GCE persistent disk. */
+export interface GceDisk {
+    /** projects/<project>/zones/<zone>/disks/<name>, the PD CSI driver's volume handle. */
+    readonly id: pulumi.Input<string>;
+    readonly zone: string;
+}
+
+/** Where an owned volume's data lives: the PersistentVolume's source. */
+function volumeSource(args: RedisArgs): k8s.types.input.core.v1.PersistentVolumeSpec | undefined {
+    if (args.hostPath !== undefined && args.gceDisk !== undefined) {
+        throw new Error("RedisArgs: give hostPath or gceDisk, not both");
+    }
+    if (args.hostPath !== undefined) return { hostPath: { path: args.hostPath, type: "DirectoryOrCreate" } };
+    if (args.gceDisk === undefined) return undefined;
+    return {
+        csi: { driver: "pd.csi.storage.gke.io", volumeHandle: args.gceDisk.id, fsType: "ext4" },
+        nodeAffinity: {
+            required: {
+                nodeSelectorTerms: [
+                    {
+                        matchExpressions: [
+                            { key: "topology.gke.io/zone", operator: "In", values: [args.gceDisk.zone] },
+                        ],
+                    },
+                ],
+            },
+        },
+    };
+}
+
 export interface RedisArgs {
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
@@ -67,10 +100,28 @@ export interface RedisArgs {
     readonly image?: string;
     /** Size of the `redis-data` claim. Default: REDIS_DEFAULTS.storageSize (10Gi). */
     readonly storageSize?: string;
-    /** StorageClass of the claim. Default: the cluster's default class. */
+    /** StorageClass of the claim when it is provisioned dynamically. Default: the cluster's default class. */
     readonly storageClass?: string;
+    /**
+     * A directory on the node for a PersistentVolume this component owns and binds the claim to by name,
+     * instead of one a provisioner makes. The volume is then a Pulumi resource: destroy deletes it after the
+     * claim and before the namespace, and waits until it is gone. Single-node clusters only (hostPath).
+     * Default: none (the StorageClass provisions the volume, which destroy does not wait for).
+     */
+    readonly hostPath?: string;
+    /**
+     * A GCE persistent disk for a PersistentVolume this component owns, as with hostPath (GKE's PD CSI
+     * driver attaches it; pods are scheduled in its zone). The disk's owner deletes it, after the volume.
+     * Default: none. Not together with hostPath.
+     */
+    readonly gceDisk?: GceDisk;
     /** Access mode of the claim. Default: REDIS_DEFAULTS.accessMode (ReadWriteOnce). */
     readonly accessMode?: AccessMode;
+    /**
+     * Pulumi `protect` on the claim (and the volume, when one is given), so a replace or destroy stops
+     * before the data goes. Default: REDIS_DEFAULTS.protect (false).
+     */
+    readonly protect?: boolean;
     /**
      * Password Redis requires, kept in a Secret this component makes (see `passwordSecret`). Default:
      * none (only the NetworkPolicy guards Redis).
@@ -119,6 +170,8 @@ export class Redis extends pulumi.ComponentResource {
     public readonly service: k8s.core.v1.Service;
     public readonly statefulSet: k8s.apps.v1.StatefulSet;
     public readonly claim: k8s.core.v1.PersistentVolumeClaim;
+    /** The volume the claim is bound to, when this component owns it (hostPath or gceDisk). */
+    public readonly volume?: k8s.core.v1.PersistentVolume;
     /** host:port of the `redis` Service, the tutorial's REDIS_URL. */
     public readonly address: pulumi.Output<string>;
     /** The password's Secret, when a password is set. */
@@ -152,19 +205,50 @@ export class Redis extends pulumi.ComponentResource {
             this.passwordSecret = { name: secret.metadata.name, key: PASSWORD_KEY };
         }
 
+        const protect = args.protect ?? REDIS_DEFAULTS.protect;
+        const accessMode = args.accessMode ?? REDIS_DEFAULTS.accessMode;
+        const storageSize = args.storageSize ?? REDIS_DEFAULTS.storageSize;
+        // The claim names the volume and the volume the claim, so neither binds to anything else. Its
+        // claimRef carries the namespace Output, so the volume depends on the Namespace: destroy deletes
+        // the claim, then the volume (waiting until it is gone), then the namespace.
+        const source = volumeSource(args);
+        const volume =
+            source === undefined
+                ? undefined
+                : new k8s.core.v1.PersistentVolume(
+                      `${name}-volume`,
+                      {
+                          metadata: { name: pulumi.interpolate`${args.namespace}-${VOLUME_SUFFIX}`, labels },
+                          spec: {
+                              capacity: { storage: storageSize },
+                              accessModes: [accessMode],
+                              storageClassName: "",
+                              // Pulumi deletes it (and the disk's owner the disk): a reclaimer racing those
+                              // deletes could leave storage half-kept.
+                              persistentVolumeReclaimPolicy: "Retain",
+                              ...source,
+                              claimRef: { namespace: args.namespace, name: REDIS_NAMES.claim },
+                          },
+                      },
+                      { ...childOpts, protect },
+                  );
+
         this.claim = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-data`,
             {
                 metadata: metadata(REDIS_NAMES.claim),
                 spec: {
-                    accessModes: [args.accessMode ?? REDIS_DEFAULTS.accessMode],
-                    storageClassName: args.storageClass,
-                    resources: { requests: { storage: args.storageSize ?? REDIS_DEFAULTS.storageSize } },
+                    accessModes: [accessMode],
+                    // "" (no class) keeps the default StorageClass from being filled in, which would not match the volume.
+                    storageClassName: volume === undefined ? args.storageClass : "",
+                    volumeName: volume?.metadata.name,
+                    resources: { requests: { storage: storageSize } },
                 },
             },
-            childOpts,
+            { ...childOpts, protect },
         );
 
+        this.volume = volume;
         const governingService = new k8s.core.v1.Service(
             `${name}-headless`,
             {

@@ -2,7 +2,7 @@
 // policy config. index.ts only hands this list to the PolicyPack.
 import { Policies, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { nonRootViolations, pinnedImageViolations, probesAndResourcesViolations } from "./rules/containers";
-import { CLUSTER_TYPE, ClusterProps, gkeClusterViolations } from "./rules/gke";
+import { CLUSTER_TYPE, ClusterProps, gkeClusterViolations, gkeNodeViolations } from "./rules/gke";
 import { TYPES, WorkloadProps } from "./rules/kubernetes";
 import { redisPersistenceViolations } from "./rules/redis";
 import { serviceExposureViolations, ServiceProps } from "./rules/services";
@@ -15,6 +15,8 @@ export const DEFAULT_DESTROYABLE_STACKS: readonly string[] = ["dev", "local", "p
  * (protect both or neither); a policy config listing `gke` makes protection mandatory there.
  */
 export const DEFAULT_LONG_LIVED_STACKS: readonly string[] = [];
+/** Private nodes need a limited control-plane endpoint everywhere unless a stack's policy config says why not. */
+export const DEFAULT_OPEN_ENDPOINT_STACKS: readonly string[] = [];
 /** The frontend's Service, the only way in. */
 export const DEFAULT_EXPOSABLE_SERVICES: readonly string[] = ["nginx"];
 /** No workload may run as root unless a stack's policy config lists it. */
@@ -102,7 +104,9 @@ export const gkeCluster: ResourceValidationPolicy = {
     name: "gke-cluster-hygiene",
     description:
         "A GKE cluster's deletionProtection and Pulumi protect agree: both off on destroyableStacks, both on on " +
-        "longLivedStacks, equal elsewhere; Workload Identity on, no legacy ABAC and no basic auth.",
+        "longLivedStacks, equal elsewhere; Workload Identity on, no legacy ABAC and no basic auth; private nodes " +
+        "behind master authorized networks unless the stack is in openEndpointStacks; Autopilot nodes run as a " +
+        "dedicated account.",
     configSchema: {
         properties: {
             destroyableStacks: stringList(
@@ -115,19 +119,39 @@ export const gkeCluster: ResourceValidationPolicy = {
                 "^[A-Za-z0-9_.*-]+$",
                 DEFAULT_LONG_LIVED_STACKS,
             ),
+            openEndpointStacks: stringList(
+                "Stack-name patterns (* matches any characters) whose private nodes may have a control-plane " +
+                    "endpoint open to every address.",
+                "^[A-Za-z0-9_.*-]+$",
+                DEFAULT_OPEN_ENDPOINT_STACKS,
+            ),
         },
     },
     validateResource: (args, reportViolation) => {
         if (args.type !== CLUSTER_TYPE) return;
-        const config = args.getConfig<{ destroyableStacks?: string[]; longLivedStacks?: string[] }>();
+        const config = args.getConfig<{
+            destroyableStacks?: string[];
+            longLivedStacks?: string[];
+            openEndpointStacks?: string[];
+        }>();
         const roles = {
             destroyable: config.destroyableStacks ?? DEFAULT_DESTROYABLE_STACKS,
             longLived: config.longLivedStacks ?? DEFAULT_LONG_LIVED_STACKS,
+            openEndpoint: config.openEndpointStacks ?? DEFAULT_OPEN_ENDPOINT_STACKS,
         };
         // opts is absent only where a test hands the policy a bare resource.
         const protect = (args.opts as { protect?: boolean } | undefined)?.protect;
         report(reportViolation, gkeClusterViolations(args.props as ClusterProps, protect, stackOfUrn(args.urn), roles));
     },
+};
+
+export const gkeNodes: StackValidationPolicy = {
+    name: "gke-nodes-are-least-privilege",
+    description:
+        "Every GKE node pool runs as a dedicated service account with the GKE metadata server; an Autopilot " +
+        "cluster has no node pool.",
+    validateStack: (args, reportViolation) =>
+        report(reportViolation, gkeNodeViolations(args.resources.map((r) => ({ type: r.type, props: r.props })))),
 };
 
 export const POLICIES: Policies = [
@@ -137,4 +161,5 @@ export const POLICIES: Policies = [
     internalServices,
     redisPersistence,
     gkeCluster,
+    gkeNodes,
 ];

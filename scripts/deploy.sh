@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README's first command: a real `pulumi up` of the whole app onto a Kubernetes API this machine can reach.
 #   - the kubeconfig context of the `dev` stack (minikube by default) when it answers: stack `dev`;
-#   - otherwise the project's own local control plane (scripts/local-cluster.sh): stack `local`.
+#   - otherwise the project's own local cluster (scripts/local-cluster.sh): stack `local`, with a real
+#     node (NodePorts answer on 172.31.255.2) or, where this machine cannot run one, kwok fake nodes.
 # STACK=gke deploys the gke stack instead (needs gcloud credentials and gcp:project set).
 # Works on a fresh clone: installs the npm packages and builds the toolchain when missing. Records the
 # stack in .pulumi-state/deployed-stack for `npm run destroy`, and ends with next commands runnable as
@@ -11,7 +12,6 @@ cd "$(dirname "$0")/.."
 
 scripts/npm-deps.sh
 scripts/toolchain.sh ensure
-eval "$(scripts/toolchain.sh env)"
 
 context_answers() {
   command -v kubectl >/dev/null 2>&1 &&
@@ -29,18 +29,19 @@ if [ -z "$stack" ]; then
   fi
 fi
 
-pulumi stack select --create "$stack" >/dev/null
+# Every pulumi call goes through scripts/pulumi.sh, the same way in that `npm run pulumi` and
+# `npm run destroy` take (it also hands stack local its cluster's kubeconfig).
+scripts/pulumi.sh stack select --create "$stack" >/dev/null
 # Recorded before `up`, so that a failed update's partial objects can still be destroyed.
 echo "$stack" >.pulumi-state/deployed-stack
 if [ "$stack" = local ]; then
   scripts/local-cluster.sh up
-  pulumi config set three-tier-app:kubeContext three-tier-local --stack local
-  pulumi config set three-tier-app:kubeconfig "$(scripts/local-cluster.sh kubeconfig)" --stack local
+  echo "deploy: local cluster node: $(scripts/local-cluster.sh mode)"
 fi
 
-pulumi up --yes --stack "$stack"
+scripts/pulumi.sh up --yes --stack "$stack"
 echo
-pulumi stack output --stack "$stack"
+scripts/pulumi.sh stack output --stack "$stack"
 cat <<NEXT
 
 Next (runnable as printed, from the repository):

@@ -9,4 +9,8 @@ cd "$(dirname "$0")/.."
 scripts/npm-deps.sh >&2
 scripts/toolchain.sh ensure
 eval "$(scripts/toolchain.sh env)"
+# Stack local (Pulumi.local.yaml: context three-tier-local) reaches the local cluster through this
+# kubeconfig, kept out of the tracked stack file; prepended, so the user's own contexts still resolve.
+KUBECONFIG="$(scripts/local-cluster.sh kubeconfig):${KUBECONFIG:-$HOME/.kube/config}"
+export KUBECONFIG
 exec pulumi "$@"

@@ -9,6 +9,7 @@
 #              between network namespaces the test makes (needs root, ip, nft)
 #   app        nginx → Go API → redis-server on loopback, running the configs the program deploys
 #   workflows  actionlint + shellcheck on .github/workflows
+#   cluster    the local cluster program's tests (Go), and that `down` undoes everything `up` did
 #   engine     the real Pulumi CLI on a local Kubernetes control plane (preview/up/update/refresh/
 #              destroy, and previews under the policy pack)
 # Works on a fresh clone: installs what is missing first (npm packages of the root and its workspace
@@ -95,12 +96,14 @@ note_if '^app-deps: installing' installed
 
 run_suite typecheck npx tsc --noEmit
 run_suite lint npm run --silent lint
-run_suite unit npx mocha 'tests/**/*.test.ts' --exclude 'tests/app/**' --exclude 'tests/e2e/**'
+run_suite unit npx mocha 'tests/**/*.test.ts' --exclude 'tests/app/**' --exclude 'tests/e2e/**' --exclude 'tests/tools/local-cluster/**'
 run_suite backend bash -c 'cd app/backend && GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite images bash -c 'cd tools/images && GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite netpol bash -c 'cd tools/netpol && NETPOL_NETNS_TEST=1 GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite app npx mocha --timeout 120000 'tests/app/**/*.test.ts'
 run_suite workflows scripts/actionlint.sh
+run_suite cluster bash -c 'cd tools/local-cluster && GOTOOLCHAIN=local go test -count=1 -v ./... &&
+  cd ../.. && npx mocha --timeout 1200000 "tests/tools/local-cluster/**/*.test.ts"'
 
 # The engine suite's prerequisites, timed on their own: both are quick no-ops when cached.
 if timed toolchain scripts/toolchain.sh ensure && note_if '^toolchain: building' built &&

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, DEFAULTS, parseConfig, PROJECT, RawConfig } from "../config";
+import { CONFIG_KEYS, ConfigError, DEFAULTS, diskSizeGb, parseConfig, PROJECT, RawConfig } from "../config";
 
 const STACK = "test";
 
@@ -39,6 +39,7 @@ describe("config", () => {
                 storageSize: "10Gi",
                 storageClass: undefined,
                 accessMode: "ReadWriteOnce",
+                protect: false,
             });
         });
 
@@ -56,14 +57,69 @@ describe("config", () => {
                 target: "gke",
                 project: "my-project-123",
                 location: "us-central1-a",
+                mode: "standard",
                 machineType: "e2-standard-2",
                 nodeCount: 3,
                 minNodeCount: 1,
                 maxNodeCount: 5,
                 releaseChannel: "REGULAR",
-                deletionProtection: false,
+                privateNodes: false,
+                authorizedNetworks: [],
+                protect: false,
+                dataDisk: { sizeGb: 10 },
                 nodeServiceAccountId: "nodes-test",
             });
+        });
+
+        it("reads the GKE variants: Autopilot in a region, private nodes, authorized networks", () => {
+            const config = parseConfig(
+                {
+                    target: "gke",
+                    "gcp:project": "my-project-123",
+                    gkeMode: "autopilot",
+                    gkeLocation: "europe-west1",
+                    gkeDataZone: "europe-west1-c",
+                    gkePrivateNodes: "true",
+                    gkeAuthorizedNetworks: "203.0.113.0/24, 198.51.100.7/32,",
+                },
+                STACK,
+            );
+            assert.ok(config.cluster.target === "gke");
+            assert.equal(config.cluster.mode, "autopilot");
+            assert.equal(config.cluster.location, "europe-west1");
+            assert.equal(config.cluster.privateNodes, true);
+            assert.deepEqual(config.cluster.authorizedNetworks, ["203.0.113.0/24", "198.51.100.7/32"]);
+            assert.deepEqual(config.cluster.dataDisk, { sizeGb: 10, zone: "europe-west1-c" });
+        });
+
+        it("protect: one setting for the cluster, its node pool and the Redis claim", () => {
+            const gke = parseConfig({ target: "gke", "gcp:project": "my-project-123", protect: "true" }, STACK);
+            assert.ok(gke.cluster.target === "gke");
+            assert.equal(gke.cluster.protect, true);
+            assert.equal(gke.app.redis.protect, true);
+            // A kubeconfig target (local, review stacks) can protect its claim too, or stay destroyable.
+            assert.equal(parseConfig({ protect: "true" }, STACK).app.redis.protect, true);
+            assert.equal(parseConfig({}, STACK).app.redis.protect, false);
+        });
+
+        describe("diskSizeGb: the GCE disk for a claim's size, at least 10 GB", () => {
+            const cases: [string, number][] = [
+                ["10Gi", 10],
+                ["20Gi", 20],
+                ["512Mi", 10],
+                ["1Ti", 1024],
+                ["100G", 94],
+                ["10737418241", 11],
+            ];
+            for (const [quantity, gb] of cases) it(`${quantity} → ${gb}`, () => assert.equal(diskSizeGb(quantity), gb));
+        });
+
+        it("redisHostPath: a volume the program owns", () => {
+            assert.equal(
+                parseConfig({ redisHostPath: "/tmp/hostpath_pv/redis" }, STACK).app.redis.hostPath,
+                "/tmp/hostpath_pv/redis",
+            );
+            assert.equal("hostPath" in parseConfig({}, STACK).app.redis, false);
         });
 
         it("accepts set values", () => {
@@ -196,9 +252,93 @@ describe("config", () => {
                 `${PROJECT}:gkeNodeCount must lie within ${PROJECT}:gkeMinNodeCount..${PROJECT}:gkeMaxNodeCount (got 6 within 1..4)`,
             ],
             [
-                "gke deletion protection not a boolean",
-                { target: "gke", "gcp:project": "my-project", gkeDeletionProtection: "yes" },
-                `${PROJECT}:gkeDeletionProtection must be true or false (got "yes")`,
+                "a relative redisHostPath",
+                { redisHostPath: "data/redis" },
+                `${PROJECT}:redisHostPath must be empty, or an absolute directory path without . or .. parts (got "data/redis")`,
+            ],
+            [
+                "a redisHostPath that climbs out",
+                { redisHostPath: "/tmp/../etc" },
+                `${PROJECT}:redisHostPath must be empty, or an absolute directory path without . or .. parts (got "/tmp/../etc")`,
+            ],
+            [
+                "redisHostPath with a StorageClass",
+                { redisHostPath: "/tmp/hostpath_pv/redis", redisStorageClass: "standard" },
+                `${PROJECT}:redisHostPath and ${PROJECT}:redisStorageClass exclude each other: set one`,
+            ],
+            [
+                "redisHostPath on gke",
+                { target: "gke", "gcp:project": "my-project", redisHostPath: "/mnt/redis" },
+                `${PROJECT}:redisHostPath must be empty when target is gke: a node's directory goes with the node`,
+            ],
+            ["protect not a boolean", { protect: "yes" }, `${PROJECT}:protect must be true or false (got "yes")`],
+            [
+                "the retired gkeDeletionProtection, which must not silently stop protecting",
+                { target: "gke", "gcp:project": "my-project", gkeDeletionProtection: "true" },
+                `${PROJECT}:gkeDeletionProtection is replaced by ${PROJECT}:protect (which also protects the node pool ` +
+                    "and the Redis claim): run pulumi config rm gkeDeletionProtection and pulumi config set protect <true|false>",
+            ],
+            [
+                "a StorageClass on gke, where Redis has its own disk",
+                { target: "gke", "gcp:project": "my-project", redisStorageClass: "premium-rwo" },
+                `${PROJECT}:redisStorageClass must be empty when target is gke: Redis is on the program's own ` +
+                    "pd-balanced disk (gkeDataZone)",
+            ],
+            [
+                "a regional cluster without a zone for the Redis disk",
+                { target: "gke", "gcp:project": "my-project", gkeLocation: "us-east1" },
+                `${PROJECT}:gkeDataZone must be a zone of us-east1 (the Redis disk's; required for a regional cluster) (got "")`,
+            ],
+            [
+                "a Redis disk zone outside the cluster's region",
+                { target: "gke", "gcp:project": "my-project", gkeLocation: "us-east1", gkeDataZone: "us-west1-a" },
+                `${PROJECT}:gkeDataZone must be a zone of us-east1 (the Redis disk's; required for a regional cluster) (got "us-west1-a")`,
+            ],
+            [
+                "a Redis disk zone other than a zonal cluster's",
+                { target: "gke", "gcp:project": "my-project", gkeDataZone: "us-central1-b" },
+                `${PROJECT}:gkeDataZone must be empty or us-central1-a, the cluster's zone (got "us-central1-b")`,
+            ],
+            [
+                "an unknown GKE mode",
+                { target: "gke", "gcp:project": "my-project", gkeMode: "serverless" },
+                `${PROJECT}:gkeMode must be one of standard, autopilot (got "serverless")`,
+            ],
+            [
+                "Autopilot in a zone",
+                {
+                    target: "gke",
+                    "gcp:project": "my-project",
+                    gkeMode: "autopilot",
+                    gkeLocation: "us-east1-b",
+                },
+                `${PROJECT}:gkeLocation must be a region such as us-east1 when ${PROJECT}:gkeMode is autopilot (got "us-east1-b")`,
+            ],
+            [
+                "private nodes not a boolean",
+                { target: "gke", "gcp:project": "my-project", gkePrivateNodes: "on" },
+                `${PROJECT}:gkePrivateNodes must be true or false (got "on")`,
+            ],
+            ...["203.0.113.0", "203.0.113.0/33", "203.0.113.1/24", "2001:db8::/32", "10.0.0.0/8/1", "any"].map(
+                (cidr): [string, RawConfig, string] => [
+                    `an authorized network that is not an IPv4 network: ${cidr}`,
+                    { target: "gke", "gcp:project": "my-project", gkeAuthorizedNetworks: `10.0.0.0/8,${cidr}` },
+                    `${PROJECT}:gkeAuthorizedNetworks must be empty, or up to 50 comma-separated IPv4 CIDRs such as ` +
+                        `203.0.113.0/24 with no bits set after the prefix (got "10.0.0.0/8,${cidr}")`,
+                ],
+            ),
+            [
+                "more authorized networks than GKE allows",
+                {
+                    target: "gke",
+                    "gcp:project": "my-project",
+                    gkeAuthorizedNetworks: Array.from({ length: 51 }, (_, i) => `10.0.${i}.0/24`).join(","),
+                },
+                `${PROJECT}:gkeAuthorizedNetworks must be empty, or up to 50 comma-separated IPv4 CIDRs such as ` +
+                    `203.0.113.0/24 with no bits set after the prefix (got "${Array.from(
+                        { length: 51 },
+                        (_, i) => `10.0.${i}.0/24`,
+                    ).join(",")}")`,
             ],
         ];
         for (const [title, raw, message] of cases) {

@@ -46,7 +46,9 @@ for (const stack of ["dev", "gke"]) {
     describe(`program, stack ${stack}`, () => {
         it("deploys the tutorial's objects", async () => {
             const { resources } = await runProgram(stack);
-            assert.deepEqual(kubernetesObjects(resources), APP_OBJECTS);
+            // gke's Redis volume is the program's own (on its own disk), so it is a Pulumi resource too.
+            const volume = stack === "gke" ? ["core/v1:PersistentVolume three-tier-redis-data"] : [];
+            assert.deepEqual(kubernetesObjects(resources), [...APP_OBJECTS, ...volume].sort());
         });
 
         it("has every Service select exactly its own pods", async () => {
@@ -161,6 +163,53 @@ describe("program, stack gke", () => {
         assert.ok(result.kubeconfig);
         assert.equal(await pulumi.isSecret(result.kubeconfig), true);
         assert.equal(JSON.parse(await unwrap(result.kubeconfig)).users[0].user.exec.command, "gke-gcloud-auth-plugin");
+    });
+
+    it("is long-lived: its stack file turns protection on, which sets the cluster's deletionProtection", async () => {
+        const cluster = async (overrides: Record<string, string>) =>
+            ofType((await runProgram("gke", overrides)).resources, "gcp:container/cluster:Cluster")[0].inputs;
+        assert.equal((await cluster({})).deletionProtection, true);
+        assert.equal((await cluster({ "three-tier-app:protect": "false" })).deletionProtection, false);
+    });
+
+    it("puts Redis on a disk the program owns: PV → disk, claim → PV, all protected", async () => {
+        const { resources } = await runProgram("gke", { "three-tier-app:redisStorageSize": "20Gi" });
+        const disk = ofType(resources, "gcp:compute/disk:Disk");
+        assert.equal(disk.length, 1);
+        assert.deepEqual(
+            { zone: disk[0].inputs.zone, size: disk[0].inputs.size, type: disk[0].inputs.type },
+            { zone: "us-central1-a", size: 20, type: "pd-balanced" },
+        );
+        const volume = ofType(resources, "kubernetes:core/v1:PersistentVolume")[0].inputs.spec;
+        assert.deepEqual(volume.csi, {
+            driver: "pd.csi.storage.gke.io",
+            volumeHandle: "gke-data-id",
+            fsType: "ext4",
+        });
+        assert.deepEqual(volume.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions, [
+            { key: "topology.gke.io/zone", operator: "In", values: ["us-central1-a"] },
+        ]);
+        assert.equal(volume.persistentVolumeReclaimPolicy, "Retain");
+        assert.deepEqual(volume.capacity, { storage: "20Gi" });
+        assert.equal(ofType(resources, K8S.claim)[0].inputs.spec.volumeName, "three-tier-redis-data");
+    });
+
+    it("Autopilot with private nodes behind authorized networks: no node pool, Cloud NAT", async () => {
+        const { resources } = await runProgram("gke", {
+            "three-tier-app:gkeMode": "autopilot",
+            "three-tier-app:gkeLocation": "us-central1",
+            "three-tier-app:gkeDataZone": "us-central1-f",
+            "three-tier-app:gkePrivateNodes": "true",
+            "three-tier-app:gkeAuthorizedNetworks": "203.0.113.0/24",
+        });
+        const cluster = ofType(resources, "gcp:container/cluster:Cluster")[0].inputs;
+        assert.equal(cluster.enableAutopilot, true);
+        assert.equal(cluster.privateClusterConfig.enablePrivateNodes, true);
+        assert.deepEqual(cluster.masterAuthorizedNetworksConfig.cidrBlocks, [
+            { cidrBlock: "203.0.113.0/24", displayName: "203.0.113.0/24" },
+        ]);
+        assert.deepEqual(ofType(resources, "gcp:container/nodePool:NodePool"), []);
+        assert.equal(ofType(resources, "gcp:compute/routerNat:RouterNat").length, 1);
     });
 });
 

@@ -1,9 +1,10 @@
 // GKE cluster settings: protected consistently with what the stack is for, Workload Identity on, no
-// legacy ABAC, no basic auth.
-import { whenKnown } from "./known";
+// legacy ABAC, no basic auth, private nodes behind a limited endpoint; nodes run as a dedicated account.
+import { read, whenKnown } from "./known";
 import { stackMatches } from "./stacks";
 
 export const CLUSTER_TYPE = "gcp:container/cluster:Cluster";
+export const NODE_POOL_TYPE = "gcp:container/nodePool:NodePool";
 
 export interface ClusterProps {
     /** The provider's default is true. */
@@ -11,6 +12,17 @@ export interface ClusterProps {
     readonly workloadIdentityConfig?: { readonly workloadPool?: string };
     readonly enableLegacyAbac?: boolean;
     readonly masterAuth?: { readonly username?: string; readonly password?: string };
+    readonly enableAutopilot?: boolean;
+    readonly privateClusterConfig?: { readonly enablePrivateNodes?: boolean };
+    readonly masterAuthorizedNetworksConfig?: { readonly cidrBlocks?: readonly { readonly cidrBlock?: string }[] };
+    readonly clusterAutoscaling?: { readonly autoProvisioningDefaults?: { readonly serviceAccount?: string } };
+}
+
+export interface NodePoolProps {
+    readonly nodeConfig?: {
+        readonly serviceAccount?: string;
+        readonly workloadMetadataConfig?: { readonly mode?: string };
+    };
 }
 
 /** What the stack is for, from the policy config's stack-name patterns. */
@@ -19,6 +31,8 @@ export interface StackRoles {
     readonly destroyable: readonly string[];
     /** Stacks whose cluster and data must survive a mistaken replace or destroy. */
     readonly longLived: readonly string[];
+    /** Stacks whose private nodes may sit behind a control-plane endpoint open to every address. */
+    readonly openEndpoint?: readonly string[];
 }
 
 /**
@@ -90,5 +104,67 @@ export function gkeClusterViolations(
                 ? ["masterAuth sets a username or password (basic auth): remove them"]
                 : [],
         ),
+        ...whenKnown(() =>
+            props.privateClusterConfig?.enablePrivateNodes === true &&
+            (props.masterAuthorizedNetworksConfig?.cidrBlocks ?? []).length === 0 &&
+            !(roles.openEndpoint ?? []).some((p) => stackMatches(stack, p))
+                ? [
+                      "private nodes behind a control-plane endpoint open to every address: list the networks " +
+                          "that may reach it in masterAuthorizedNetworksConfig.cidrBlocks (config " +
+                          "gkeAuthorizedNetworks), or add the stack to the policy config openEndpointStacks",
+                  ]
+                : [],
+        ),
+        ...whenKnown(() =>
+            props.enableAutopilot === true &&
+            isDefaultAccount(props.clusterAutoscaling?.autoProvisioningDefaults?.serviceAccount)
+                ? [
+                      "Autopilot nodes run as the Compute Engine default service account (Editor on the project): " +
+                          "set clusterAutoscaling.autoProvisioningDefaults.serviceAccount to a dedicated account",
+                  ]
+                : [],
+        ),
+    ];
+}
+
+/** No account, or "default": the Compute Engine default service account. */
+function isDefaultAccount(account: string | undefined): boolean {
+    return (account ?? "") === "" || account === "default";
+}
+
+/**
+ * Node pools of the stack: each runs as a dedicated account and hides the node's metadata from pods;
+ * none exists beside an Autopilot cluster (Autopilot makes its own nodes; a project's stack holds one cluster).
+ */
+export function gkeNodeViolations(resources: readonly { type: string; props: unknown }[]): string[] {
+    const pools = resources.filter((r) => r.type === NODE_POOL_TYPE);
+    const autopilot = resources.some(
+        (r) => r.type === CLUSTER_TYPE && read(() => (r.props as ClusterProps).enableAutopilot) === true,
+    );
+    return [
+        ...(autopilot && pools.length > 0
+            ? [`an Autopilot cluster with ${pools.length} node pool(s): Autopilot makes its own nodes, remove them`]
+            : []),
+        ...pools.flatMap((pool) => {
+            const config = (pool.props as NodePoolProps).nodeConfig;
+            return [
+                ...whenKnown(() =>
+                    isDefaultAccount(config?.serviceAccount)
+                        ? [
+                              "a node pool runs as the Compute Engine default service account (Editor on the " +
+                                  "project): set nodeConfig.serviceAccount to a dedicated account",
+                          ]
+                        : [],
+                ),
+                ...whenKnown(() =>
+                    config?.workloadMetadataConfig?.mode !== "GKE_METADATA"
+                        ? [
+                              "a node pool shows pods the node's own credentials: set " +
+                                  "nodeConfig.workloadMetadataConfig.mode to GKE_METADATA",
+                          ]
+                        : [],
+                ),
+            ];
+        }),
     ];
 }

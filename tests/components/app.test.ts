@@ -4,6 +4,7 @@ import { parseConfig } from "../../config";
 import { ThreeTierApp } from "../../components/app";
 import { renderNginxConfig } from "../../components/nginx-config";
 import { byKubeName, K8S, ofType, RecordedResource, runUnderMocks, unwrap } from "../helpers/mocks";
+import { OptionRecorder } from "../helpers/options";
 
 function build(raw: Parameters<typeof parseConfig>[0] = {}, redisPassword?: string) {
     const app = parseConfig(raw, "review-alice").app;
@@ -92,5 +93,49 @@ describe("ThreeTierApp", () => {
         assert.deepEqual(apiEnv[1].valueFrom.secretKeyRef, { name: secretName, key: "password" });
         const redisEnv = byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec.containers[0].env;
         assert.deepEqual(redisEnv[0].valueFrom.secretKeyRef, { name: secretName, key: "password" });
+    });
+
+    describe("destroy order", () => {
+        // The engine deletes a resource only after everything that depends on it, and pulumi-kubernetes
+        // waits until a deleted object is gone (finalizers included). So what depends on the Namespace is
+        // gone before the namespace is deleted; on gke the provider, hence the node pool and the cluster,
+        // comes after every object.
+        async function recorded(raw: Parameters<typeof parseConfig>[0]) {
+            const app = parseConfig(raw, "local").app;
+            const recorder = new OptionRecorder();
+            const { resources } = await runUnderMocks(() => {
+                const provider = new k8s.Provider("test", {});
+                return new ThreeTierApp("web", app, {
+                    providers: [provider],
+                    transformations: [recorder.transformation],
+                });
+            });
+            return { recorder, resources };
+        }
+
+        it("every object in the namespace, a LoadBalancer Service among them, depends on the Namespace", async () => {
+            const { recorder, resources } = await recorded({ frontendServiceType: "LoadBalancer" });
+            const namespaced = resources.filter((r) => r.type !== K8S.provider && r.type !== K8S.namespace);
+            assert.ok(namespaced.some((r) => r.type === K8S.service && r.inputs.spec.type === "LoadBalancer"));
+            for (const r of namespaced) {
+                const metadata = recorder.inputs(r.type, r.name).metadata;
+                assert.deepEqual(recorder.dependenciesOf(metadata.namespace), ["web-namespace"], r.name);
+            }
+        });
+
+        it("with redisHostPath: claim, then the owned volume, then the namespace", async () => {
+            const { recorder, resources } = await recorded({ redisHostPath: "/tmp/hostpath_pv/local-redis" });
+            const volume = recorder.inputs("kubernetes:core/v1:PersistentVolume", "web-redis-volume");
+            // cluster-scoped, so its claimRef is what ties it to the namespace
+            assert.equal(volume.metadata.namespace, undefined);
+            assert.deepEqual(recorder.dependenciesOf(volume.spec.claimRef.namespace), ["web-namespace"]);
+            assert.deepEqual(recorder.dependenciesOf(volume.metadata.name), ["web-namespace"]);
+            const claim = recorder.inputs(K8S.claim, "web-redis-data");
+            assert.deepEqual(recorder.dependenciesOf(claim.spec.volumeName), ["web-redis-volume"]);
+            assert.equal(
+                byKubeName(resources, "kubernetes:core/v1:PersistentVolume", "three-tier-redis-data").name,
+                "web-redis-volume",
+            );
+        });
     });
 });

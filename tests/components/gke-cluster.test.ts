@@ -8,6 +8,15 @@ import {
     regionOf,
 } from "../../components/gke-cluster";
 import { byName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
+import { OptionRecorder } from "../helpers/options";
+
+const TYPES = {
+    cluster: "gcp:container/cluster:Cluster",
+    nodePool: "gcp:container/nodePool:NodePool",
+    router: "gcp:compute/router:Router",
+    nat: "gcp:compute/routerNat:RouterNat",
+    iamMember: "gcp:projects/iAMMember:IAMMember",
+} as const;
 
 const ARGS = {
     project: "my-project",
@@ -66,9 +75,173 @@ describe("GkeCluster", () => {
         assert.deepEqual(roles.sort(), [...NODE_SERVICE_ACCOUNT_ROLES].sort());
     });
 
-    it("honours deletion protection when asked", async () => {
-        const { resources } = await runUnderMocks(() => new GkeCluster("gke", { ...ARGS, deletionProtection: true }));
-        assert.equal(byName(resources, "gcp:container/cluster:Cluster", "gke-cluster").inputs.deletionProtection, true);
+    it("adds nothing for private nodes or an endpoint limit unless asked", async () => {
+        const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+        assert.equal(cluster.privateClusterConfig, undefined);
+        assert.equal(cluster.masterAuthorizedNetworksConfig, undefined);
+        assert.equal(cluster.enableAutopilot, undefined);
+        assert.deepEqual([...ofType(resources, TYPES.router), ...ofType(resources, TYPES.nat)], []);
+    });
+
+    it("names exactly the roles GKE documents for a node service account", () =>
+        assert.deepEqual([...NODE_SERVICE_ACCOUNT_ROLES].sort(), [
+            "roles/artifactregistry.reader",
+            "roles/logging.logWriter",
+            "roles/monitoring.metricWriter",
+            "roles/monitoring.viewer",
+            "roles/stackdriver.resourceMetadata.writer",
+        ]));
+
+    describe("protect", () => {
+        async function protectedNames(protect: boolean | undefined) {
+            const recorder = new OptionRecorder();
+            const { resources } = await runUnderMocks(
+                () => new GkeCluster("gke", { ...ARGS, protect }, { transformations: [recorder.transformation] }),
+            );
+            return { resources, recorder, names: recorder.protectedNames() };
+        }
+
+        it("is off by default: deletionProtection false, nothing Pulumi-protected", async () => {
+            const { resources, names } = await protectedNames(undefined);
+            assert.equal(byName(resources, TYPES.cluster, "gke-cluster").inputs.deletionProtection, false);
+            assert.deepEqual(names, []);
+        });
+
+        it("turns on deletionProtection and Pulumi protect on the cluster and the node pool only", async () => {
+            const { resources, recorder, names } = await protectedNames(true);
+            assert.equal(byName(resources, TYPES.cluster, "gke-cluster").inputs.deletionProtection, true);
+            assert.deepEqual(names, ["gke-cluster", "gke-nodes"]);
+            // gke-nodes is also the service account's name: only the node pool is protected.
+            assert.equal(recorder.options(TYPES.nodePool, "gke-nodes").protect, true);
+            assert.equal(recorder.options("gcp:serviceaccount/account:Account", "gke-nodes").protect, undefined);
+        });
+    });
+
+    describe("dataDisk: the app's disk, owned here so Pulumi deletes it", () => {
+        it("is a balanced disk in the cluster's zone, protected with the cluster", async () => {
+            const recorder = new OptionRecorder();
+            const { resources, result } = await runUnderMocks(
+                () =>
+                    new GkeCluster(
+                        "gke",
+                        { ...ARGS, protect: true, dataDisk: { sizeGb: 20 } },
+                        { transformations: [recorder.transformation] },
+                    ),
+            );
+            const disk = byName(resources, "gcp:compute/disk:Disk", "gke-data").inputs;
+            assert.deepEqual(
+                { project: disk.project, zone: disk.zone, size: disk.size, type: disk.type },
+                { project: "my-project", zone: "europe-west1-b", size: 20, type: "pd-balanced" },
+            );
+            assert.equal(result.dataDisk?.zone, "europe-west1-b");
+            assert.equal(await unwrap(result.dataDisk?.id), "gke-data-id");
+            assert.deepEqual(recorder.protectedNames(), ["gke-cluster", "gke-data", "gke-nodes"]);
+        });
+
+        it("in a regional cluster, sits in the zone it is given, and needs one", async () => {
+            const regional = { ...ARGS, location: "europe-west1" };
+            const { resources } = await runUnderMocks(
+                () => new GkeCluster("gke", { ...regional, dataDisk: { sizeGb: 10, zone: "europe-west1-d" } }),
+            );
+            assert.equal(byName(resources, "gcp:compute/disk:Disk", "gke-data").inputs.zone, "europe-west1-d");
+            await assert.rejects(
+                runUnderMocks(() => new GkeCluster("gke", { ...regional, dataDisk: { sizeGb: 10 } })),
+                { message: 'GkeClusterArgs.dataDisk.zone: a zone is needed, got "europe-west1"' },
+            );
+        });
+    });
+
+    describe("Autopilot", () => {
+        const AUTOPILOT = { ...ARGS, location: "europe-west1", mode: "autopilot" as const };
+
+        it("has no node pool; its nodes run as the dedicated account, once it has its roles", async () => {
+            const recorder = new OptionRecorder();
+            const { resources } = await runUnderMocks(
+                () => new GkeCluster("gke", AUTOPILOT, { transformations: [recorder.transformation] }),
+            );
+            assert.deepEqual(ofType(resources, TYPES.nodePool), []);
+            const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+            assert.equal(cluster.enableAutopilot, true);
+            assert.deepEqual(cluster.clusterAutoscaling, {
+                autoProvisioningDefaults: {
+                    serviceAccount: "nodes-gke@my-project.iam.gserviceaccount.com",
+                    oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                },
+            });
+            for (const key of ["removeDefaultNodePool", "initialNodeCount", "datapathProvider"]) {
+                assert.equal(cluster[key], undefined, key);
+            }
+            assert.deepEqual(cluster.workloadIdentityConfig, { workloadPool: "my-project.svc.id.goog" });
+            assert.deepEqual(
+                recorder.dependsOn(TYPES.cluster, "gke-cluster").sort(),
+                ofType(resources, TYPES.iamMember)
+                    .map((m) => m.name)
+                    .sort(),
+            );
+            assert.deepEqual(recorder.dependsOn(K8S.provider, "gke-k8s"), ["gke-cluster"]);
+        });
+
+        it("protects the cluster, there being no node pool", async () => {
+            const recorder = new OptionRecorder();
+            await runUnderMocks(
+                () =>
+                    new GkeCluster(
+                        "gke",
+                        { ...AUTOPILOT, protect: true },
+                        { transformations: [recorder.transformation] },
+                    ),
+            );
+            assert.deepEqual(recorder.protectedNames(), ["gke-cluster"]);
+        });
+    });
+
+    it("a Standard cluster's provider waits for the node pool, which waits for the account's roles", async () => {
+        const recorder = new OptionRecorder();
+        const { resources } = await runUnderMocks(
+            () => new GkeCluster("gke", ARGS, { transformations: [recorder.transformation] }),
+        );
+        assert.deepEqual(recorder.dependsOn(K8S.provider, "gke-k8s"), ["gke-nodes"]);
+        assert.equal(recorder.dependsOn(TYPES.nodePool, "gke-nodes").length, NODE_SERVICE_ACCOUNT_ROLES.length);
+        assert.deepEqual(recorder.dependsOn(TYPES.cluster, "gke-cluster"), []);
+        assert.equal(ofType(resources, TYPES.iamMember).length, NODE_SERVICE_ACCOUNT_ROLES.length);
+    });
+
+    it("private nodes: no public IPs, Cloud NAT for image pulls, a public endpoint limited to the given networks", async () => {
+        const { resources } = await runUnderMocks(
+            () =>
+                new GkeCluster("gke", {
+                    ...ARGS,
+                    privateNodes: true,
+                    authorizedNetworks: ["203.0.113.0/24", "198.51.100.7/32"],
+                }),
+        );
+        const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+        assert.deepEqual(cluster.privateClusterConfig, { enablePrivateNodes: true, enablePrivateEndpoint: false });
+        assert.deepEqual(cluster.masterAuthorizedNetworksConfig, {
+            cidrBlocks: [
+                { cidrBlock: "203.0.113.0/24", displayName: "203.0.113.0/24" },
+                { cidrBlock: "198.51.100.7/32", displayName: "198.51.100.7/32" },
+            ],
+        });
+        const router = byName(resources, TYPES.router, "gke-router").inputs;
+        assert.equal(router.region, "europe-west1");
+        assert.equal(router.network, "gke-network-id");
+        const nat = byName(resources, TYPES.nat, "gke-nat").inputs;
+        assert.equal(nat.region, "europe-west1");
+        assert.equal(nat.sourceSubnetworkIpRangesToNat, "ALL_SUBNETWORKS_ALL_IP_RANGES");
+    });
+
+    it("public nodes with an endpoint limited to the given networks", async () => {
+        const { resources } = await runUnderMocks(
+            () => new GkeCluster("gke", { ...ARGS, authorizedNetworks: ["10.0.0.0/8"] }),
+        );
+        const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+        assert.equal(cluster.privateClusterConfig, undefined);
+        assert.deepEqual(cluster.masterAuthorizedNetworksConfig.cidrBlocks, [
+            { cidrBlock: "10.0.0.0/8", displayName: "10.0.0.0/8" },
+        ]);
+        assert.deepEqual(ofType(resources, TYPES.router), []);
     });
 
     it("builds its Kubernetes provider from a secret kubeconfig that uses gke-gcloud-auth-plugin", async () => {

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Redis, REDIS_NAMES } from "../../components/redis";
 import { renderRedisConfig } from "../../components/redis-config";
 import { byKubeName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
+import { OptionRecorder } from "../helpers/options";
 
 const BASE = {
     namespace: "ns",
@@ -169,5 +170,88 @@ describe("Redis", () => {
             { name: "REDISCLI_AUTH", ...fromSecret },
         ]);
         assert.doesNotMatch(ofType(resources, K8S.configMap)[0].inputs.data["redis.conf"], /s3cr3t-pass/);
+    });
+
+    for (const protect of [true, false, undefined]) {
+        it(`protect ${protect}: Pulumi protect on the claim ${protect === true ? "only" : "off"}`, async () => {
+            const recorder = new OptionRecorder();
+            await runUnderMocks(
+                () => new Redis("redis", { ...BASE, protect }, { transformations: [recorder.transformation] }),
+            );
+            assert.deepEqual(recorder.protectedNames(), protect === true ? ["redis-data"] : []);
+        });
+    }
+
+    describe("with hostPath: a volume it owns, bound to the claim by name", () => {
+        const VOLUME = "kubernetes:core/v1:PersistentVolume";
+
+        it("binds the claim to that volume only, and the volume to that claim only", async () => {
+            const { resources } = await runUnderMocks(
+                () => new Redis("redis", { ...BASE, storageSize: "1Gi", hostPath: "/tmp/hostpath_pv/ns-redis" }),
+            );
+            const volume = byKubeName(resources, VOLUME, "ns-redis-data").inputs;
+            assert.deepEqual(volume.spec, {
+                capacity: { storage: "1Gi" },
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: "",
+                persistentVolumeReclaimPolicy: "Retain",
+                hostPath: { path: "/tmp/hostpath_pv/ns-redis", type: "DirectoryOrCreate" },
+                claimRef: { namespace: "ns", name: "redis-data" },
+            });
+            assert.equal(volume.metadata.labels["app.kubernetes.io/instance"], "test");
+            const claim = byKubeName(resources, K8S.claim, REDIS_NAMES.claim).inputs.spec;
+            assert.equal(claim.volumeName, "ns-redis-data");
+            assert.equal(claim.storageClassName, "");
+        });
+
+        it("deletes the claim before the volume, and protects both when asked", async () => {
+            const recorder = new OptionRecorder();
+            await runUnderMocks(
+                () =>
+                    new Redis(
+                        "redis",
+                        { ...BASE, hostPath: "/data/redis", protect: true },
+                        { transformations: [recorder.transformation] },
+                    ),
+            );
+            const claim = recorder.inputs(K8S.claim, "redis-data");
+            assert.deepEqual(recorder.dependenciesOf(claim.spec.volumeName), ["redis-volume"]);
+            assert.deepEqual(recorder.protectedNames(), ["redis-data", "redis-volume"]);
+        });
+    });
+
+    describe("with gceDisk: a volume it owns on a GKE persistent disk", () => {
+        it("mounts the disk through the PD CSI driver in its zone; the claim binds that volume by name", async () => {
+            const recorder = new OptionRecorder();
+            const { resources } = await runUnderMocks(() => {
+                const handle = new k8s.core.v1.ConfigMap("stands-for-the-disk", {});
+                return new Redis(
+                    "redis",
+                    { ...BASE, gceDisk: { id: handle.id, zone: "us-central1-a" } },
+                    { transformations: [recorder.transformation] },
+                );
+            });
+            const volume = byKubeName(resources, "kubernetes:core/v1:PersistentVolume", "ns-redis-data").inputs.spec;
+            assert.deepEqual(volume.csi, {
+                driver: "pd.csi.storage.gke.io",
+                volumeHandle: "stands-for-the-disk-id",
+                fsType: "ext4",
+            });
+            assert.deepEqual(volume.nodeAffinity.required.nodeSelectorTerms, [
+                { matchExpressions: [{ key: "topology.gke.io/zone", operator: "In", values: ["us-central1-a"] }] },
+            ]);
+            assert.equal(volume.hostPath, undefined);
+            const claim = recorder.inputs(K8S.claim, "redis-data");
+            assert.deepEqual(recorder.dependenciesOf(claim.spec.volumeName), ["redis-volume"]);
+        });
+
+        it("refuses hostPath and gceDisk together", async () =>
+            assert.rejects(
+                runUnderMocks(
+                    () =>
+                        new Redis("redis", { ...BASE, hostPath: "/data", gceDisk: { id: "d", zone: "us-central1-a" } }),
+                ),
+                { message: "RedisArgs: give hostPath or gceDisk, not both" },
+            ));
     });
 });

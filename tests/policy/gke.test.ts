@@ -1,5 +1,13 @@
 import * as assert from "node:assert/strict";
-import { ClusterProps, gkeClusterViolations, StackRoles } from "../../policy/rules/gke";
+import {
+    CLUSTER_TYPE,
+    ClusterProps,
+    gkeClusterViolations,
+    gkeNodeViolations,
+    NODE_POOL_TYPE,
+    NodePoolProps,
+    StackRoles,
+} from "../../policy/rules/gke";
 import { stackMatches, stackOfUrn } from "../../policy/rules/stacks";
 import { previewProps, UNKNOWN_STRING } from "./helpers";
 
@@ -135,4 +143,99 @@ describe("policy: gke-cluster-hygiene", () => {
             'stack "pr-1" matches both destroyableStacks ("pr-*") and longLivedStacks ("*-1"): ' +
                 "remove it from one of them in the policy config",
         ]));
+});
+
+describe("policy: gke-cluster-hygiene, the GKE variants", () => {
+    const PRIVATE: ClusterProps = { ...GOOD, privateClusterConfig: { enablePrivateNodes: true } };
+    const OPEN_ENDPOINT =
+        "private nodes behind a control-plane endpoint open to every address: list the networks that may reach " +
+        "it in masterAuthorizedNetworksConfig.cidrBlocks (config gkeAuthorizedNetworks), or add the stack to the " +
+        "policy config openEndpointStacks";
+    const DEFAULT_ACCOUNT =
+        "Autopilot nodes run as the Compute Engine default service account (Editor on the project): set " +
+        "clusterAutoscaling.autoProvisioningDefaults.serviceAccount to a dedicated account";
+    const AUTOPILOT: ClusterProps = {
+        ...GOOD,
+        enableAutopilot: true,
+        clusterAutoscaling: { autoProvisioningDefaults: { serviceAccount: "nodes@p.iam.gserviceaccount.com" } },
+    };
+    // [name, props, roles, violations]
+    const cases: [string, ClusterProps, StackRoles, string[]][] = [
+        ["public nodes, open endpoint (the default)", GOOD, ROLES, []],
+        [
+            "private nodes behind authorized networks",
+            { ...PRIVATE, masterAuthorizedNetworksConfig: { cidrBlocks: [{ cidrBlock: "203.0.113.0/24" }] } },
+            ROLES,
+            [],
+        ],
+        ["private nodes, open endpoint", PRIVATE, ROLES, [OPEN_ENDPOINT]],
+        [
+            "private nodes, an empty list of networks",
+            { ...PRIVATE, masterAuthorizedNetworksConfig: {} },
+            ROLES,
+            [OPEN_ENDPOINT],
+        ],
+        ["private nodes, open endpoint, the stack says why", PRIVATE, { ...ROLES, openEndpoint: ["pr-*"] }, []],
+        ["Autopilot with a dedicated account", AUTOPILOT, ROLES, []],
+        ["Autopilot with no account", { ...GOOD, enableAutopilot: true }, ROLES, [DEFAULT_ACCOUNT]],
+        [
+            'Autopilot with "default"',
+            { ...AUTOPILOT, clusterAutoscaling: { autoProvisioningDefaults: { serviceAccount: "default" } } },
+            ROLES,
+            [DEFAULT_ACCOUNT],
+        ],
+        [
+            "preview: unknown authorized networks are skipped",
+            previewProps({
+                ...PRIVATE,
+                masterAuthorizedNetworksConfig: { cidrBlocks: [{ cidrBlock: UNKNOWN_STRING }] },
+            }),
+            ROLES,
+            [],
+        ],
+    ];
+    for (const [name, props, roles, expected] of cases) {
+        it(name, () => assert.deepEqual(gkeClusterViolations(props, false, "pr-1", roles), expected));
+    }
+});
+
+describe("policy: gke-nodes-are-least-privilege", () => {
+    const POOL: NodePoolProps = {
+        nodeConfig: {
+            serviceAccount: "nodes@p.iam.gserviceaccount.com",
+            workloadMetadataConfig: { mode: "GKE_METADATA" },
+        },
+    };
+    const pool = (props: NodePoolProps) => ({ type: NODE_POOL_TYPE, props });
+    const cluster = (props: ClusterProps) => ({ type: CLUSTER_TYPE, props });
+    const cases: [string, { type: string; props: unknown }[], string[]][] = [
+        ["Standard with a dedicated account and the GKE metadata server", [cluster(GOOD), pool(POOL)], []],
+        ["Autopilot, no node pool", [cluster({ ...GOOD, enableAutopilot: true })], []],
+        [
+            "Autopilot with a node pool",
+            [cluster({ ...GOOD, enableAutopilot: true }), pool(POOL)],
+            ["an Autopilot cluster with 1 node pool(s): Autopilot makes its own nodes, remove them"],
+        ],
+        [
+            "a pool on the default account that shows pods the node's credentials",
+            [
+                cluster(GOOD),
+                pool({ nodeConfig: { serviceAccount: "default", workloadMetadataConfig: { mode: "GCE_METADATA" } } }),
+            ],
+            [
+                "a node pool runs as the Compute Engine default service account (Editor on the project): set " +
+                    "nodeConfig.serviceAccount to a dedicated account",
+                "a node pool shows pods the node's own credentials: set nodeConfig.workloadMetadataConfig.mode to GKE_METADATA",
+            ],
+        ],
+        [
+            "preview: a pool whose account is not known yet",
+            [pool(previewProps({ nodeConfig: { ...POOL.nodeConfig, serviceAccount: UNKNOWN_STRING } }))],
+            [],
+        ],
+        ["no GKE at all", [{ type: "kubernetes:core/v1:Service", props: {} }], []],
+    ];
+    for (const [name, resources, expected] of cases) {
+        it(name, () => assert.deepEqual(gkeNodeViolations(resources), expected));
+    }
 });

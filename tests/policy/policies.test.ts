@@ -51,6 +51,7 @@ describe("policy pack wiring", () => {
                 "only-frontend-is-exposed",
                 "redis-is-persistent",
                 "gke-cluster-hygiene",
+                "gke-nodes-are-least-privilege",
             ],
         );
         for (const p of POLICIES) assert.notEqual(p.description, "");

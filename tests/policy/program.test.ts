@@ -61,10 +61,17 @@ describe("policy pack on the program", () => {
     });
 
     it("refuses an unprotected cluster on a stack the policy config calls long-lived", async () =>
-        assert.deepEqual(await violations("gke", {}, { "gke-cluster-hygiene": { longLivedStacks: ["gke"] } }), [
-            'gke-cluster-hygiene: deletionProtection is false on stack "gke", a long-lived stack (matches "gke"): set it true',
-        ]));
+        assert.deepEqual(
+            await violations(
+                "gke",
+                { "three-tier-app:protect": "false" },
+                { "gke-cluster-hygiene": { longLivedStacks: ["gke"] } },
+            ),
+            [
+                'gke-cluster-hygiene: deletionProtection is false on stack "gke", a long-lived stack (matches "gke"): set it true',
+            ],
+        ));
 
-    it("lets gke turn deletion protection on", async () =>
-        assert.deepEqual(await violations("gke", { "three-tier-app:gkeDeletionProtection": "true" }), []));
+    it("accepts gke protected, as its stack file has it, on a stack the policy config calls long-lived", async () =>
+        assert.deepEqual(await violations("gke", {}, { "gke-cluster-hygiene": { longLivedStacks: ["gke"] } }), []));
 });

@@ -1,5 +1,5 @@
-// Build module for kwok (fake Nodes and Pod status) used by scripts/local-cluster.sh.
-// No source of our own: the script runs `go build sigs.k8s.io/kwok/cmd/kwok` inside this module.
+// Build module for kwok (fake Nodes and Pod status) used by tools/local-cluster.
+// No source of our own: tools/local-cluster runs `go build sigs.k8s.io/kwok/cmd/kwok` inside this module.
 module three-tier-app/local-cluster/kwok
 
 go 1.26.0

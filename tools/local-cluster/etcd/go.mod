@@ -1,4 +1,4 @@
-// Build module for the etcd server used by scripts/local-cluster.sh.
+// Build module for the etcd server used by tools/local-cluster.
 module three-tier-app/local-cluster/etcd
 
 go 1.26.0
