@@ -208,7 +208,7 @@ describe("real node: the app's pods run for real (issue 9)", function () {
                 },
             }),
             (e: { code?: number; body?: string }) =>
-                e.code === 403 && /violates PodSecurity "restricted/.test(String(e.body)),
+                e.code === 403 && /violates PodSecurity "restricted/.test(JSON.parse(String(e.body)).message),
         );
 
         // From the runtime: what runc was told (uid, read-only root, no new privileges, no capability).
