@@ -10,6 +10,7 @@ import {
     clusterFromEnv,
     createStack,
     describeNode,
+    forgetStack,
     KubeClients,
     kubeClients,
     localStackConfig,
@@ -295,7 +296,7 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
                 .map((v) => v.metadata?.name);
         await waitUntil("volumes reclaimed", async () => (await leftVolumes()).length === 0, 30).catch(() => undefined);
         assert.deepEqual(await leftVolumes(), []);
-        await stack.workspace.removeStack(stack.name);
+        await forgetStack(stack);
         assert.ok(!(await stack.workspace.listStacks()).some((s) => s.name === stack.name));
     });
 });

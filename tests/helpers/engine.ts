@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { ConfigMap, EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
+import { ConfigMap, EngineEvent, LocalWorkspace, OpType, Stack, Workspace } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { PROJECT } from "../../config";
 import { REPO_ROOT } from "./stack-config";
@@ -111,10 +111,7 @@ export async function createStack(
     extraConfig: Record<string, string> = {},
 ): Promise<Stack> {
     const workspace = await LocalWorkspace.create({ workDir: REPO_ROOT });
-    const selected = await workspace.stack();
-    const stack = await Stack.create(stackName, workspace);
-    // `stack init` selects the new stack: give the user's selection back (every operation names its stack).
-    if (selected) await workspace.selectStack(selected.name);
+    const stack = await keepingSelection(workspace, () => Stack.create(stackName, workspace));
     const config: ConfigMap = {};
     const values = { kubeContext: cluster.context, kubeconfig: cluster.kubeconfig, namespace, ...extraConfig };
     for (const [key, value] of Object.entries(values)) config[`${PROJECT}:${key}`] = { value };
@@ -122,12 +119,30 @@ export async function createStack(
     return stack;
 }
 
+/**
+ * Runs `work`, then gives the user's stack selection back: `stack init` selects the new stack and
+ * `stack rm` unselects the current one whichever it removes. Every operation here names its stack.
+ */
+async function keepingSelection<T>(workspace: Workspace, work: () => Promise<T>): Promise<T> {
+    const selected = (await workspace.stack())?.name;
+    const result = await work();
+    if (selected && (await workspace.listStacks()).some((s) => s.name === selected)) {
+        await workspace.selectStack(selected);
+    }
+    return result;
+}
+
+/** `pulumi stack rm` of a stack with nothing left, keeping the user's selection. */
+export async function forgetStack(stack: Stack): Promise<void> {
+    await keepingSelection(stack.workspace, () => stack.workspace.removeStack(stack.name));
+}
+
 /** Destroys (if anything is left) and removes a stack and its settings file; quiet when it is gone. */
 export async function removeStack(stack: Stack): Promise<void> {
     const stacks = await stack.workspace.listStacks();
     if (stacks.some((s) => s.name === stack.name)) {
         await stack.destroy();
-        await stack.workspace.removeStack(stack.name);
+        await forgetStack(stack);
     }
     fs.rmSync(path.join(REPO_ROOT, `Pulumi.${stack.name}.yaml`), { force: true });
 }
