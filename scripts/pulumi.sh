@@ -9,8 +9,23 @@ cd "$(dirname "$0")/.."
 scripts/npm-deps.sh >&2
 scripts/toolchain.sh ensure
 eval "$(scripts/toolchain.sh env)"
-# Stack local (Pulumi.local.yaml: context three-tier-local) reaches the local cluster through this
-# kubeconfig, kept out of the tracked stack file; prepended, so the user's own contexts still resolve.
-KUBECONFIG="$(scripts/local-cluster.sh kubeconfig):${KUBECONFIG:-$HOME/.kube/config}"
-export KUBECONFIG
+# The stack the command works on: --stack/-s in the arguments, else the selected one.
+target_stack() {
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --stack | -s) echo "${2:-}"; return ;;
+      --stack=*) echo "${1#--stack=}"; return ;;
+    esac
+    shift
+  done
+  pulumi stack --show-name 2>/dev/null || true
+}
+
+# Stack local (Pulumi.local.yaml: context three-tier-local) reaches the local cluster through its
+# kubeconfig, kept out of the tracked stack file. The Kubernetes provider reads $KUBECONFIG as one file
+# (not a list), so it is set only for that stack; other stacks keep the user's own.
+if [ "$(target_stack "$@")" = local ]; then
+  KUBECONFIG="$(scripts/local-cluster.sh kubeconfig)"
+  export KUBECONFIG
+fi
 exec pulumi "$@"
