@@ -4,17 +4,15 @@
 // `service.kubernetes.io/load-balancer-cleanup` finalizer, holds a finalizer on the volume, and releases
 // each a few seconds after its deletion starts. scripts/test-e2e.sh provides the toolchain and cluster.
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { parse } from "yaml";
-import { PROJECT } from "../../config";
 import {
     Cluster,
     clusterFromEnv,
     createStack,
     KubeClients,
     kubeClients,
+    localStackConfig,
     removeStack,
     uniqueName,
 } from "../helpers/engine";
@@ -32,22 +30,6 @@ const SERVICE = "web-frontend-service";
 const CLAIM = "web-redis-data";
 const VOLUME = "web-redis-volume";
 const NAMESPACE = "web-namespace";
-
-/**
- * The local stack's images and readiness path when the cluster runs real containers (E2E_LOCAL_STACK_CONFIG
- * names Pulumi.local.yaml); none on a fake node, where any image "runs".
- */
-function localImages(): Record<string, string> {
-    const file = process.env.E2E_LOCAL_STACK_CONFIG;
-    if (!file) return {};
-    const config: Record<string, unknown> = parse(fs.readFileSync(file, "utf8")).config ?? {};
-    const wanted = ["frontendImage", "backendImage", "redisImage", "backendReadinessPath"];
-    return Object.fromEntries(
-        wanted
-            .filter((k) => config[`${PROJECT}:${k}`] !== undefined)
-            .map((k) => [k, String(config[`${PROJECT}:${k}`])]),
-    );
-}
 
 type Finalized = { metadata?: { name?: string; finalizers?: string[]; deletionTimestamp?: Date } };
 
@@ -193,7 +175,7 @@ describe("engine: destroy deletes held LoadBalancer Services and the Redis volum
         cluster = clusterFromEnv();
         kube = kubeClients(cluster);
         stack = await createStack(namespace, cluster, namespace, {
-            ...localImages(),
+            ...localStackConfig(),
             frontendServiceType: "LoadBalancer",
             // Under the in-tree hostPath provisioner's directory, which the local node keeps writable.
             redisHostPath: `/tmp/hostpath_pv/${namespace}`,

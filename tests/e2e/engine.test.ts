@@ -1,6 +1,7 @@
 // The real engine on a real API server: what `pulumi preview/up/refresh/destroy` do for users.
 // Runs in order; each step prints its wall time. scripts/test-e2e.sh provides the toolchain and cluster.
 import * as assert from "node:assert/strict";
+import { isDeepStrictEqual } from "node:util";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { PART_OF } from "../../components/workload";
 import {
@@ -8,14 +9,20 @@ import {
     Cluster,
     clusterFromEnv,
     createStack,
+    describeNode,
+    forgetStack,
     KubeClients,
     kubeClients,
+    localStackConfig,
+    nodeFromEnv,
     removeStack,
     secondsSince,
+    tagOnNode,
     uniqueName,
+    untagOnNode,
+    waitUntil,
 } from "../helpers/engine";
 
-const UPDATED_BACKEND_IMAGE = "c1524db4f1/kubernetes-tutorial-backend:v0.3.0-e2e";
 const APP_SELECTOR = `app.kubernetes.io/part-of=${PART_OF}`;
 
 /** The Kubernetes objects the program creates, as "kind name" (see tests/index.test.ts for the full set). */
@@ -71,9 +78,13 @@ async function isNotFound(read: () => Promise<unknown>): Promise<boolean> {
     }
 }
 
-/** Every object labelled as part of the app, anywhere in the cluster, as "kind namespace/name". */
-async function appObjects(kube: KubeClients): Promise<string[]> {
-    const q = { labelSelector: APP_SELECTOR };
+/**
+ * Every object of one stack, anywhere in the cluster, as "kind namespace/name": the program labels each
+ * (pods through their templates) with `app.kubernetes.io/instance: <stack name>`, so another stack of the
+ * app in the same cluster (the user's `local`) is not counted.
+ */
+async function stackObjects(kube: KubeClients, stackName: string): Promise<string[]> {
+    const q = { labelSelector: `app.kubernetes.io/instance=${stackName}` };
     const lists: [string, Promise<{ items: { metadata?: { namespace?: string; name?: string } }[] }>][] = [
         ["Namespace", kube.core.listNamespace(q)],
         ["Deployment", kube.apps.listDeploymentForAllNamespaces(q)],
@@ -84,7 +95,7 @@ async function appObjects(kube: KubeClients): Promise<string[]> {
         ["PersistentVolumeClaim", kube.core.listPersistentVolumeClaimForAllNamespaces(q)],
         ["NetworkPolicy", kube.networking.listNetworkPolicyForAllNamespaces(q)],
         ["PodDisruptionBudget", kube.policy.listPodDisruptionBudgetForAllNamespaces(q)],
-        ["Pod", kube.core.listPodForAllNamespaces({ labelSelector: "app=web" })],
+        ["Pod", kube.core.listPodForAllNamespaces(q)],
     ];
     const found: string[] = [];
     for (const [kind, list] of lists) {
@@ -96,19 +107,27 @@ async function appObjects(kube: KubeClients): Promise<string[]> {
 
 describe("engine: preview, up, update, refresh, destroy on a real API server", function () {
     this.timeout(15 * 60 * 1000);
+    const node = nodeFromEnv();
     let cluster: Cluster;
     let kube: KubeClients;
     let stack: Stack;
+    // Stack `local`'s settings: on a real node its images are the ones loaded into containerd.
+    let config: Record<string, string>;
+    /** The backend image of step 4; on a real node, a tag made there (and removed after). */
+    let updatedBackendImage: string;
     const namespace = uniqueName("e2e");
 
     before(async () => {
+        console.log(`      ${describeNode(node)}`);
         cluster = clusterFromEnv();
         kube = kubeClients(cluster);
-        stack = await timed("create stack", () => createStack(namespace, cluster, namespace));
+        config = localStackConfig();
+        stack = await timed("create stack", () => createStack(namespace, cluster, namespace, config));
     });
 
     after(async () => {
         if (stack) await removeStack(stack);
+        if (node.mode === "real" && updatedBackendImage) untagOnNode(node, updatedBackendImage);
     });
 
     it("1. previews a new stack: the expected creates, no errors", async () => {
@@ -128,7 +147,11 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
         const up = await timed("up (create)", () => stack.up());
         assert.equal(up.summary.result, "succeeded");
         assert.equal(up.outputs.namespace.value, namespace);
-        assert.match(up.outputs.frontendUrl.value, /^http:\/\/<node-ip>:[0-9]+ /);
+        // The URL names a node only where the stack knows one's address (frontendHost).
+        const nodePort = (await kube.core.readNamespacedService({ name: "nginx", namespace })).spec?.ports?.[0]
+            .nodePort;
+        const url = config.frontendHost ? `http://${config.frontendHost}:${nodePort}` : "";
+        assert.equal(up.outputs.frontendUrl.value, url);
 
         for (const [name, service] of [
             ["frontend", "nginx"],
@@ -154,23 +177,29 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
         assert.deepEqual(await ports("redis"), ["ClusterIP", "ip", [6379]]);
         assert.deepEqual(await ports("redis-headless"), ["ClusterIP", "headless", [6379]]);
 
-        // The engine does not wait for Service endpoints (skipAwait): check each Service picks ready pods.
-        for (const [service, pods] of [
-            ["nginx", 2],
-            ["app", 2],
-            ["redis", 1],
-        ] as const) {
+        // The engine does not wait for Service endpoints (skipAwait): check each Service picks ready pods. The
+        // EndpointSlice controller follows pod readiness on its own, so give it a few seconds.
+        const readyEndpoints = async (service: string) => {
             const slices = await kube.discovery.listNamespacedEndpointSlice({
                 namespace,
                 labelSelector: `kubernetes.io/service-name=${service}`,
             });
-            const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready);
-            assert.equal(ready.length, pods, `ready endpoints of Service ${service}`);
-        }
+            return slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).length;
+        };
+        const expected = { nginx: 2, app: 2, redis: 1 };
+        const endpoints = async () => ({
+            nginx: await readyEndpoints("nginx"),
+            app: await readyEndpoints("app"),
+            redis: await readyEndpoints("redis"),
+        });
+        await waitUntil("ready endpoints", async () => isDeepStrictEqual(await endpoints(), expected), 10).catch(
+            () => undefined,
+        );
+        assert.deepEqual(await endpoints(), expected, "ready endpoints of each Service");
 
         const claim = await kube.core.readNamespacedPersistentVolumeClaim({ name: "redis-data", namespace });
         assert.equal(claim.status?.phase, "Bound");
-        assert.equal(claim.spec?.resources?.requests?.storage, "10Gi");
+        assert.equal(claim.spec?.resources?.requests?.storage, config.redisStorageSize ?? "10Gi");
 
         const configMaps = await kube.core.listNamespacedConfigMap({ namespace, labelSelector: APP_SELECTOR });
         assert.equal(configMaps.items.length, 3);
@@ -181,6 +210,24 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
             "nginx-ingress",
             "redis-ingress",
         ]);
+
+        // What step 7 expects to be gone, found now by the same label.
+        const kinds: Record<string, number> = {};
+        for (const object of await stackObjects(kube, stack.name)) {
+            const kind = object.split(" ")[0];
+            kinds[kind] = (kinds[kind] ?? 0) + 1;
+        }
+        assert.deepEqual(kinds, {
+            Namespace: 1,
+            Deployment: 2,
+            StatefulSet: 1,
+            Service: 4,
+            ConfigMap: 3,
+            PersistentVolumeClaim: 1,
+            NetworkPolicy: 4,
+            PodDisruptionBudget: 2,
+            Pod: 5,
+        });
     });
 
     it("3. previews again right after up: no changes", async () => {
@@ -192,7 +239,10 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
     });
 
     it("4. updates the backend image: preview shows exactly that update, up rolls it out", async () => {
-        await stack.setConfig("three-tier-app:backendImage", { value: UPDATED_BACKEND_IMAGE });
+        // On a real node the new image must exist there: a second tag of the loaded one (kwok starts nothing).
+        updatedBackendImage =
+            node.mode === "real" ? tagOnNode(node, config.backendImage, "e2e") : `${config.backendImage}-e2e`;
+        await stack.setConfig("three-tier-app:backendImage", { value: updatedBackendImage });
         const [, events] = await timed("preview (image update)", () =>
             collect((onEvent) => stack.preview({ onEvent })),
         );
@@ -202,7 +252,7 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
         assert.equal(up.summary.result, "succeeded");
         assert.deepEqual(up.summary.resourceChanges, { same: EXPECTED_CREATES.length - 1, update: 1 });
         const d = await kube.apps.readNamespacedDeployment({ name: "backend", namespace });
-        assert.equal(d.spec?.template.spec?.containers[0].image, UPDATED_BACKEND_IMAGE);
+        assert.equal(d.spec?.template.spec?.containers[0].image, updatedBackendImage);
         assert.equal(d.metadata?.annotations?.["deployment.kubernetes.io/revision"], "2");
         assert.ok((d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? Infinity));
         assert.equal(d.status?.updatedReplicas, 2);
@@ -233,20 +283,20 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
         }
     });
 
-    it("7. destroys: nothing of the app is left, the namespace is gone, the stack is removed", async () => {
+    it("7. destroys: nothing of its stack is left, the namespace is gone, the stack is removed", async () => {
         const destroy = await timed("destroy", () => stack.destroy());
         assert.equal(destroy.summary.result, "succeeded");
         assert.deepEqual(destroy.summary.resourceChanges, { delete: EXPECTED_CREATES.length });
         assert.ok(await isNotFound(() => kube.core.readNamespace({ name: namespace })));
-        assert.deepEqual(await appObjects(kube), []);
+        assert.deepEqual(await stackObjects(kube, stack.name), []);
         // The claim's volume is reclaimed by the controller after the claim is gone: give it a little time.
         const leftVolumes = async () =>
             (await kube.core.listPersistentVolume()).items
                 .filter((v) => v.spec?.claimRef?.namespace === namespace)
                 .map((v) => v.metadata?.name);
-        for (let i = 0; i < 30 && (await leftVolumes()).length > 0; i++) await new Promise((r) => setTimeout(r, 1000));
+        await waitUntil("volumes reclaimed", async () => (await leftVolumes()).length === 0, 30).catch(() => undefined);
         assert.deepEqual(await leftVolumes(), []);
-        await stack.workspace.removeStack(stack.name);
+        await forgetStack(stack);
         assert.ok(!(await stack.workspace.listStacks()).some((s) => s.name === stack.name));
     });
 });

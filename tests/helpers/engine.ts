@@ -1,9 +1,11 @@
 // Shared by the engine tests and the engine benchmark: ephemeral stacks of this project on a real
 // Kubernetes API (the local control plane, or any kubeconfig context), through the Automation API.
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { ConfigMap, EngineEvent, LocalWorkspace, OpType, Stack } from "@pulumi/pulumi/automation";
+import { ConfigMap, EngineEvent, LocalWorkspace, OpType, Stack, Workspace } from "@pulumi/pulumi/automation";
+import { parse } from "yaml";
 import { PROJECT } from "../../config";
 import { REPO_ROOT } from "./stack-config";
 
@@ -22,6 +24,80 @@ export function clusterFromEnv(): Cluster {
     return { kubeconfig, context };
 }
 
+/** Runs kubectl (the local cluster's, $KUBECTL) on the cluster; returns its stdout. */
+export function kubectl(cluster: Cluster, ...args: string[]): string {
+    return execFileSync(
+        process.env.KUBECTL ?? "kubectl",
+        ["--kubeconfig", cluster.kubeconfig, "--context", cluster.context, ...args],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 5 * 60 * 1000 },
+    );
+}
+
+/**
+ * The local cluster's node, as scripts/with-local-cluster.sh describes it: `real` (containerd + kubelet in
+ * the node's network namespace: containers run) or `kwok` (fake nodes: pods turn Ready with no process).
+ */
+export type NodeInfo =
+    | { readonly mode: "real"; readonly ip: string; readonly exec: string }
+    | { readonly mode: "kwok"; readonly reason: string };
+
+export function nodeFromEnv(): NodeInfo {
+    const mode = process.env.E2E_NODE_MODE;
+    if (mode === "real") {
+        const ip = process.env.E2E_NODE_IP;
+        const exec = process.env.E2E_NODE_EXEC;
+        if (!ip || !exec) throw new Error("E2E_NODE_MODE=real needs E2E_NODE_IP and E2E_NODE_EXEC");
+        return { mode, ip, exec };
+    }
+    if (mode === "kwok") return { mode, reason: process.env.E2E_NODE_MODE_REASON || "(no reason given)" };
+    throw new Error(`E2E_NODE_MODE must be real or kwok (got "${mode ?? ""}"); scripts/with-local-cluster.sh sets it`);
+}
+
+/** One line for the test output: which node the engine suite runs on, and why when it is kwok. */
+export function describeNode(node: NodeInfo): string {
+    return node.mode === "real"
+        ? `node mode: real (node ${node.ip}; containers run)`
+        : `node mode: kwok (fake nodes, no container runs): ${node.reason}`;
+}
+
+export type RealNode = NodeInfo & { mode: "real" };
+
+/** Runs a command inside the node's network namespace with its tools (crictl, ctr) on PATH; returns stdout. */
+export function nodeExec(node: RealNode, ...args: string[]): string {
+    return execFileSync(node.exec, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+}
+
+/**
+ * A second reference `<image>-<suffix>` to an image the node's containerd holds: a new pod template whose
+ * image needs no pull. Remove it with untagOnNode.
+ */
+export function tagOnNode(node: RealNode, image: string, suffix: string): string {
+    const ref = `${image}-${suffix}`;
+    nodeExec(node, "ctr", "-n", "k8s.io", "images", "tag", "--force", image, ref);
+    return ref;
+}
+
+export function untagOnNode(node: RealNode, ref: string): void {
+    nodeExec(node, "ctr", "-n", "k8s.io", "images", "rm", ref);
+}
+
+/**
+ * Stack `local`'s settings (Pulumi.local.yaml: the images loaded into the node's containerd), as short keys
+ * for createStack; where and which namespace are each test's own.
+ */
+export function localStackConfig(): Record<string, string> {
+    const file = process.env.E2E_LOCAL_STACK_CONFIG;
+    if (!file)
+        throw new Error("E2E_LOCAL_STACK_CONFIG must name Pulumi.local.yaml (scripts/with-local-cluster.sh sets it)");
+    const own = new Set(["kubeContext", "kubeconfig", "namespace"]);
+    const config: Record<string, string> = {};
+    for (const [key, value] of Object.entries(parse(fs.readFileSync(file, "utf8"))?.config ?? {})) {
+        const [project, short] = key.split(":");
+        if (project === PROJECT && !own.has(short) && typeof value !== "object") config[short] = String(value);
+    }
+    return config;
+}
+
 /** A name unique enough for parallel runs on one machine: a stack and namespace name. */
 export function uniqueName(prefix: string): string {
     return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -34,7 +110,8 @@ export async function createStack(
     namespace: string,
     extraConfig: Record<string, string> = {},
 ): Promise<Stack> {
-    const stack = await LocalWorkspace.createStack({ stackName, workDir: REPO_ROOT });
+    const workspace = await LocalWorkspace.create({ workDir: REPO_ROOT });
+    const stack = await keepingSelection(workspace, () => Stack.create(stackName, workspace));
     const config: ConfigMap = {};
     const values = { kubeContext: cluster.context, kubeconfig: cluster.kubeconfig, namespace, ...extraConfig };
     for (const [key, value] of Object.entries(values)) config[`${PROJECT}:${key}`] = { value };
@@ -42,12 +119,30 @@ export async function createStack(
     return stack;
 }
 
+/**
+ * Runs `work`, then gives the user's stack selection back: `stack init` selects the new stack and
+ * `stack rm` unselects the current one whichever it removes. Every operation here names its stack.
+ */
+async function keepingSelection<T>(workspace: Workspace, work: () => Promise<T>): Promise<T> {
+    const selected = (await workspace.stack())?.name;
+    const result = await work();
+    if (selected && (await workspace.listStacks()).some((s) => s.name === selected)) {
+        await workspace.selectStack(selected);
+    }
+    return result;
+}
+
+/** `pulumi stack rm` of a stack with nothing left, keeping the user's selection. */
+export async function forgetStack(stack: Stack): Promise<void> {
+    await keepingSelection(stack.workspace, () => stack.workspace.removeStack(stack.name));
+}
+
 /** Destroys (if anything is left) and removes a stack and its settings file; quiet when it is gone. */
 export async function removeStack(stack: Stack): Promise<void> {
     const stacks = await stack.workspace.listStacks();
     if (stacks.some((s) => s.name === stack.name)) {
         await stack.destroy();
-        await stack.workspace.removeStack(stack.name);
+        await forgetStack(stack);
     }
     fs.rmSync(path.join(REPO_ROOT, `Pulumi.${stack.name}.yaml`), { force: true });
 }
@@ -79,4 +174,16 @@ export type KubeClients = ReturnType<typeof kubeClients>;
 /** Seconds since `start`, for the step timings the engine suite and benchmark print. */
 export function secondsSince(start: bigint): number {
     return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` every second until it holds; returns the seconds it took, throws after `timeoutSeconds`. */
+export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutSeconds: number): Promise<number> {
+    const start = process.hrtime.bigint();
+    while (!(await check().catch(() => false))) {
+        if (secondsSince(start) > timeoutSeconds) throw new Error(`timed out after ${timeoutSeconds} s: ${what}`);
+        await sleep(1000);
+    }
+    return secondsSince(start);
 }

@@ -1,0 +1,457 @@
+// Issue 9 on the real node: the app's containers really run (containerd, kubelet, CNI, kube-proxy, CoreDNS,
+// the NetworkPolicy enforcer), deployed by the real engine with stack `local`'s images into a namespace of
+// its own. Steps build on each other, in order. In kwok mode no container runs, so every step is pending and
+// the reason is printed: never a pass.
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { PROJECT } from "../../config";
+import { REDIS_NAMES } from "../../components/redis";
+import {
+    changesOf,
+    Cluster,
+    clusterFromEnv,
+    createStack,
+    describeNode,
+    kubeClients,
+    KubeClients,
+    localStackConfig,
+    nodeExec,
+    nodeFromEnv,
+    RealNode,
+    removeStack,
+    secondsSince,
+    sleep,
+    tagOnNode,
+    uniqueName,
+    untagOnNode,
+    waitUntil,
+} from "../helpers/engine";
+import { Address, LoadFigures, request, startLoad, tutorialSession } from "./http";
+
+/** The uid each tier's containers run as (README, "Security"), by the tutorial's `service` label. */
+const TIER_UIDS: Record<string, number> = { nginx: 101, app: 65532, redis: 999 };
+const POD_COUNTS = { app: 2, nginx: 2, redis: 1 };
+
+function isReady(pod: k8s.V1Pod): boolean {
+    return pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+}
+
+/** uid, read-only root and privileges of a container as runc was told to run it (the OCI spec). */
+function runtimeView(node: RealNode, containerID: string) {
+    const id = containerID.replace(/^containerd:\/\//, "");
+    const spec = JSON.parse(nodeExec(node, "crictl", "inspect", id)).info.runtimeSpec;
+    const caps = spec.process.capabilities ?? {};
+    return {
+        uid: spec.process.user.uid,
+        readOnlyRoot: spec.root.readonly === true,
+        noNewPrivileges: spec.process.noNewPrivileges === true,
+        capabilities: [...(caps.bounding ?? []), ...(caps.effective ?? []), ...(caps.permitted ?? [])],
+    };
+}
+
+/** Containers and pod sandboxes containerd holds for a namespace, running or not. */
+function runtimeObjects(node: RealNode, namespace: string): string[] {
+    const lines = (out: string, kind: string) =>
+        out
+            .split("\n")
+            .filter((l) => l !== "")
+            .map((id) => `${kind} ${id}`);
+    return [
+        ...lines(
+            nodeExec(node, "crictl", "ps", "-a", "-q", "--label", `io.kubernetes.pod.namespace=${namespace}`),
+            "container",
+        ),
+        ...lines(nodeExec(node, "crictl", "pods", "-q", "--namespace", namespace), "sandbox"),
+    ];
+}
+
+/** Directories where host-local keeps one file per allocated IP, from the CNI config containerd loaded. */
+function cniAllocationDirs(node: RealNode): string[] {
+    const networks = JSON.parse(nodeExec(node, "crictl", "info")).cniconfig?.Networks ?? [];
+    const dirs: string[] = [];
+    for (const network of networks) {
+        for (const plugin of network.Config?.Plugins ?? []) {
+            const ipam = JSON.parse(plugin.Source ?? "{}").ipam;
+            if (ipam?.type === "host-local") {
+                dirs.push(path.join(ipam.dataDir ?? "/var/lib/cni/networks", network.Config.Name));
+            }
+        }
+    }
+    return dirs;
+}
+
+/** Which of these IPs still have an allocation file. */
+function allocatedIPs(node: RealNode, dirs: string[], ips: string[]): string[] {
+    const files = dirs.flatMap((d) => nodeExec(node, "ls", "-1", d).split("\n"));
+    return ips.filter((ip) => files.includes(ip));
+}
+
+function pathExists(node: RealNode, p: string): boolean {
+    return spawnSync(node.exec, ["test", "-e", p]).status === 0;
+}
+
+describe("real node: the app's pods run for real (issue 9)", function () {
+    this.timeout(20 * 60 * 1000);
+    const node = nodeFromEnv();
+    const namespace = uniqueName("e2e-node");
+    let real: RealNode;
+    let cluster: Cluster;
+    let kube: KubeClients;
+    let stack: Stack;
+    let config: Record<string, string>;
+    let frontend: Address;
+    let rolloutImage: string | undefined;
+
+    before(async function () {
+        console.log(`      ${describeNode(node)}`);
+        if (node.mode !== "real") {
+            console.log("      pending: these steps need containers that really run, which kwok only fakes");
+            this.skip();
+        }
+        real = node;
+        cluster = clusterFromEnv();
+        kube = kubeClients(cluster);
+        config = localStackConfig();
+        stack = await createStack(namespace, cluster, namespace, config);
+    });
+
+    after(async () => {
+        if (stack) await removeStack(stack);
+        if (rolloutImage) untagOnNode(real, rolloutImage);
+    });
+
+    async function pods(tier?: string): Promise<k8s.V1Pod[]> {
+        const labelSelector = tier === undefined ? undefined : `service=${tier}`;
+        return (await kube.core.listNamespacedPod({ namespace, labelSelector })).items;
+    }
+
+    async function allReady(): Promise<boolean> {
+        const all = await pods();
+        const counts = { app: 0, nginx: 0, redis: 0 };
+        for (const p of all) counts[p.metadata?.labels?.service as keyof typeof counts]++;
+        return all.every(isReady) && JSON.stringify(counts) === JSON.stringify(POD_COUNTS);
+    }
+
+    /** `kubectl exec` in a pod's first container; the exit status and both streams. */
+    function execIn(pod: string, ...command: string[]) {
+        const r = spawnSync(
+            process.env.KUBECTL ?? "kubectl",
+            [
+                "--kubeconfig",
+                cluster.kubeconfig,
+                "--context",
+                cluster.context,
+                "exec",
+                "-n",
+                namespace,
+                pod,
+                "--",
+                ...command,
+            ],
+            { encoding: "utf8", timeout: 60_000 },
+        );
+        return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+    }
+
+    it("1. up: every pod Running and Ready through its real probes; the tutorial's session through the NodePort", async () => {
+        const start = process.hrtime.bigint();
+        const up = await stack.up();
+        console.log(`      up: ${secondsSince(start).toFixed(1)} s`);
+        assert.equal(up.summary.result, "succeeded");
+
+        const all = await pods();
+        assert.deepEqual(all.map((p) => p.metadata?.labels?.service).sort(), ["app", "app", "nginx", "nginx", "redis"]);
+        for (const pod of all) {
+            const name = pod.metadata?.name;
+            assert.equal(pod.status?.phase, "Running", name);
+            assert.ok(isReady(pod), `${name} is Ready`);
+            for (const c of pod.status?.containerStatuses ?? []) {
+                // A container containerd started and kubelet probed, not a status kwok wrote.
+                assert.match(c.containerID ?? "", /^containerd:\/\/[0-9a-f]{64}$/, `${name}/${c.name}`);
+                assert.ok(c.ready && c.started && c.state?.running?.startedAt, `${name}/${c.name} running and ready`);
+                const spec = pod.spec?.containers.find((s) => s.name === c.name);
+                assert.ok(spec?.readinessProbe && spec.livenessProbe, `${name}/${c.name} has both probes`);
+            }
+            const host = await kube.core.readNode({ name: pod.spec?.nodeName ?? "" });
+            assert.equal(host.metadata?.annotations?.["kwok.x-k8s.io/node"], undefined, `${name} is on a real node`);
+        }
+
+        const service = await kube.core.readNamespacedService({ name: "nginx", namespace });
+        const nodePort = service.spec?.ports?.[0].nodePort;
+        assert.ok(nodePort, "Service nginx has a NodePort");
+        frontend = { host: real.ip, port: nodePort };
+        // client → nginx pods → Service app → Go pods → Service redis → Redis, with the README's bytes.
+        await tutorialSession(frontend, 249);
+    });
+
+    it("2. previews again right after up: no changes", async () => {
+        const events: EngineEvent[] = [];
+        const preview = await stack.preview({ onEvent: (e) => events.push(e) });
+        assert.deepEqual(changesOf(events), []);
+        assert.deepEqual(Object.keys(preview.changeSummary), ["same"]);
+    });
+
+    it("3. Pod Security `restricted` admits the pods, and they run non-root on a read-only root filesystem", async () => {
+        const ns = await kube.core.readNamespace({ name: namespace });
+        assert.equal(ns.metadata?.labels?.["pod-security.kubernetes.io/enforce"], "restricted");
+        // The level is enforced, not decoration: a pod that may run as root is refused.
+        await assert.rejects(
+            kube.core.createNamespacedPod({
+                namespace,
+                dryRun: "All",
+                body: {
+                    metadata: { name: "root-allowed" },
+                    spec: { containers: [{ name: "c", image: config.redisImage }] },
+                },
+            }),
+            (e: { code?: number; body?: string }) =>
+                e.code === 403 && /violates PodSecurity "restricted/.test(JSON.parse(String(e.body)).message),
+        );
+
+        // From the runtime: what runc was told (uid, read-only root, no new privileges, no capability).
+        for (const pod of await pods()) {
+            const tier = pod.metadata?.labels?.service ?? "";
+            for (const c of pod.status?.containerStatuses ?? []) {
+                assert.deepEqual(
+                    runtimeView(real, c.containerID ?? ""),
+                    { uid: TIER_UIDS[tier], readOnlyRoot: true, noNewPrivileges: true, capabilities: [] },
+                    `${pod.metadata?.name}/${c.name} as containerd runs it`,
+                );
+            }
+        }
+        // From inside, where there is a shell (the Go image has none): the uid, and / refuses writes as
+        // read-only (EROFS), not merely as someone else's directory (EACCES).
+        for (const tier of ["nginx", "redis"]) {
+            const pod = (await pods(tier))[0].metadata?.name ?? "";
+            assert.deepEqual(execIn(pod, "id", "-u"), { status: 0, stdout: String(TIER_UIDS[tier]), stderr: "" }, pod);
+            const write = execIn(pod, "sh", "-c", ": > /e2e-write-probe");
+            assert.notEqual(write.status, 0, `${pod}: writing to / must fail`);
+            assert.match(write.stderr, /Read-only file system/, pod);
+        }
+    });
+
+    it("4. NetworkPolicies hold: a pod without the backend's labels cannot open redis:6379 or app:1323; one with them reaches Redis", async () => {
+        /** A pod meeting `restricted`, idle until exec'd into, with the tools of the local redis image. */
+        const probePod = (name: string, labels: Record<string, string>): k8s.V1Pod => ({
+            metadata: { name, labels },
+            spec: {
+                automountServiceAccountToken: false,
+                terminationGracePeriodSeconds: 0,
+                securityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: TIER_UIDS.redis,
+                    runAsGroup: TIER_UIDS.redis,
+                    seccompProfile: { type: "RuntimeDefault" },
+                },
+                containers: [
+                    {
+                        name: "probe",
+                        image: config.redisImage,
+                        command: ["sleep", "600"],
+                        // Never Ready, so a pod with the backend's labels never becomes an endpoint of Service app.
+                        readinessProbe: { exec: { command: ["false"] } },
+                        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+                        securityContext: {
+                            allowPrivilegeEscalation: false,
+                            readOnlyRootFilesystem: true,
+                            capabilities: { drop: ["ALL"] },
+                        },
+                    },
+                ],
+            },
+        });
+        const stranger = "e2e-stranger";
+        const backendLike = "e2e-backend-like";
+        try {
+            await kube.core.createNamespacedPod({ namespace, body: probePod(stranger, { e2e: "stranger" }) });
+            await kube.core.createNamespacedPod({
+                namespace,
+                body: probePod(backendLike, { app: "web", service: "app" }),
+            });
+            for (const name of [stranger, backendLike]) {
+                await waitUntil(
+                    `${name} running`,
+                    async () =>
+                        (await kube.core.readNamespacedPod({ name, namespace })).status?.containerStatuses?.[0].state
+                            ?.running !== undefined,
+                    120,
+                );
+            }
+            // dns-failure: the pod cannot even resolve the name (broken, not blocked); timeout: packets dropped,
+            // as the policy enforcer does; refused: something answered with a reset.
+            const connect = (pod: string, host: string, port: number) =>
+                execIn(
+                    pod,
+                    "sh",
+                    "-c",
+                    'getent hosts "$1" >/dev/null || { echo dns-failure; exit 0; }; ' +
+                        'timeout 5 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; ' +
+                        "case $? in 0) echo connected ;; 124) echo timeout ;; *) echo refused ;; esac",
+                    "connect",
+                    host,
+                    String(port),
+                ).stdout;
+            const outcomes = {
+                "stranger → nginx:80 (open to all: the pod and its network work)": connect(stranger, "nginx", 80),
+                "stranger → redis:6379": connect(stranger, "redis", 6379),
+                "stranger → app:1323": connect(stranger, "app", 1323),
+                "backend-like → redis:6379": connect(backendLike, "redis", 6379),
+            };
+            console.log(`      ${JSON.stringify(outcomes)}`);
+            assert.deepEqual(outcomes, {
+                "stranger → nginx:80 (open to all: the pod and its network work)": "connected",
+                "stranger → redis:6379": "timeout",
+                "stranger → app:1323": "timeout",
+                "backend-like → redis:6379": "connected",
+            });
+            const ping = execIn(backendLike, "timeout", "5", "redis-cli", "-h", "redis", "-p", "6379", "ping");
+            assert.deepEqual(
+                ping,
+                { status: 0, stdout: "PONG", stderr: "" },
+                "Redis itself answers the backend's labels",
+            );
+        } finally {
+            for (const name of [stranger, backendLike]) {
+                await kube.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+            }
+        }
+    });
+
+    it("5. the StatefulSet brings a deleted Redis pod back, and every acknowledged count is still there", async () => {
+        const users = [8001, 8002, 8003];
+        const acked: Record<number, number> = {};
+        for (const user of users) {
+            for (let i = 1; i <= 5; i++) {
+                const reply = await request(frontend, "POST", `/users/${user}`);
+                assert.deepEqual([reply.status, reply.body], [200, String(i)], `POST /users/${user}`);
+                acked[user] = i;
+            }
+        }
+        const name = `${REDIS_NAMES.statefulSet}-0`;
+        const before = await kube.core.readNamespacedPod({ name, namespace });
+        const claim = await kube.core.readNamespacedPersistentVolumeClaim({ name: REDIS_NAMES.claim, namespace });
+
+        await kube.core.deleteNamespacedPod({ name, namespace });
+        const back = await waitUntil(
+            "a new redis-0, Ready",
+            async () => {
+                const pod = await kube.core.readNamespacedPod({ name, namespace });
+                return pod.metadata?.uid !== before.metadata?.uid && isReady(pod);
+            },
+            300,
+        );
+        // The API's readiness needs Redis: wait until every pod is Ready again before reading through nginx.
+        const ready = await waitUntil("every pod Ready", allReady, 120);
+        console.log(`      new redis-0 Ready after ${back.toFixed(1)} s, all pods Ready ${ready.toFixed(1)} s later`);
+
+        const after = await kube.core.readNamespacedPersistentVolumeClaim({ name: REDIS_NAMES.claim, namespace });
+        assert.equal(after.spec?.volumeName, claim.spec?.volumeName, "the same volume");
+        for (const user of users) {
+            const reply = await request(frontend, "GET", `/users/${user}`);
+            assert.deepEqual([reply.status, reply.body], [200, String(acked[user])], `GET /users/${user}`);
+        }
+    });
+
+    it("6. a rolling update of the backend through pulumi up, under load through the NodePort: no request fails", async () => {
+        // A second tag of the same local image: a new pod template, with an image the node already holds.
+        rolloutImage = tagOnNode(real, config.backendImage, "rollout");
+        await stack.setConfig(`${PROJECT}:backendImage`, { value: rolloutImage });
+        const oldPods = (await pods("app")).map((p) => p.metadata?.name);
+
+        const workers = 4;
+        const maxRequests = 200_000;
+        const maxSeconds = 300;
+        // A steady load, not a flood: the two cores also run the control plane, the node and the rollout.
+        const pauseMs = 10;
+        const acked = new Array<number>(workers).fill(0);
+        const load = startLoad({
+            to: frontend,
+            workers,
+            maxRequests,
+            maxSeconds,
+            pauseMs,
+            // Each worker owns a counter: POST then GET, in turn.
+            next: (w, n) => ({ method: n % 2 === 0 ? "POST" : "GET", path: `/users/${7000 + w}` }),
+            onOk: (w, method) => {
+                if (method === "POST") acked[w]++;
+            },
+        });
+        let figures: LoadFigures;
+        try {
+            await sleep(2000);
+            const start = process.hrtime.bigint();
+            const up = await stack.up();
+            const upSeconds = secondsSince(start);
+            assert.equal(up.summary.result, "succeeded");
+            assert.deepEqual(up.summary.resourceChanges?.update, 1);
+            // The engine returns once the new pods are available; the old ones may still be draining.
+            const drained = await waitUntil(
+                "the old backend pods to be gone",
+                async () => (await pods("app")).every((p) => !oldPods.includes(p.metadata?.name)),
+                180,
+            );
+            console.log(
+                `      up (backend image): ${upSeconds.toFixed(1)} s; old pods gone ${drained.toFixed(1)} s later`,
+            );
+            await sleep(2000);
+        } finally {
+            figures = await load.stop();
+            console.log(
+                `      load during the rollout: ${figures.sent} sent, ${figures.ok} ok, ${figures.failed} failed ` +
+                    `in ${figures.seconds.toFixed(1)} s ${JSON.stringify(figures.failures)}`,
+            );
+        }
+        const images = (await pods("app")).map((p) => p.spec?.containers[0].image);
+        assert.deepEqual(images, [rolloutImage, rolloutImage]);
+        assert.ok(figures.sent < maxRequests && figures.seconds < maxSeconds, "the load lasted the whole rollout");
+        assert.ok(figures.ok >= 200, `too little load to mean anything: ${figures.ok}`);
+        assert.equal(figures.failed, 0, `failed requests: ${JSON.stringify(figures.failures)}`);
+        // Every acknowledged POST counted exactly once.
+        for (let w = 0; w < workers; w++) {
+            const reply = await request(frontend, "GET", `/users/${7000 + w}`);
+            assert.equal(reply.body, String(acked[w]), `user ${7000 + w}`);
+        }
+    });
+
+    it("7. destroy leaves no pod, container, sandbox, PersistentVolume, volume data or CNI allocation", async () => {
+        // What destroy must remove, each checked present first so that its absence afterwards means something.
+        const volume = (await kube.core.listPersistentVolume()).items.find(
+            (v) => v.spec?.claimRef?.namespace === namespace && v.spec.claimRef.name === REDIS_NAMES.claim,
+        );
+        const volumeName = volume?.metadata?.name ?? "";
+        const dataDir = volume?.spec?.hostPath?.path ?? "";
+        assert.ok(volumeName && dataDir, "the claim's volume and its hostPath");
+        assert.ok(pathExists(real, path.join(dataDir, "appendonlydir")), `Redis's AOF is on the volume (${dataDir})`);
+        const podIPs = (await pods()).map((p) => p.status?.podIP ?? "");
+        const cniDirs = cniAllocationDirs(real);
+        assert.deepEqual(allocatedIPs(real, cniDirs, podIPs), podIPs, `allocations of the pods' IPs in ${cniDirs}`);
+        assert.ok(runtimeObjects(real, namespace).length >= 10, "containers and sandboxes of the namespace");
+
+        const start = process.hrtime.bigint();
+        const destroy = await stack.destroy();
+        console.log(`      destroy: ${secondsSince(start).toFixed(1)} s`);
+        assert.equal(destroy.summary.result, "succeeded");
+        await assert.rejects(kube.core.readNamespace({ name: namespace }), (e: { code?: number }) => e.code === 404);
+
+        // kubelet removes stopped sandboxes and the volume's deleter runs after the namespace is gone: poll.
+        const leftovers = async () => ({
+            pods: (await kube.core.listPodForAllNamespaces({ fieldSelector: `metadata.namespace=${namespace}` })).items
+                .length,
+            runtime: runtimeObjects(real, namespace),
+            cniAllocations: allocatedIPs(real, cniDirs, podIPs),
+            volume: (await kube.core.listPersistentVolume()).items.some((v) => v.metadata?.name === volumeName),
+            dataDir: pathExists(real, dataDir),
+        });
+        const nothing = { pods: 0, runtime: [], cniAllocations: [], volume: false, dataDir: false };
+        const gone = await waitUntil(
+            "nothing of the namespace left on the node",
+            async () => JSON.stringify(await leftovers()) === JSON.stringify(nothing),
+            180,
+        ).catch(() => undefined);
+        assert.deepEqual(await leftovers(), nothing);
+        console.log(`      node clean ${gone?.toFixed(1)} s after destroy`);
+    });
+});
