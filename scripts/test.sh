@@ -109,15 +109,15 @@ run_suite cluster bash -c 'cd tools/local-cluster && GOTOOLCHAIN=local go test -
 if timed toolchain scripts/toolchain.sh ensure && note_if '^toolchain: building' built &&
   timed "cluster build" scripts/local-cluster.sh build; then
   run_suite engine scripts/test-e2e.sh
-  # with-local-cluster.sh says how long starting the control plane took, when it had to.
-  up_s=$(grep -Eo 'local control plane up in [0-9]+ s' "$output" | grep -Eo '[0-9]+' | tail -n1)
+  # with-local-cluster.sh says how long starting the cluster took, when it had to, and its node mode.
+  up_s=$(grep -Eo 'local cluster up in [0-9]+ s' "$output" | grep -Eo '[0-9]+' | tail -n1)
   if [ -n "$up_s" ]; then
     steps+=(" cluster start"$'\t'"$(( up_s * 1000 ))"$'\t'"within engine")
   else
     steps+=(" cluster start"$'\t'0$'\t'"was already running")
   fi
-  # The local cluster's verb: "real" or "kwok (<reason>)"; an older script without it: unknown.
-  node_mode=$(scripts/local-cluster.sh mode 2>/dev/null | head -n1)
+  # "real" or "kwok (<reason>)", as the engine suite ran (the cluster may be down again by now).
+  node_mode=$(sed -n 's/^local cluster mode: //p' "$output" | tail -n1)
   [[ $node_mode =~ ^(real|kwok) ]] || node_mode=unknown
 else
   count_suite engine 1
