@@ -286,8 +286,16 @@ func undoHost(c *config, st *state) error {
 		if fileExists(c.netnsPath()) {
 			errs = append(errs, quiet(ctx, "ip", "netns", "delete", netnsName))
 		}
-		if fileExists(filepath.Join("/sys/class/net", hostLink)) {
-			errs = append(errs, quiet(ctx, "ip", "link", "delete", hostLink))
+		// Deleting the netns takes the veth pair with it, asynchronously: wait for that before deleting the
+		// host end by hand, and count a failed delete only if the link is still there after it.
+		hostLinkPath := filepath.Join("/sys/class/net", hostLink)
+		for deadline := time.Now().Add(5 * time.Second); fileExists(hostLinkPath) && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if fileExists(hostLinkPath) {
+			if err := quiet(ctx, "ip", "link", "delete", hostLink); err != nil && fileExists(hostLinkPath) {
+				errs = append(errs, err)
+			}
 		}
 	}
 	for _, cg := range st.Cgroups {
