@@ -10,6 +10,7 @@ import {
     Cluster,
     clusterFromEnv,
     createStack,
+    isNotFound,
     KubeClients,
     kubeClients,
     localStackConfig,
@@ -153,15 +154,6 @@ function deletions(events: readonly EngineEvent[]) {
     return steps;
 }
 
-async function isGone(read: () => Promise<unknown>): Promise<boolean> {
-    try {
-        await read();
-        return false;
-    } catch (e) {
-        return (e as { code?: number }).code === 404;
-    }
-}
-
 describe("engine: destroy deletes held LoadBalancer Services and the Redis volume before the namespace", function () {
     this.timeout(15 * 60 * 1000);
     let cluster: Cluster;
@@ -226,8 +218,8 @@ describe("engine: destroy deletes held LoadBalancer Services and the Redis volum
             `stand-in errors: ${standIn.errors.slice(-5).join("; ")}`,
         );
 
-        assert.ok(await isGone(() => kube.core.readNamespace({ name: namespace })), "namespace gone");
-        assert.ok(await isGone(() => kube.core.readPersistentVolume({ name: volumeName })), "volume gone");
+        assert.ok(await isNotFound(() => kube.core.readNamespace({ name: namespace })), "namespace gone");
+        assert.ok(await isNotFound(() => kube.core.readPersistentVolume({ name: volumeName })), "volume gone");
         const left = await kube.core.listPersistentVolume();
         assert.deepEqual(
             left.items.filter((v) => v.spec?.claimRef?.namespace === namespace).map((v) => v.metadata?.name),

@@ -11,6 +11,7 @@ import {
     createStack,
     describeNode,
     forgetStack,
+    isNotFound,
     KubeClients,
     kubeClients,
     localStackConfig,
@@ -67,15 +68,6 @@ async function collect<T>(work: (onEvent: (e: EngineEvent) => void) => Promise<T
     const events: EngineEvent[] = [];
     const result = await work((e) => events.push(e));
     return [result, events];
-}
-
-async function isNotFound(read: () => Promise<unknown>): Promise<boolean> {
-    try {
-        await read();
-        return false;
-    } catch (e) {
-        return (e as { code?: number }).code === 404;
-    }
 }
 
 /**

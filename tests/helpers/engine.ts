@@ -187,3 +187,13 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, tim
     }
     return secondsSince(start);
 }
+
+/** Whether `read` fails with the Kubernetes API's 404: the object does not exist (any other error is false). */
+export async function isNotFound(read: () => Promise<unknown>): Promise<boolean> {
+    try {
+        await read();
+        return false;
+    } catch (e) {
+        return (e as { code?: number }).code === 404;
+    }
+}
