@@ -10,9 +10,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/npm-deps.sh
-scripts/toolchain.sh ensure
-
 context_answers() {
   command -v kubectl >/dev/null 2>&1 &&
     kubectl config get-contexts "$1" >/dev/null 2>&1 &&
@@ -30,7 +27,8 @@ if [ -z "$stack" ]; then
 fi
 
 # Every pulumi call goes through scripts/pulumi.sh, the same way in that `npm run pulumi` and
-# `npm run destroy` take (it also hands stack local its cluster's kubeconfig).
+# `npm run destroy` take: its first call installs the npm packages and builds the toolchain when
+# missing, and it hands stack local its cluster's kubeconfig.
 scripts/pulumi.sh stack select --create "$stack" >/dev/null
 # Recorded before `up`, so that a failed update's partial objects can still be destroyed.
 echo "$stack" >.pulumi-state/deployed-stack
