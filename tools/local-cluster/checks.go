@@ -46,8 +46,11 @@ var nodeChecks = []nodeCheck{
 		}
 		return nil
 	}},
-	{"tools present (nsenter, unshare, ip, runc, nft)", func(ctx context.Context) error {
-		for _, t := range []struct{ bin, pkg string }{{"nsenter", ""}, {"unshare", ""}, {"ip", ""}, {"runc", "runc"}, {"nft", "nftables"}} {
+	{"tools present (nsenter, unshare, ip, runc, nft, mmdebstrap)", func(ctx context.Context) error {
+		// mmdebstrap: tools/images makes the nginx and redis images' Debian rootfs with it.
+		for _, t := range []struct{ bin, pkg string }{
+			{"nsenter", ""}, {"unshare", ""}, {"ip", ""}, {"runc", "runc"}, {"nft", "nftables"}, {"mmdebstrap", "mmdebstrap"},
+		} {
 			if err := lookOrInstall(ctx, t.bin, t.pkg); err != nil {
 				return err
 			}
@@ -77,6 +80,10 @@ func lookOrInstall(ctx context.Context, bin, pkg string) error {
 		return fmt.Errorf("%s not found", bin)
 	}
 	logf("%s not found: apt-get install %s", bin, pkg)
+	// A fresh machine may have no package lists yet: without them apt-get install finds nothing.
+	if out, err := exec.CommandContext(ctx, "apt-get", "update", "-qq").CombinedOutput(); err != nil {
+		return fmt.Errorf("%s not found and apt-get update failed: %v: %s", bin, err, tail(string(out), 5))
+	}
 	cmd := exec.CommandContext(ctx, "apt-get", "install", "-y", "--no-install-recommends", pkg)
 	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 	if out, err := cmd.CombinedOutput(); err != nil {
