@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Engine benchmark (not a test): prints timings and ratios; see scripts/bench-engine.ts.
+# Engine benchmark (not a test): prints timings and ratios; see tools/bench/engine.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec scripts/with-local-cluster.sh npx ts-node --transpile-only scripts/bench-engine.ts "$@"
+exec scripts/with-local-cluster.sh npx ts-node --transpile-only tools/bench/engine.ts "$@"

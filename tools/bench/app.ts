@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { HOST, LoopbackApp, requireBinary, resultsFile } from "../tools/loopback/harness";
+import { HOST, LoopbackApp, requireBinary, resultsFile } from "../loopback/harness";
 
 const duration = Math.min(Math.max(Number(process.env.BENCH_DURATION ?? 10), 1), 60);
 const connections = Math.min(Math.max(Number(process.env.BENCH_CONNECTIONS ?? 32), 1), 1000);

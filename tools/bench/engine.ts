@@ -1,4 +1,4 @@
-// Engine benchmark, run by scripts/bench-engine.sh on the local cluster. Prints medians and ratios:
+// Engine benchmark (npm run bench:engine, through scripts/bench-engine.sh) on the local cluster. Prints medians and ratios:
 //   - a no-op `pulumi preview` of the app vs of an empty program (the engine's floor);
 //   - `pulumi up` from nothing to all-Ready vs `kubectl apply` of the very objects that up created (read back
 //     from the cluster: the same images, pod specs, probes, policies and claim) followed by
@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { PART_OF } from "../components/workload";
+import { PART_OF } from "../../components/workload";
 import {
     clusterFromEnv,
     createStack,
@@ -20,8 +20,8 @@ import {
     removeStack,
     secondsSince,
     uniqueName,
-} from "../tests/helpers/engine";
-import { REPO_ROOT } from "../tests/helpers/stack-config";
+} from "../../tests/helpers/engine";
+import { REPO_ROOT } from "../../tests/helpers/stack-config";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const cluster = clusterFromEnv();
