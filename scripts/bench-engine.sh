@@ -2,4 +2,4 @@
 # Engine benchmark (not a test): prints timings and ratios; see tools/bench/engine.ts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec scripts/with-local-cluster.sh npx ts-node --transpile-only tools/bench/engine.ts "$@"
+exec tools/local-cluster/with-local-cluster.sh npx ts-node --transpile-only tools/bench/engine.ts "$@"

@@ -34,7 +34,7 @@ export function kubectl(cluster: Cluster, ...args: string[]): string {
 }
 
 /**
- * The local cluster's node, as scripts/with-local-cluster.sh describes it: `real` (containerd + kubelet in
+ * The local cluster's node, as tools/local-cluster/with-local-cluster.sh describes it: `real` (containerd + kubelet in
  * the node's network namespace: containers run) or `kwok` (fake nodes: pods turn Ready with no process).
  */
 export type NodeInfo =
@@ -50,7 +50,9 @@ export function nodeFromEnv(): NodeInfo {
         return { mode, ip, exec };
     }
     if (mode === "kwok") return { mode, reason: process.env.E2E_NODE_MODE_REASON || "(no reason given)" };
-    throw new Error(`E2E_NODE_MODE must be real or kwok (got "${mode ?? ""}"); scripts/with-local-cluster.sh sets it`);
+    throw new Error(
+        `E2E_NODE_MODE must be real or kwok (got "${mode ?? ""}"); tools/local-cluster/with-local-cluster.sh sets it`,
+    );
 }
 
 /** One line for the test output: which node the engine suite runs on, and why when it is kwok. */
@@ -88,7 +90,9 @@ export function untagOnNode(node: RealNode, ref: string): void {
 export function localStackConfig(): Record<string, string> {
     const file = process.env.E2E_LOCAL_STACK_CONFIG;
     if (!file)
-        throw new Error("E2E_LOCAL_STACK_CONFIG must name Pulumi.local.yaml (scripts/with-local-cluster.sh sets it)");
+        throw new Error(
+            "E2E_LOCAL_STACK_CONFIG must name Pulumi.local.yaml (tools/local-cluster/with-local-cluster.sh sets it)",
+        );
     const own = new Set(["kubeContext", "kubeconfig", "namespace"]);
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(parse(fs.readFileSync(file, "utf8"))?.config ?? {})) {

@@ -8,7 +8,7 @@
 #   E2E_NODE_EXEC          runs its arguments on the node (netns, PATH, containerd socket)
 #   E2E_LOCAL_STACK_CONFIG Pulumi.local.yaml (the locally built images)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 scripts/toolchain.sh ensure
 eval "$(scripts/toolchain.sh env)"
