@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/npm-deps.sh >&2
+tools/npm-deps.sh >&2
 scripts/toolchain.sh ensure
 eval "$(scripts/toolchain.sh env)"
 # The stack the command works on: --stack/-s in the arguments, else the selected one.

@@ -89,7 +89,7 @@ summary() {
 output=$(mktemp)
 trap 'rm -f "$output"' EXIT
 
-prepare "npm packages" scripts/npm-deps.sh
+prepare "npm packages" tools/npm-deps.sh
 note_if '^npm-deps: npm ci' installed
 prepare "Debian packages" scripts/app-deps.sh
 note_if '^app-deps: installing' installed

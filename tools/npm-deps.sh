@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the npm packages of the root package and of its workspace policy/ (one `npm ci`, one lock)
 # unless node_modules already holds every package package-lock.json names, at its version; then it
-# does nothing, silently. Used by test.sh, deploy.sh and pulumi.sh, so that both README commands work on
-# a fresh clone.
+# does nothing, silently. scripts/test.sh and scripts/pulumi.sh (which deploy and destroy go through)
+# call it, so that both README commands work on a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
