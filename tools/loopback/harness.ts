@@ -47,7 +47,7 @@ let backendBinary: string | undefined;
  * The API binary: $BACKEND_BIN when set, else built by scripts/build-backend.sh
  * (once per mocha run; Go's cache makes a no-change rebuild fast).
  */
-export function backendBin(): string {
+function backendBin(): string {
     if (backendBinary !== undefined) return backendBinary;
     const fromEnv = process.env.BACKEND_BIN;
     if (fromEnv) {
@@ -111,7 +111,7 @@ export interface HttpResult {
 }
 
 /** Keep-alive agent for load loops (as a browser or a load balancer would). */
-export function keepAliveAgent(maxSockets = 8): http.Agent {
+function keepAliveAgent(maxSockets = 8): http.Agent {
     return new http.Agent({ keepAlive: true, maxSockets });
 }
 
@@ -237,12 +237,12 @@ process.on("exit", () => {
  * access log, which works on a file or a pipe (as in a container) but not on
  * the socket Node would give it.
  */
-export const LOG_DIR = path.join(REPO_ROOT, ".cache", "app-test-logs");
+const LOG_DIR = path.join(REPO_ROOT, ".cache", "app-test-logs");
 fs.rmSync(LOG_DIR, { recursive: true, force: true });
 fs.mkdirSync(LOG_DIR, { recursive: true });
 
 /** A child process whose stdout and stderr go to LOG_DIR/<name>.log. */
-export class Proc {
+class Proc {
     readonly child: ChildProcess;
     readonly logPath: string;
     private exitInfo?: { code: number | null; signal: NodeJS.Signals | null };
@@ -334,23 +334,6 @@ export class Proc {
     }
 }
 
-/** Waits until a TCP connection to 127.0.0.1:port succeeds. */
-export function tcpReady(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const s = net.connect(port, HOST);
-        s.setTimeout(500);
-        s.on("connect", () => {
-            s.destroy();
-            resolve(true);
-        });
-        s.on("error", () => resolve(false));
-        s.on("timeout", () => {
-            s.destroy();
-            resolve(false);
-        });
-    });
-}
-
 /** Sends one RESP command (inline) and returns the first reply line. */
 export function redisCommand(port: number, command: string, timeoutMs = 1000): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -393,7 +376,7 @@ function tempDir(prefix: string): string {
     return d;
 }
 
-export class RedisServer {
+class RedisServer {
     proc?: Proc;
     readonly confPath: string;
     constructor(
@@ -429,7 +412,7 @@ export class RedisServer {
     }
 }
 
-export class ApiServer {
+class ApiServer {
     proc?: Proc;
     constructor(
         readonly port: number,
