@@ -4,7 +4,7 @@
 // tools/toolkit only, so it builds in seconds offline.
 module three-tier-app/toolchain
 
-go 1.24.0
+go 1.23.0
 
 require three-tier-app/toolkit v0.0.0
 

@@ -2,4 +2,4 @@
 // logging, the cache under ~/.cache/three-tier-app, and version reading. Standard library only.
 module three-tier-app/toolkit
 
-go 1.24.0
+go 1.22.0
