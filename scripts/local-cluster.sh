@@ -2,7 +2,7 @@
 # The project's own Kubernetes cluster: a control plane plus a real node (containerd, kubelet,
 # kube-proxy, CoreDNS, a NetworkPolicy enforcer) in the network namespace three-tier-node, or kwok
 # fake nodes on loopback when this machine cannot run the node. The program is tools/local-cluster
-# (one table of components); this entry point builds it (cached by a hash of its sources) and runs it.
+# (one table of components); this entry point builds it (tools/toolkit/run.sh: cached by a hash of its sources) and runs it.
 #
 # Usage: scripts/local-cluster.sh up|down|status|mode|kubeconfig|kubectl|build
 #   up      node checks, then the real node, or kwok mode saying which check failed
@@ -15,16 +15,5 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-src="$root/tools/local-cluster"
 cache="${LOCAL_CLUSTER_BIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/three-tier-app/local-cluster-bin}"
-
-hash="$(cd "$src" && find . -maxdepth 1 \( -name go.mod -o -name '*.go' \) ! -name '*_test.go' -print0 |
-  sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
-bin="$cache/local-cluster-tool-$hash/local-cluster"
-if [[ ! -x "$bin" ]]; then
-  command -v go >/dev/null 2>&1 || { echo "local-cluster: no go command to build $src" >&2; exit 1; }
-  mkdir -p "$(dirname "$bin")"
-  (cd "$src" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -o "$bin.tmp" .)
-  mv -f "$bin.tmp" "$bin"
-fi
-exec "$bin" --repo "$root" "$@"
+exec "$root/tools/toolkit/run.sh" local-cluster "$cache" --repo "$root" "$@"

@@ -5,6 +5,8 @@
 #   unit       mocha + pulumi.runtime.setMocks: config, components, the program per stack, policy rules
 #   backend    the Go API's tests (handlers, and against a real redis-server)
 #   images     tools/images: the image table (and its agreement with Pulumi.local.yaml), layers, cache keys
+#   toolkit    tools/toolkit: the Go tools' shared logging, caching and version reading
+#   toolchain tests  tools/toolchain: its table, pin checks, env and versions rendering
 #   netpol     tools/netpol: NetworkPolicy → nftables rendering, and real traffic through those rules
 #              between network namespaces the test makes (needs root, ip, nft)
 #   app        nginx → Go API → redis-server on loopback, running the configs the program deploys
@@ -99,6 +101,8 @@ run_suite lint npm run --silent lint
 run_suite unit npx mocha 'tests/**/*.test.ts' --exclude 'tests/app/**' --exclude 'tests/e2e/**' --exclude 'tests/tools/local-cluster/**'
 run_suite backend bash -c 'cd app/backend && GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite images bash -c 'cd tools/images && GOTOOLCHAIN=local go test -count=1 -v ./...'
+run_suite toolkit bash -c 'cd tools/toolkit && GOTOOLCHAIN=local go test -count=1 -v ./...'
+run_suite "toolchain tests" bash -c 'cd tools/toolchain && GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite netpol bash -c 'cd tools/netpol && NETPOL_NETNS_TEST=1 GOTOOLCHAIN=local go test -count=1 -v ./...'
 run_suite app npx mocha --timeout 120000 'tests/app/**/*.test.ts'
 run_suite workflows scripts/actionlint.sh
@@ -106,7 +110,7 @@ run_suite cluster bash -c 'cd tools/local-cluster && GOTOOLCHAIN=local go test -
   cd ../.. && npx mocha --timeout 1200000 "tests/tools/local-cluster/**/*.test.ts"'
 
 # The engine suite's prerequisites, timed on their own: both are quick no-ops when cached.
-if timed toolchain scripts/toolchain.sh ensure && note_if '^toolchain: building' built &&
+if timed toolchain scripts/toolchain.sh ensure && note_if '^\[toolchain +[0-9.]+s\] building' built &&
   timed "cluster build" scripts/local-cluster.sh build; then
   run_suite engine scripts/test-e2e.sh
   # with-local-cluster.sh says how long starting the cluster took, when it had to, and its node mode.

@@ -21,6 +21,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"three-tier-app/toolkit"
 )
 
 // buildEnv is what every build shares.
@@ -113,7 +115,7 @@ func build(ctx context.Context, env buildEnv, img image) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
-	if err := writeAtomically(out, func(tmp string) error { return tarball.WriteToFile(tmp, tag, v1img) }); err != nil {
+	if err := toolkit.InstallFile(out, func(tmp string) error { return tarball.WriteToFile(tmp, tag, v1img) }); err != nil {
 		return "", false, err
 	}
 	return out, false, removeOthers(env.out, img.name+"-*.tar", out)
@@ -132,19 +134,6 @@ func assemble(layer v1.Layer, config v1.Config) (v1.Image, error) {
 	cf = cf.DeepCopy()
 	cf.OS, cf.Architecture, cf.Config = "linux", "amd64", config
 	return mutate.ConfigFile(img, cf)
-}
-
-// writeAtomically lets write fill a temporary file beside path, then renames it: a tarball that exists is whole.
-func writeAtomically(path string, write func(tmp string) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := write(tmp); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // removeOthers deletes the files matching pattern in dir other than keep: stale builds of the same image.
@@ -172,7 +161,7 @@ type goBinary struct {
 }
 
 func (g goBinary) key(env buildEnv) (string, error) {
-	sources, err := hashTree(filepath.Join(env.repo, g.module), goSource)
+	sources, err := toolkit.HashSources(filepath.Join(env.repo, g.module))
 	if err != nil {
 		return "", err
 	}
@@ -259,7 +248,7 @@ func (d debian) rootfsTar(ctx context.Context, env buildEnv, imageName string) (
 		return "", errors.New("mmdebstrap not found: apt-get install mmdebstrap")
 	}
 	logPath := filepath.Join(dir, imageName+".log")
-	err := writeAtomically(out, func(tmp string) error {
+	err := toolkit.InstallFile(out, func(tmp string) error {
 		log, err := os.Create(logPath)
 		if err != nil {
 			return err

@@ -10,3 +10,7 @@ require (
 	github.com/opencontainers/go-digest v1.0.0 // indirect
 	github.com/opencontainers/image-spec v1.1.1 // indirect
 )
+
+require three-tier-app/toolkit v0.0.0
+
+replace three-tier-app/toolkit => ../toolkit

@@ -3,14 +3,11 @@ package main
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -76,45 +73,4 @@ func layerFromDir(dir string) (v1.Layer, error) {
 	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(data)), nil
 	}, tarball.WithCompressedCaching)
-}
-
-// goSource says whether a file is an input of `go build`: go.mod, go.sum and Go files other than tests.
-func goSource(name string) bool {
-	return name == "go.mod" || name == "go.sum" || (strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go"))
-}
-
-// hashTree is a hex SHA-256 of the path and content of every file under dir that keep accepts (by base
-// name), in lexical order; directories named testdata or starting with a dot are not read.
-func hashTree(dir string, keep func(name string) bool) (string, error) {
-	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if p != dir && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() || !keep(d.Name()) {
-			return nil
-		}
-		content, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		// Lengths delimit each field, so no two different trees hash the same bytes.
-		fmt.Fprintf(h, "%d:%s%d:", len(rel), filepath.ToSlash(rel), len(content))
-		h.Write(content)
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

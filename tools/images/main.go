@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"three-tier-app/toolkit"
 )
 
 const usage = `usage: images build [--out DIR] [NAME...]   build or reuse each image's tarball; prints "<reference> <tarball>"
@@ -74,6 +76,7 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 
+	log := toolkit.NewLoggerTo("images", stderr)
 	// Concurrently: mmdebstrap mostly waits for downloads.
 	paths := make([]string, len(selected))
 	errs := make([]error, len(selected))
@@ -85,11 +88,11 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			paths[i], errs[i] = path, err
 			switch {
 			case err != nil:
-				fmt.Fprintf(stderr, "images: %s failed after %.1f s\n", img.name, time.Since(start).Seconds())
+				log.Printf("%s failed after %s", img.name, toolkit.Since(start))
 			case reused:
-				fmt.Fprintf(stderr, "images: %s: cached %s\n", img.name, path)
+				log.Printf("%s: cached %s", img.name, path)
 			default:
-				fmt.Fprintf(stderr, "images: %s: built in %.1f s, %s\n", img.name, time.Since(start).Seconds(), sizeOf(path))
+				log.Printf("%s: built in %s, %s", img.name, toolkit.Since(start), sizeOf(path))
 			}
 		})
 	}
@@ -105,11 +108,11 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // cacheDir is ~/.cache/three-tier-app/images (under $XDG_CACHE_HOME when set).
 func cacheDir() (string, error) {
-	base, err := os.UserCacheDir()
+	root, err := toolkit.CacheRoot()
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(base, "three-tier-app", "images"), nil
+	return filepath.Join(root, "images"), nil
 }
 
 func newBuildEnv(cache, out string) (buildEnv, error) {
@@ -117,7 +120,7 @@ func newBuildEnv(cache, out string) (buildEnv, error) {
 	if err != nil {
 		return buildEnv{}, err
 	}
-	toolHash, err := hashTree(filepath.Join(repo, "tools", "images"), goSource)
+	toolHash, err := toolkit.HashSources(filepath.Join(repo, "tools", "images"))
 	if err != nil {
 		return buildEnv{}, err
 	}

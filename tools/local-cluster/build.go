@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
+
+	"three-tier-app/toolkit"
 )
 
 func (c *config) moduleDir(p *part) string { return filepath.Join(c.repo, "tools", p.module) }
@@ -22,18 +19,17 @@ func (c *config) moduleDir(p *part) string { return filepath.Join(c.repo, "tools
 func version(c *config, p *part) (string, error) {
 	dir := c.moduleDir(p)
 	if p.modPath == "" {
-		h, err := hashSources(dir)
+		h, err := toolkit.HashSources(dir)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w (is the module at %s merged?)", p.name, err, dir)
 		}
-		return "src-" + h, nil
+		return "src-" + h[:16], nil
 	}
-	f, err := os.Open(filepath.Join(dir, "go.mod"))
+	v, err := toolkit.RequiredVersionIn(filepath.Join(dir, "go.mod"), p.modPath)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", p.name, err)
 	}
-	defer f.Close()
-	return requiredVersion(f, p.modPath)
+	return v, nil
 }
 
 func mustVersion(c *config, p *part) string {
@@ -42,58 +38,6 @@ func mustVersion(c *config, p *part) string {
 		return "unknown"
 	}
 	return v
-}
-
-// requiredVersion finds `<module> vX` in a go.mod, in a require block or a one-line require.
-func requiredVersion(r io.Reader, module string) (string, error) {
-	s := bufio.NewScanner(r)
-	for s.Scan() {
-		f := strings.Fields(s.Text())
-		if len(f) >= 3 && f[0] == "require" && f[1] == module {
-			return f[2], nil
-		}
-		if len(f) >= 2 && f[0] == module && strings.HasPrefix(f[1], "v") {
-			return f[1], nil
-		}
-	}
-	if err := s.Err(); err != nil {
-		return "", err
-	}
-	return "", fmt.Errorf("go.mod requires no %s", module)
-}
-
-// hashSources hashes go.mod, go.sum and every non-test .go file under dir.
-func hashSources(dir string) (string, error) {
-	dir, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return "", err
-	}
-	var files []string
-	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		n := d.Name()
-		if !d.IsDir() && (n == "go.mod" || n == "go.sum" || strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go")) {
-			files = append(files, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	sort.Strings(files)
-	h := sha256.New()
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", err
-		}
-		rel, _ := filepath.Rel(dir, f)
-		fmt.Fprintf(h, "%s %d\n", rel, len(b))
-		h.Write(b)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
 func built(c *config, p *part) bool {
@@ -129,16 +73,18 @@ func buildPart(ctx context.Context, c *config, p *part) error {
 	if _, err := exec.LookPath("go"); err != nil {
 		return fmt.Errorf("%s %s is not in %s and there is no go command to build it", p.name, v, c.binCache)
 	}
-	if err := os.MkdirAll(c.binCache, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(c.binCache, ".build-"+p.name+"-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
 	t0 := time.Now()
 	logf("building %s %s ...", p.name, v)
+	dest := c.partDir(p)
+	if err := toolkit.Install(dest, func(tmp string) error { return buildInto(ctx, c, p, v, tmp) }); err != nil {
+		return err
+	}
+	logf("built %s %s in %s -> %s", p.name, v, since(t0), dest)
+	return nil
+}
+
+// buildInto builds the part's binaries (and kwok's stages) into tmp and checks their version stamps.
+func buildInto(ctx context.Context, c *config, p *part, v, tmp string) error {
 	for _, b := range p.bins {
 		cmd := exec.CommandContext(ctx, "nice", "-n", "10", "go", "build", "-trimpath",
 			"-ldflags", p.ldflags(c, v), "-o", filepath.Join(tmp, b.name), b.pkg)
@@ -153,18 +99,7 @@ func buildPart(ctx context.Context, c *config, p *part) error {
 			return err
 		}
 	}
-	if err := checkStamp(c, p, tmp, v); err != nil {
-		return err
-	}
-	dest := c.partDir(p)
-	if err := os.RemoveAll(dest); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, dest); err != nil { // atomic: the same file system
-		return err
-	}
-	logf("built %s %s in %s -> %s", p.name, v, since(t0), dest)
-	return nil
+	return checkStamp(c, p, tmp, v)
 }
 
 // checkStamp refuses a binary that does not report the version it is cached under.
@@ -259,10 +194,8 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-func since(t time.Time) string { return time.Since(t).Round(100 * time.Millisecond).String() }
-
-var started = time.Now()
-
-func logf(format string, a ...any) {
-	fmt.Fprintf(os.Stderr, "[local-cluster %5.1fs] %s\n", time.Since(started).Seconds(), fmt.Sprintf(format, a...))
-}
+var (
+	logger = toolkit.NewLogger("local-cluster")
+	logf   = logger.Printf
+	since  = toolkit.Since
+)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"three-tier-app/toolkit"
 )
 
 // The cluster's fixed network design (README, "Local cluster"): the node lives in its own network
@@ -75,11 +77,10 @@ func newConfig(repo string) (*config, error) {
 	if _, err := os.Stat(filepath.Join(abs, "tools", "local-cluster", "go.mod")); err != nil {
 		return nil, fmt.Errorf("--repo %s: no tools/local-cluster/go.mod there", abs)
 	}
-	cacheRoot := os.Getenv("XDG_CACHE_HOME")
-	if cacheRoot == "" {
-		cacheRoot = filepath.Join(os.Getenv("HOME"), ".cache")
+	cacheRoot, err := toolkit.CacheRoot()
+	if err != nil {
+		return nil, err
 	}
-	cacheRoot = filepath.Join(cacheRoot, "three-tier-app")
 	c := &config{
 		repo:     abs,
 		stateDir: envOr("LOCAL_CLUSTER_DIR", filepath.Join(cacheRoot, "cluster")),

@@ -23,10 +23,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
+
+	"three-tier-app/toolkit"
 )
 
 const usage = "usage: local-cluster [--repo DIR] up|down|status|mode|kubeconfig|kubectl|build"
@@ -58,9 +59,9 @@ func run(ctx context.Context, args []string) error {
 	}
 	switch fs.Arg(0) {
 	case "up":
-		return withLock(c, func() error { return up(ctx, c) })
+		return withLock(ctx, c, func() error { return up(ctx, c) })
 	case "down":
-		return withLock(c, func() error { return down(ctx, c) })
+		return withLock(ctx, c, func() error { return down(ctx, c) })
 	case "status":
 		return status(ctx, c)
 	case "mode":
@@ -84,22 +85,14 @@ func run(ctx context.Context, args []string) error {
 }
 
 // withLock serialises up and down: two of them at once would race on the same state.
-func withLock(c *config, fn func() error) error {
-	if err := os.MkdirAll(filepath.Dir(c.stateDir), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(c.stateDir+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+func withLock(ctx context.Context, c *config, fn func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	release, err := toolkit.Lock(ctx, c.stateDir+".lock", logger, "another local-cluster up or down")
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	deadline := time.Now().Add(15 * time.Minute)
-	for syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("another local-cluster holds %s.lock", c.stateDir)
-		}
-		time.Sleep(time.Second)
-	}
+	defer release()
 	return fn()
 }
 

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"three-tier-app/toolkit"
 )
 
 // part is one row of the cluster: what is built (and how), and, for a process, in which modes it
@@ -208,7 +210,7 @@ func stopWaves(m mode) [][]*part {
 }
 
 func (c *config) partDir(p *part) string {
-	return filepath.Join(c.binCache, p.name+"-"+mustVersion(c, p))
+	return toolkit.Entry(c.binCache, p.name, mustVersion(c, p))
 }
 
 func (c *config) binPath(p *part, bin string) string { return filepath.Join(c.partDir(p), bin) }

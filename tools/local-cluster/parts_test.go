@@ -2,7 +2,6 @@ package main
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -61,18 +60,6 @@ func TestEveryProcessIsComplete(t *testing.T) {
 		if len(p.modes) == 0 && len(p.uses) == 0 {
 			t.Errorf("%s is neither run nor used in any mode", p.name)
 		}
-	}
-}
-
-func TestRequiredVersion(t *testing.T) {
-	gomod := "module x\n\nrequire go.etcd.io/etcd/server/v3 v3.6.16\n\nrequire (\n\tk8s.io/kubernetes v1.34.4 // indirect\n)\n"
-	for mod, want := range map[string]string{"go.etcd.io/etcd/server/v3": "v3.6.16", "k8s.io/kubernetes": "v1.34.4"} {
-		if got, err := requiredVersion(strings.NewReader(gomod), mod); err != nil || got != want {
-			t.Errorf("requiredVersion(%s) = %q, %v; want %q", mod, got, err, want)
-		}
-	}
-	if _, err := requiredVersion(strings.NewReader(gomod), "k8s.io/api"); err == nil || err.Error() != "go.mod requires no k8s.io/api" {
-		t.Errorf("requiredVersion(k8s.io/api) error = %v", err)
 	}
 }
 

@@ -2,7 +2,7 @@
 // The provider module has no provider/v4.x.y tags: it is required at the pseudo-version of the
 // release tag's commit. Its cmd/pulumi-resource-kubernetes main embeds generated files that are not
 // in the module zip; ./gen writes them (and a main package) into a temporary build directory.
-// scripts/toolchain.sh checks that the provider version here equals KUBERNETES_MODULE_VERSION there,
+// tools/toolchain checks that the provider version here equals kubernetesModuleVersion in its parts.go,
 // and builds with -mod=mod, so a missing go.sum is filled from the proxy (and checked against sumdb).
 module three-tier-app/toolchain/kubernetes
 

@@ -1,7 +1,7 @@
 // A small Node.js language host (pulumi-language-nodejs) of our own, built against the Pulumi Go SDK.
 // The upstream module github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 has no tags and
 // the Go module proxy reachable here refuses every pseudo-version of it, so scripts/toolchain.sh builds
-// this instead. Keep sdk/v3 equal to PULUMI_VERSION in scripts/toolchain.sh.
+// this instead. Keep sdk/v3 equal to .pulumi-version.
 module three-tier-app/toolchain/language-nodejs
 
 go 1.25.11

@@ -1,7 +1,7 @@
 // Builds the Pulumi CLI (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) from the Go module proxy.
 // pkg/go.mod replaces sdk/v3 with a local path, so `go install ...@version` cannot build it;
 // this module requires pkg/v3 and sdk/v3 at the same version and repeats pkg's non-local replaces.
-// Used by scripts/toolchain.sh; keep the versions equal to PULUMI_VERSION there.
+// Used by scripts/toolchain.sh (tools/toolchain); keep the versions equal to .pulumi-version.
 module three-tier-app/toolchain/pulumi
 
 go 1.25.11
