@@ -1,7 +1,7 @@
 // Entry point of the CI steps that need more than a shell line; the decisions live in tools/pipeline/*.ts
 // (unit-tested), this file does the I/O: the pulumi and gcloud CLIs, the GitHub API, the job's files.
 //
-//   npx ts-node --transpile-only scripts/pipeline.ts <command> [--name value ...]
+//   npm run --silent pipeline -- <command> [--name value ...]   (package.json: ts-node --transpile-only)
 //
 //   review-decision                        pull_request event → outputs action (up|destroy|none), stack
 //   review-sweep [--only S]                review stacks whose pull request is closed/unlabelled (or S) → output stacks

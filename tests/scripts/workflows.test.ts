@@ -136,8 +136,8 @@ describe("workflows", () => {
         it("the stale-lock recovery runs only in the update group, before the operation", () => {
             for (const [name, job] of jobs) {
                 const steps = (job.steps ?? []).map((s) => s.run ?? "");
-                const recover = steps.findIndex((r) => r.includes("pipeline.ts recover"));
-                const operation = steps.findIndex((r) => r.includes("pipeline.ts run"));
+                const recover = steps.findIndex((r) => r.includes("pipeline -- recover"));
+                const operation = steps.findIndex((r) => r.includes("pipeline -- run"));
                 const updates = CHANGING.some((op) => runs(job, op));
                 assert.equal(recover !== -1, updates, `${name}: recover step iff the job updates`);
                 if (updates) {
@@ -158,6 +158,30 @@ describe("workflows", () => {
                     assert.equal(job.environment, undefined, name);
                     assert.equal(account, "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}", name);
                 }
+            }
+        });
+    });
+
+    describe("the pipeline entry point", () => {
+        const runLines = files.flatMap((file) =>
+            Object.values(load(file).jobs)
+                .flatMap((job) => job.steps ?? [])
+                .flatMap((step) => (step.run ?? "").split("\n").map((line) => ({ file, line }))),
+        );
+        const source = fs.readFileSync(path.join(REPO_ROOT, "scripts", "pipeline.ts"), "utf8");
+
+        it("is the package.json script pipeline, which runs scripts/pipeline.ts", () => {
+            const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts;
+            assert.equal(scripts.pipeline, "ts-node --transpile-only scripts/pipeline.ts");
+        });
+
+        it("is called by the workflows only as npm run --silent pipeline -- <a command it knows>", () => {
+            const calls = runLines.filter(({ line }) => /pipeline/.test(line));
+            assert.ok(calls.length >= 5, `${calls.length} calls`);
+            for (const { file, line } of calls) {
+                const command = /^\s*npm run --silent pipeline -- ([a-z-]+)/.exec(line)?.[1];
+                assert.ok(command !== undefined, `${file}: ${line.trim()}`);
+                assert.ok(source.includes(`case "${command}":`), `${file}: scripts/pipeline.ts has no ${command}`);
             }
         });
     });
