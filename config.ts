@@ -22,7 +22,7 @@ import { SERVICE_TYPES } from "./components/workload";
 /** The Pulumi project name: the namespace of this program's config keys. */
 export const PROJECT = "three-tier-app";
 
-const TARGETS = ["minikube", "gke"] as const;
+const TARGETS = ["kubeconfig", "gke"] as const;
 type Target = (typeof TARGETS)[number];
 
 /**
@@ -30,7 +30,7 @@ type Target = (typeof TARGETS)[number];
  * is the config's own.
  */
 export const DEFAULTS = {
-    target: "minikube" as Target,
+    target: "kubeconfig" as Target,
     namespace: DEFAULT_NAMESPACE,
     kubeContext: DEFAULT_KUBE_CONTEXT,
     kubeconfig: "",
@@ -70,17 +70,29 @@ const MAX_GKE_NODES = 100;
 const MAX_AUTHORIZED_NETWORKS = 50;
 
 /**
- * Keys that once existed: a stack that still sets one is refused rather than silently losing what the key
- * did (gkeDeletionProtection: true must not turn into an unprotected cluster).
+ * Settings that once existed, a key or one value of a key: a stack that still has one is refused with how
+ * to move on, rather than silently losing what it did (gkeDeletionProtection: true must not turn into an
+ * unprotected cluster) or failing with a message that does not say what the setting became.
  */
-const RETIRED_KEYS = {
-    gkeDeletionProtection: "protect (which also protects the node pool and the Redis claim)",
-} as const;
-type RetiredKey = keyof typeof RETIRED_KEYS;
+const RETIRED_SETTINGS = [
+    {
+        key: "gkeDeletionProtection",
+        successor: "protect (which also protects the node pool and the Redis claim)",
+        fix: "pulumi config rm gkeDeletionProtection and pulumi config set protect <true|false>",
+    },
+    {
+        key: "target",
+        value: "minikube",
+        successor:
+            "target kubeconfig (the same target under its own name: any existing cluster through a kubeconfig context)",
+        fix: "pulumi config set target kubeconfig",
+    },
+] as const satisfies readonly { key: string; value?: string; successor: string; fix: string }[];
+type RetiredKey = Exclude<(typeof RETIRED_SETTINGS)[number]["key"], ConfigKey>;
 
 /** Where to deploy: the Args of the cluster component, tagged with the target that picks it. */
 export type ClusterConfig =
-    ({ readonly target: "minikube" } & KubeconfigClusterArgs) | ({ readonly target: "gke" } & GkeClusterArgs);
+    ({ readonly target: "kubeconfig" } & KubeconfigClusterArgs) | ({ readonly target: "gke" } & GkeClusterArgs);
 
 export interface AppConfig {
     readonly cluster: ClusterConfig;
@@ -158,12 +170,12 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     }
     const fail = (key: string, allowed: string, got: string) =>
         problems.push(`${key.includes(":") ? key : `${PROJECT}:${key}`} must be ${allowed} (got "${got}")`);
-    for (const [key, successor] of Object.entries(RETIRED_KEYS)) {
-        if (raw[key as RetiredKey] !== undefined) {
-            problems.push(
-                `${PROJECT}:${key} is replaced by ${PROJECT}:${successor}: run pulumi config rm ${key} and ` +
-                    `pulumi config set protect <true|false>`,
-            );
+    const retired = (key: string, value: string | undefined) =>
+        value !== undefined && RETIRED_SETTINGS.some((r) => r.key === key && (!("value" in r) || r.value === value));
+    for (const r of RETIRED_SETTINGS) {
+        if (retired(r.key, raw[r.key])) {
+            const setting = "value" in r ? `${r.key} ${r.value}` : r.key;
+            problems.push(`${PROJECT}:${setting} is replaced by ${PROJECT}:${r.successor}: run ${r.fix}`);
         }
     }
 
@@ -174,7 +186,10 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     };
     const oneOf = <T extends string>(key: ConfigKey, allowed: readonly T[]): T => {
         const value = raw[key] ?? String(DEFAULTS[key]);
-        if (!(allowed as readonly string[]).includes(value)) fail(key, `one of ${allowed.join(", ")}`, value);
+        // A retired value has its own message above.
+        if (!(allowed as readonly string[]).includes(value) && !retired(key, value)) {
+            fail(key, `one of ${allowed.join(", ")}`, value);
+        }
         return value as T;
     };
     const wholeNumber = (key: ConfigKey, min: number, max: number): number => {
@@ -343,7 +358,7 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
 export function loadConfig(): AppConfig {
     const config = new pulumi.Config(PROJECT);
     const raw: Record<string, string | undefined> = {};
-    for (const key of [...CONFIG_KEYS, ...Object.keys(RETIRED_KEYS)]) raw[key] = config.get(key);
+    for (const key of new Set([...CONFIG_KEYS, ...RETIRED_SETTINGS.map((r) => r.key)])) raw[key] = config.get(key);
     raw["gcp:project"] = new pulumi.Config("gcp").get("project");
     const parsed = parseConfig(raw, pulumi.getStack());
     // Read raw to decide whether a password is set (empty means none), then keep it a secret from here on.

@@ -11,7 +11,8 @@ const config = loadConfig();
 const cluster =
     config.cluster.target === "gke"
         ? new GkeCluster("gke", config.cluster)
-        : new KubeconfigCluster("kube", config.cluster);
+        : // Named "kube" until the target was called kubeconfig: the alias keeps existing stacks' URNs.
+          new KubeconfigCluster("kubeconfig", config.cluster, { aliases: [{ name: "kube" }] });
 
 // On gke, Redis' volume is the cluster component's disk, so Pulumi, not the cluster, deletes it.
 const appArgs =

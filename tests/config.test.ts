@@ -18,9 +18,9 @@ function problemsOf(raw: RawConfig, stack = STACK): readonly string[] {
 
 describe("config", () => {
     describe("parseConfig defaults", () => {
-        it("gives the tutorial's app on minikube when nothing is set", () => {
+        it("gives the tutorial's app on minikube (the kubeconfig target's default context) when nothing is set", () => {
             const config = parseConfig({}, STACK);
-            assert.deepEqual(config.cluster, { target: "minikube", kubeContext: "minikube", kubeconfig: undefined });
+            assert.deepEqual(config.cluster, { target: "kubeconfig", kubeContext: "minikube", kubeconfig: undefined });
             assert.equal(config.app.instance, "test");
             assert.equal(config.app.namespace, "three-tier");
             assert.deepEqual(config.app.frontend, {
@@ -144,7 +144,7 @@ describe("config", () => {
             for (const host of ["172.31.255.2", "fd00::2", "node-1.example.com"]) {
                 assert.equal(parseConfig({ frontendHost: host }, STACK).app.frontend?.host, host);
             }
-            assert.equal(config.cluster.target === "minikube" && config.cluster.kubeconfig, "/tmp/kubeconfig");
+            assert.equal(config.cluster.target === "kubeconfig" && config.cluster.kubeconfig, "/tmp/kubeconfig");
         });
     });
 
@@ -180,7 +180,13 @@ describe("config", () => {
                 { frontendServiceType: "Ingress" },
                 `${PROJECT}:frontendServiceType must be one of NodePort, LoadBalancer, ClusterIP (got "Ingress")`,
             ],
-            ["unknown target", { target: "eks" }, `${PROJECT}:target must be one of minikube, gke (got "eks")`],
+            ["unknown target", { target: "eks" }, `${PROJECT}:target must be one of kubeconfig, gke (got "eks")`],
+            [
+                "the retired target name minikube, which names the kubeconfig target",
+                { target: "minikube" },
+                `${PROJECT}:target minikube is replaced by ${PROJECT}:target kubeconfig (the same target under its own ` +
+                    "name: any existing cluster through a kubeconfig context): run pulumi config set target kubeconfig",
+            ],
             [
                 "unknown frontend profile",
                 { frontendProfile: "root" },

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config";
 import { K8S, ofType, RecordedResource, unwrap } from "./helpers/mocks";
-import { runProgram } from "./helpers/stack-config";
+import { runProgram, runProgramRecordingOptions } from "./helpers/stack-config";
 
 const WORKLOADS = [K8S.deployment, K8S.statefulSet];
 
@@ -141,6 +141,15 @@ describe("program, stack dev", () => {
     });
 });
 
+describe("program, target kubeconfig", () => {
+    it('names its cluster kubeconfig, aliased to "kube" so stacks deployed before the rename update in place', async () => {
+        const { options } = await runProgramRecordingOptions("dev");
+        assert.deepEqual(options.options("three-tier-app:index:KubeconfigCluster", "kubeconfig").aliases, [
+            { name: "kube" },
+        ]);
+    });
+});
+
 describe("program, a NodePort with frontendHost (the local stack's node address)", () => {
     it("outputs http://<frontendHost>:<nodePort>", async () => {
         const { result } = await runProgram("dev", { "three-tier-app:frontendHost": "172.31.255.2" });
@@ -225,7 +234,12 @@ describe("program, bad config", () => {
             { "three-tier-app:frontendServiceType": "Public" },
             /three-tier-app:frontendServiceType must be one of/,
         ],
-        ["unknown target", { "three-tier-app:target": "aks" }, /three-tier-app:target must be one of minikube, gke/],
+        ["unknown target", { "three-tier-app:target": "aks" }, /three-tier-app:target must be one of kubeconfig, gke/],
+        [
+            "the retired target name minikube",
+            { "three-tier-app:target": "minikube" },
+            /three-tier-app:target minikube is replaced by three-tier-app:target kubeconfig .*pulumi config set target kubeconfig$/,
+        ],
     ];
     for (const [title, overrides, message] of cases) {
         it(`fails on ${title} before registering any resource`, async () => {

@@ -131,7 +131,7 @@ describe("pipeline: review stacks", () => {
             assert.equal(config["three-tier-app:namespace"], "pr-42");
             assert.equal(config["three-tier-app:kubeconfig"], values.KUBECONFIG);
             assert.equal(config["three-tier-app:kubeContext"], values.KUBE_CONTEXT);
-            assert.equal(config["three-tier-app:target"], "minikube");
+            assert.equal(config["three-tier-app:target"], "kubeconfig");
             // A namespace, not a cluster or a load balancer per pull request.
             assert.equal(config["three-tier-app:frontendServiceType"], "ClusterIP");
             assert.equal(config["gcp:project"], undefined);
@@ -146,7 +146,7 @@ describe("pipeline: review stacks", () => {
             );
             const parsed = parseConfig(raw, values.STACK);
             assert.deepEqual(parsed.cluster, {
-                target: "minikube",
+                target: "kubeconfig",
                 kubeContext: values.KUBE_CONTEXT,
                 kubeconfig: values.KUBECONFIG,
             });
