@@ -17,12 +17,13 @@ import {
 } from "./components/gke-cluster";
 import { DEFAULT_KUBE_CONTEXT, KubeconfigClusterArgs } from "./components/kubeconfig-cluster";
 import { ACCESS_MODES, REDIS_DEFAULTS } from "./components/redis";
+import { StackClusterArgs } from "./components/stack-cluster";
 import { SERVICE_TYPES } from "./components/workload";
 
 /** The Pulumi project name: the namespace of this program's config keys. */
 export const PROJECT = "three-tier-app";
 
-const TARGETS = ["kubeconfig", "gke"] as const;
+const TARGETS = ["kubeconfig", "gke", "stack"] as const;
 type Target = (typeof TARGETS)[number];
 
 /**
@@ -34,6 +35,7 @@ export const DEFAULTS = {
     namespace: DEFAULT_NAMESPACE,
     kubeContext: DEFAULT_KUBE_CONTEXT,
     kubeconfig: "",
+    clusterStack: "",
     frontendProfile: FRONTEND_DEFAULTS.profile,
     frontendImage: FRONTEND_DEFAULTS.image,
     frontendReplicas: FRONTEND_DEFAULTS.replicas,
@@ -62,6 +64,10 @@ export const DEFAULTS = {
 
 export type ConfigKey = keyof typeof DEFAULTS;
 export const CONFIG_KEYS = Object.keys(DEFAULTS) as ConfigKey[];
+/** The keys that describe a cluster: with target stack the cluster is clusterStack's, so they must keep their defaults. */
+const CLUSTER_KEYS = CONFIG_KEYS.filter(
+    (key) => key.startsWith("gke") || key === "kubeContext" || key === "kubeconfig",
+);
 
 /** Upper bound on replicas: well above what this app needs, low enough to catch a typo like 200. */
 const MAX_REPLICAS = 20;
@@ -92,7 +98,9 @@ type RetiredKey = Exclude<(typeof RETIRED_SETTINGS)[number]["key"], ConfigKey>;
 
 /** Where to deploy: the Args of the cluster component, tagged with the target that picks it. */
 export type ClusterConfig =
-    ({ readonly target: "kubeconfig" } & KubeconfigClusterArgs) | ({ readonly target: "gke" } & GkeClusterArgs);
+    | ({ readonly target: "kubeconfig" } & KubeconfigClusterArgs)
+    | ({ readonly target: "gke" } & GkeClusterArgs)
+    | ({ readonly target: "stack" } & StackClusterArgs);
 
 export interface AppConfig {
     readonly cluster: ClusterConfig;
@@ -120,6 +128,8 @@ const HTTP_PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
 const GKE_MACHINE_TYPE_PATTERN = /^[a-z][a-z0-9]*-[a-z0-9-]+$/;
 const GCP_LOCATION_PATTERN = /^[a-z]+-[a-z]+[0-9]+(?:-[a-z])?$/;
 const GCP_PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+/** `<org>/<project>/<stack>`, each part as the Pulumi CLI accepts it. */
+const CLUSTER_STACK_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const LABEL_VALUE_PATTERN = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 const QUANTITY_FACTORS: Record<string, number> = {
@@ -260,10 +270,12 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     if (hostPath !== "" && storageClass !== "") {
         problems.push(`${PROJECT}:redisHostPath and ${PROJECT}:redisStorageClass exclude each other: set one`);
     }
-    if (hostPath !== "" && target === "gke") {
-        problems.push(
-            `${PROJECT}:redisHostPath must be empty when target is gke: a node's directory goes with the node`,
-        );
+    const noHostPath: Partial<Record<Target, string>> = {
+        gke: "a node's directory goes with the node",
+        stack: `a PersistentVolume is cluster-level, and the cluster is ${PROJECT}:clusterStack's`,
+    };
+    if (hostPath !== "" && noHostPath[target] !== undefined) {
+        problems.push(`${PROJECT}:redisHostPath must be empty when target is ${target}: ${noHostPath[target]}`);
     }
     if (storageClass !== "" && target === "gke") {
         problems.push(
@@ -280,8 +292,39 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         protect,
     };
 
+    const clusterStack = raw.clusterStack ?? DEFAULTS.clusterStack;
+    if (target !== "stack" && clusterStack !== "") fail("clusterStack", "empty unless target is stack", clusterStack);
+
     let cluster: ClusterConfig;
-    if (target === "gke") {
+    if (target === "stack") {
+        if (!CLUSTER_STACK_PATTERN.test(clusterStack)) {
+            fail(
+                "clusterStack",
+                "a fully qualified stack name <org>/<project>/<stack>, such as organization/three-tier-app/gke " +
+                    "(required when target is stack)",
+                clusterStack,
+            );
+        } else if (clusterStack.endsWith(`/${PROJECT}/${stack}`)) {
+            fail("clusterStack", "another stack than this one, which owns the cluster", clusterStack);
+        }
+        for (const key of CLUSTER_KEYS) {
+            const value = raw[key] ?? String(DEFAULTS[key]);
+            if (value !== String(DEFAULTS[key])) {
+                problems.push(
+                    `${PROJECT}:${key} does not apply when target is stack (the cluster is ${PROJECT}:clusterStack's): ` +
+                        `remove it (got "${value}")`,
+                );
+            }
+        }
+        // Review stacks are this target: a namespace in a shared cluster must go with `pulumi destroy`.
+        if (protect) {
+            problems.push(
+                `${PROJECT}:protect must be false when target is stack: the stack is a namespace in a cluster ` +
+                    `another stack owns and protects (${PROJECT}:clusterStack)`,
+            );
+        }
+        cluster = { target, clusterStack };
+    } else if (target === "gke") {
         const project = raw["gcp:project"] ?? "";
         if (!GCP_PROJECT_PATTERN.test(project)) {
             fail("gcp:project", "a Google Cloud project id (required when target is gke)", project);
