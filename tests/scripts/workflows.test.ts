@@ -186,6 +186,51 @@ describe("workflows", () => {
         });
     });
 
+    describe("review stacks find gke's cluster through a StackReference", () => {
+        const template = parse(
+            fs.readFileSync(path.join(REPO_ROOT, ".github", "review-stack", "Pulumi.template.yaml"), "utf8"),
+        ).config;
+        const setup = parse(
+            fs.readFileSync(path.join(REPO_ROOT, ".github", "actions", "pulumi-setup", "action.yml"), "utf8"),
+        );
+        const apply = load("pulumi-stack.yml").jobs.apply;
+        const applySteps = apply.steps ?? [];
+
+        it("the template's target is stack, on gke's stack, with no kubeconfig of its own", () => {
+            assert.equal(template["three-tier-app:target"], "stack");
+            assert.equal(template["three-tier-app:clusterStack"], "${CLUSTER_STACK}");
+            assert.deepEqual(
+                Object.keys(template).filter((k) => /kube/i.test(k)),
+                [],
+            );
+        });
+
+        it("no workflow fetches cluster credentials or writes a kubeconfig", () => {
+            for (const file of files) {
+                const text = fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
+                assert.doesNotMatch(text, /get-credentials|KUBECONFIG|clusters list/, file);
+            }
+        });
+
+        it("the apply job renders the review config from gke's fully qualified stack name, before selecting it", () => {
+            const render = applySteps.findIndex((s) => /pipeline -- review-config/.test(s.run ?? ""));
+            const select = applySteps.findIndex((s) => /pulumi stack select/.test(s.run ?? ""));
+            assert.ok(render !== -1 && render < select, `render ${render}, select ${select}`);
+            const script = applySteps[render].run ?? "";
+            assert.match(script, /pulumi stack --show-name --fully-qualify-stack-names --stack gke/);
+            assert.match(script, /review-config --stack "\$STACK" --cluster-stack "\$cluster_stack"/);
+        });
+
+        it("the runner keeps an identity and gke-gcloud-auth-plugin: gke's kubeconfig runs the plugin", () => {
+            const step = applySteps.find((s) => s.uses === "./.github/actions/pulumi-setup");
+            assert.equal(step?.with?.["workload-identity-provider"], "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}");
+            const gcloud = (setup.runs.steps as Step[]).find((s) =>
+                s.uses?.startsWith("google-github-actions/setup-gcloud@"),
+            );
+            assert.equal(gcloud?.with?.install_components, "gke-gcloud-auth-plugin");
+        });
+    });
+
     for (const file of files.filter((f) => f !== "pulumi-stack.yml")) {
         describe(file, () => {
             const workflow = load(file);
