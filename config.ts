@@ -17,12 +17,13 @@ import {
 } from "./components/gke-cluster";
 import { DEFAULT_KUBE_CONTEXT, KubeconfigClusterArgs } from "./components/kubeconfig-cluster";
 import { ACCESS_MODES, REDIS_DEFAULTS } from "./components/redis";
+import { StackClusterArgs } from "./components/stack-cluster";
 import { SERVICE_TYPES } from "./components/workload";
 
 /** The Pulumi project name: the namespace of this program's config keys. */
 export const PROJECT = "three-tier-app";
 
-const TARGETS = ["minikube", "gke"] as const;
+const TARGETS = ["kubeconfig", "gke", "stack"] as const;
 type Target = (typeof TARGETS)[number];
 
 /**
@@ -30,10 +31,11 @@ type Target = (typeof TARGETS)[number];
  * is the config's own.
  */
 export const DEFAULTS = {
-    target: "minikube" as Target,
+    target: "kubeconfig" as Target,
     namespace: DEFAULT_NAMESPACE,
     kubeContext: DEFAULT_KUBE_CONTEXT,
     kubeconfig: "",
+    clusterStack: "",
     frontendProfile: FRONTEND_DEFAULTS.profile,
     frontendImage: FRONTEND_DEFAULTS.image,
     frontendReplicas: FRONTEND_DEFAULTS.replicas,
@@ -62,6 +64,10 @@ export const DEFAULTS = {
 
 export type ConfigKey = keyof typeof DEFAULTS;
 export const CONFIG_KEYS = Object.keys(DEFAULTS) as ConfigKey[];
+/** The keys that describe a cluster: with target stack the cluster is clusterStack's, so they must keep their defaults. */
+const CLUSTER_KEYS = CONFIG_KEYS.filter(
+    (key) => key.startsWith("gke") || key === "kubeContext" || key === "kubeconfig",
+);
 
 /** Upper bound on replicas: well above what this app needs, low enough to catch a typo like 200. */
 const MAX_REPLICAS = 20;
@@ -70,17 +76,31 @@ const MAX_GKE_NODES = 100;
 const MAX_AUTHORIZED_NETWORKS = 50;
 
 /**
- * Keys that once existed: a stack that still sets one is refused rather than silently losing what the key
- * did (gkeDeletionProtection: true must not turn into an unprotected cluster).
+ * Settings that once existed, a key or one value of a key: a stack that still has one is refused with how
+ * to move on, rather than silently losing what it did (gkeDeletionProtection: true must not turn into an
+ * unprotected cluster) or failing with a message that does not say what the setting became.
  */
-const RETIRED_KEYS = {
-    gkeDeletionProtection: "protect (which also protects the node pool and the Redis claim)",
-} as const;
-type RetiredKey = keyof typeof RETIRED_KEYS;
+const RETIRED_SETTINGS = [
+    {
+        key: "gkeDeletionProtection",
+        successor: "protect (which also protects the node pool and the Redis claim)",
+        fix: "pulumi config rm gkeDeletionProtection and pulumi config set protect <true|false>",
+    },
+    {
+        key: "target",
+        value: "minikube",
+        successor:
+            "target kubeconfig (the same target under its own name: any existing cluster through a kubeconfig context)",
+        fix: "pulumi config set target kubeconfig",
+    },
+] as const satisfies readonly { key: string; value?: string; successor: string; fix: string }[];
+type RetiredKey = Exclude<(typeof RETIRED_SETTINGS)[number]["key"], ConfigKey>;
 
 /** Where to deploy: the Args of the cluster component, tagged with the target that picks it. */
 export type ClusterConfig =
-    ({ readonly target: "minikube" } & KubeconfigClusterArgs) | ({ readonly target: "gke" } & GkeClusterArgs);
+    | ({ readonly target: "kubeconfig" } & KubeconfigClusterArgs)
+    | ({ readonly target: "gke" } & GkeClusterArgs)
+    | ({ readonly target: "stack" } & StackClusterArgs);
 
 export interface AppConfig {
     readonly cluster: ClusterConfig;
@@ -108,6 +128,8 @@ const HTTP_PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
 const GKE_MACHINE_TYPE_PATTERN = /^[a-z][a-z0-9]*-[a-z0-9-]+$/;
 const GCP_LOCATION_PATTERN = /^[a-z]+-[a-z]+[0-9]+(?:-[a-z])?$/;
 const GCP_PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+/** `<org>/<project>/<stack>`, each part as the Pulumi CLI accepts it. */
+const CLUSTER_STACK_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const LABEL_VALUE_PATTERN = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 const QUANTITY_FACTORS: Record<string, number> = {
@@ -158,12 +180,12 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     }
     const fail = (key: string, allowed: string, got: string) =>
         problems.push(`${key.includes(":") ? key : `${PROJECT}:${key}`} must be ${allowed} (got "${got}")`);
-    for (const [key, successor] of Object.entries(RETIRED_KEYS)) {
-        if (raw[key as RetiredKey] !== undefined) {
-            problems.push(
-                `${PROJECT}:${key} is replaced by ${PROJECT}:${successor}: run pulumi config rm ${key} and ` +
-                    `pulumi config set protect <true|false>`,
-            );
+    const retired = (key: string, value: string | undefined) =>
+        value !== undefined && RETIRED_SETTINGS.some((r) => r.key === key && (!("value" in r) || r.value === value));
+    for (const r of RETIRED_SETTINGS) {
+        if (retired(r.key, raw[r.key])) {
+            const setting = "value" in r ? `${r.key} ${r.value}` : r.key;
+            problems.push(`${PROJECT}:${setting} is replaced by ${PROJECT}:${r.successor}: run ${r.fix}`);
         }
     }
 
@@ -174,7 +196,10 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     };
     const oneOf = <T extends string>(key: ConfigKey, allowed: readonly T[]): T => {
         const value = raw[key] ?? String(DEFAULTS[key]);
-        if (!(allowed as readonly string[]).includes(value)) fail(key, `one of ${allowed.join(", ")}`, value);
+        // A retired value has its own message above.
+        if (!(allowed as readonly string[]).includes(value) && !retired(key, value)) {
+            fail(key, `one of ${allowed.join(", ")}`, value);
+        }
         return value as T;
     };
     const wholeNumber = (key: ConfigKey, min: number, max: number): number => {
@@ -245,10 +270,12 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     if (hostPath !== "" && storageClass !== "") {
         problems.push(`${PROJECT}:redisHostPath and ${PROJECT}:redisStorageClass exclude each other: set one`);
     }
-    if (hostPath !== "" && target === "gke") {
-        problems.push(
-            `${PROJECT}:redisHostPath must be empty when target is gke: a node's directory goes with the node`,
-        );
+    const noHostPath: Partial<Record<Target, string>> = {
+        gke: "a node's directory goes with the node",
+        stack: `a PersistentVolume is cluster-level, and the cluster is ${PROJECT}:clusterStack's`,
+    };
+    if (hostPath !== "" && noHostPath[target] !== undefined) {
+        problems.push(`${PROJECT}:redisHostPath must be empty when target is ${target}: ${noHostPath[target]}`);
     }
     if (storageClass !== "" && target === "gke") {
         problems.push(
@@ -265,8 +292,39 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         protect,
     };
 
+    const clusterStack = raw.clusterStack ?? DEFAULTS.clusterStack;
+    if (target !== "stack" && clusterStack !== "") fail("clusterStack", "empty unless target is stack", clusterStack);
+
     let cluster: ClusterConfig;
-    if (target === "gke") {
+    if (target === "stack") {
+        if (!CLUSTER_STACK_PATTERN.test(clusterStack)) {
+            fail(
+                "clusterStack",
+                "a fully qualified stack name <org>/<project>/<stack>, such as organization/three-tier-app/gke " +
+                    "(required when target is stack)",
+                clusterStack,
+            );
+        } else if (clusterStack.endsWith(`/${PROJECT}/${stack}`)) {
+            fail("clusterStack", "another stack than this one, which owns the cluster", clusterStack);
+        }
+        for (const key of CLUSTER_KEYS) {
+            const value = raw[key] ?? String(DEFAULTS[key]);
+            if (value !== String(DEFAULTS[key])) {
+                problems.push(
+                    `${PROJECT}:${key} does not apply when target is stack (the cluster is ${PROJECT}:clusterStack's): ` +
+                        `remove it (got "${value}")`,
+                );
+            }
+        }
+        // Review stacks are this target: a namespace in a shared cluster must go with `pulumi destroy`.
+        if (protect) {
+            problems.push(
+                `${PROJECT}:protect must be false when target is stack: the stack is a namespace in a cluster ` +
+                    `another stack owns and protects (${PROJECT}:clusterStack)`,
+            );
+        }
+        cluster = { target, clusterStack };
+    } else if (target === "gke") {
         const project = raw["gcp:project"] ?? "";
         if (!GCP_PROJECT_PATTERN.test(project)) {
             fail("gcp:project", "a Google Cloud project id (required when target is gke)", project);
@@ -343,7 +401,7 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
 export function loadConfig(): AppConfig {
     const config = new pulumi.Config(PROJECT);
     const raw: Record<string, string | undefined> = {};
-    for (const key of [...CONFIG_KEYS, ...Object.keys(RETIRED_KEYS)]) raw[key] = config.get(key);
+    for (const key of new Set([...CONFIG_KEYS, ...RETIRED_SETTINGS.map((r) => r.key)])) raw[key] = config.get(key);
     raw["gcp:project"] = new pulumi.Config("gcp").get("project");
     const parsed = parseConfig(raw, pulumi.getStack());
     // Read raw to decide whether a password is set (empty means none), then keep it a secret from here on.

@@ -1,17 +1,26 @@
-// Reads the stack's config, picks where to deploy (a GKE cluster it provisions, or a kubeconfig context
-// such as minikube) and deploys the app there through that cluster's provider.
+// Reads the stack's config, picks where to deploy (a GKE cluster it provisions, a cluster another stack
+// owns, or a kubeconfig context such as minikube) and deploys the app there through that cluster's provider.
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "./config";
+import { ClusterConfig, loadConfig } from "./config";
 import { ThreeTierApp } from "./components/app";
 import { GkeCluster } from "./components/gke-cluster";
 import { KubeconfigCluster } from "./components/kubeconfig-cluster";
+import { StackCluster } from "./components/stack-cluster";
 
 const config = loadConfig();
 
-const cluster =
-    config.cluster.target === "gke"
-        ? new GkeCluster("gke", config.cluster)
-        : new KubeconfigCluster("kube", config.cluster);
+function clusterOf(cluster: ClusterConfig): GkeCluster | StackCluster | KubeconfigCluster {
+    switch (cluster.target) {
+        case "gke":
+            return new GkeCluster("gke", cluster);
+        case "stack":
+            return new StackCluster("stack", cluster);
+        case "kubeconfig":
+            // Named "kube" until the target was called kubeconfig: the alias keeps existing stacks' URNs.
+            return new KubeconfigCluster("kubeconfig", cluster, { aliases: [{ name: "kube" }] });
+    }
+}
+const cluster = clusterOf(config.cluster);
 
 // On gke, Redis' volume is the cluster component's disk, so Pulumi, not the cluster, deletes it.
 const appArgs =

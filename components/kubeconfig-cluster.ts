@@ -22,7 +22,8 @@ export class KubeconfigCluster extends pulumi.ComponentResource {
             {
                 context: args.kubeContext ?? DEFAULT_KUBE_CONTEXT,
                 kubeconfig: args.kubeconfig,
-                // A deleted minikube must not make `pulumi destroy` fail: its objects are gone with it.
+                // A deleted cluster (minikube deleted, the local cluster gone) must not make `pulumi destroy`
+                // fail: its objects are gone with it.
                 deleteUnreachable: true,
             },
             { parent: this },

@@ -6,6 +6,7 @@ import { CLUSTER_TYPE, ClusterProps, gkeClusterViolations, gkeNodeViolations } f
 import { TYPES, WorkloadProps } from "./rules/kubernetes";
 import { redisPersistenceViolations } from "./rules/redis";
 import { serviceExposureViolations, ServiceProps } from "./rules/services";
+import { sharedClusterViolations } from "./rules/shared-cluster";
 import { stackOfUrn } from "./rules/stacks";
 
 /** Stacks meant to be destroyed after use: developers' clusters, review stacks, test stacks. */
@@ -154,6 +155,21 @@ export const gkeNodes: StackValidationPolicy = {
         report(reportViolation, gkeNodeViolations(args.resources.map((r) => ({ type: r.type, props: r.props })))),
 };
 
+export const sharedClusterGuest: StackValidationPolicy = {
+    name: "shared-cluster-guest-stays-in-its-namespace",
+    description:
+        "A stack that deploys into another stack's cluster (target stack, a StackReference) creates no GCP " +
+        "resource, no cluster-level Kubernetes object and one Namespace, and protects nothing: destroy removes " +
+        "all of it, and the cluster stays the other stack's.",
+    validateStack: (args, reportViolation) =>
+        report(
+            reportViolation,
+            sharedClusterViolations(
+                args.resources.map((r) => ({ type: r.type, name: r.name, props: r.props, opts: r.opts })),
+            ),
+        ),
+};
+
 export const POLICIES: Policies = [
     probesAndResources,
     pinnedImages,
@@ -162,4 +178,5 @@ export const POLICIES: Policies = [
     redisPersistence,
     gkeCluster,
     gkeNodes,
+    sharedClusterGuest,
 ];

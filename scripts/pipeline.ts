@@ -1,11 +1,11 @@
 // Entry point of the CI steps that need more than a shell line; the decisions live in tools/pipeline/*.ts
 // (unit-tested), this file does the I/O: the pulumi and gcloud CLIs, the GitHub API, the job's files.
 //
-//   npx ts-node --transpile-only scripts/pipeline.ts <command> [--name value ...]
+//   npm run --silent pipeline -- <command> [--name value ...]   (package.json: ts-node --transpile-only)
 //
 //   review-decision                        pull_request event → outputs action (up|destroy|none), stack
 //   review-sweep [--only S]                review stacks whose pull request is closed/unlabelled (or S) → output stacks
-//   review-config --stack S --kubeconfig F --context C
+//   review-config --stack S --cluster-stack O/P/S
 //                                          Pulumi.<S>.yaml from .github/review-stack/Pulumi.template.yaml
 //   recover --stack S                      stale lock of a cancelled run → pulumi cancel; pending operations → refresh
 //   run --stack S --operation preview|up|destroy|drift [--pull-request N] [--remove true]
@@ -155,8 +155,7 @@ function reviewConfigStep(opts: Map<string, string>): number {
     const stack = required(opts, "stack");
     const rendered = renderReviewConfig(fs.readFileSync(TEMPLATE, "utf8"), {
         STACK: stack,
-        KUBECONFIG: fs.readFileSync(required(opts, "kubeconfig"), "utf8"),
-        KUBE_CONTEXT: required(opts, "context"),
+        CLUSTER_STACK: required(opts, "cluster-stack"),
     });
     fs.writeFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), rendered);
     console.log(`wrote Pulumi.${stack}.yaml from ${path.relative(REPO_ROOT, TEMPLATE)}`);

@@ -103,6 +103,8 @@ export function reviewConfig(source: ConfigMap, setKeys: readonly string[], name
 /** Where the leftover check looks, from the stack's config before it is removed. */
 export type ClusterAccess =
     | { readonly kind: "kubeconfig"; readonly kubeconfig?: string; readonly context: string }
+    /** Target stack: the cluster of another stack, reached through that stack's kubeconfig output. */
+    | { readonly kind: "cluster-stack"; readonly clusterStack: string }
     /** The stack owned its GKE cluster: destroying the stack destroyed the cluster. */
     | { readonly kind: "own-cluster" };
 
@@ -110,6 +112,7 @@ export type ClusterAccess =
 export function clusterAccess(config: ConfigMap): ClusterAccess {
     const get = (key: string) => config[`${PROJECT}:${key}`]?.value;
     if (get("target") === "gke") return { kind: "own-cluster" };
+    if (get("target") === "stack") return { kind: "cluster-stack", clusterStack: get("clusterStack") ?? "" };
     const kubeconfig = get("kubeconfig") ?? "";
     return {
         kind: "kubeconfig",
@@ -185,17 +188,28 @@ function summary(kind: string, o: k8s.KubernetesObject, detail?: string): Leftov
     };
 }
 
-/** Reads what the cluster still holds of `namespace` (engine-free, but needs a reachable cluster). */
-async function namespaceState(
-    access: Extract<ClusterAccess, { kind: "kubeconfig" }>,
-    namespace: string,
-): Promise<NamespaceState> {
+/** A client config for the cluster a stack deployed to; a cluster stack's from its kubeconfig output. */
+async function kubeConfigOf(
+    access: Exclude<ClusterAccess, { kind: "own-cluster" }>,
+    workspace: Stack["workspace"],
+): Promise<k8s.KubeConfig> {
     const kc = new k8s.KubeConfig();
+    if (access.kind === "cluster-stack") {
+        // The output the program's StackCluster reads; its current context is the cluster's.
+        const outputs = await workspace.stackOutputs(access.clusterStack);
+        kc.loadFromString(String(outputs.kubeconfig?.value ?? ""));
+        return kc;
+    }
     // Like the program's provider, three-tier-app:kubeconfig may hold the file's contents instead of a path.
     if (access.kubeconfig === undefined) kc.loadFromDefault();
     else if (access.kubeconfig.includes("\n")) kc.loadFromString(access.kubeconfig);
     else kc.loadFromFile(access.kubeconfig);
     kc.setCurrentContext(access.context);
+    return kc;
+}
+
+/** Reads what the cluster still holds of `namespace` (engine-free, but needs a reachable cluster). */
+async function namespaceState(kc: k8s.KubeConfig, namespace: string): Promise<NamespaceState> {
     const objects = kc.makeApiClient(k8s.KubernetesObjectApi);
     const core = kc.makeApiClient(k8s.CoreV1Api);
 
@@ -261,12 +275,12 @@ async function run(invocation: Invocation): Promise<number> {
                 return 0;
             }
             let state: NamespaceState;
+            const where =
+                access.kind === "cluster-stack" ? `stack ${access.clusterStack}` : `context ${access.context}`;
             try {
-                state = await namespaceState(access, namespace);
+                state = await namespaceState(await kubeConfigOf(access, stack.workspace), namespace);
             } catch (e) {
-                console.log(
-                    `could not check namespace ${namespace} for leftovers (context ${access.context}): ${(e as Error).message}`,
-                );
+                console.log(`could not check namespace ${namespace} for leftovers (${where}): ${(e as Error).message}`);
                 return 0;
             }
             const report = leftoverReport(namespace, state);

@@ -5,6 +5,8 @@ import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigError, DEFAULTS, diskSizeGb, parseConfig, PROJECT, RawConfig } from "../config";
 
 const STACK = "test";
+/** Every key at its default, as the engine hands a stack Pulumi.yaml's defaults. */
+const ALL_DEFAULTS: RawConfig = Object.fromEntries(CONFIG_KEYS.map((k) => [k, String(DEFAULTS[k])]));
 
 function problemsOf(raw: RawConfig, stack = STACK): readonly string[] {
     try {
@@ -18,9 +20,9 @@ function problemsOf(raw: RawConfig, stack = STACK): readonly string[] {
 
 describe("config", () => {
     describe("parseConfig defaults", () => {
-        it("gives the tutorial's app on minikube when nothing is set", () => {
+        it("gives the tutorial's app on minikube (the kubeconfig target's default context) when nothing is set", () => {
             const config = parseConfig({}, STACK);
-            assert.deepEqual(config.cluster, { target: "minikube", kubeContext: "minikube", kubeconfig: undefined });
+            assert.deepEqual(config.cluster, { target: "kubeconfig", kubeContext: "minikube", kubeconfig: undefined });
             assert.equal(config.app.instance, "test");
             assert.equal(config.app.namespace, "three-tier");
             assert.deepEqual(config.app.frontend, {
@@ -69,6 +71,16 @@ describe("config", () => {
                 dataDisk: { sizeGb: 10 },
                 nodeServiceAccountId: "nodes-test",
             });
+        });
+
+        it("reads the cluster's stack when the target is stack", () => {
+            const config = parseConfig({ target: "stack", clusterStack: "organization/three-tier-app/gke" }, "pr-7");
+            assert.deepEqual(config.cluster, { target: "stack", clusterStack: "organization/three-tier-app/gke" });
+            // Defaults are no settings: the engine hands over every key, set or not.
+            assert.deepEqual(
+                parseConfig({ ...ALL_DEFAULTS, target: "stack", clusterStack: "acme/platform/prod" }, "pr-7").cluster,
+                { target: "stack", clusterStack: "acme/platform/prod" },
+            );
         });
 
         it("reads the GKE variants: Autopilot in a region, private nodes, authorized networks", () => {
@@ -144,7 +156,7 @@ describe("config", () => {
             for (const host of ["172.31.255.2", "fd00::2", "node-1.example.com"]) {
                 assert.equal(parseConfig({ frontendHost: host }, STACK).app.frontend?.host, host);
             }
-            assert.equal(config.cluster.target === "minikube" && config.cluster.kubeconfig, "/tmp/kubeconfig");
+            assert.equal(config.cluster.target === "kubeconfig" && config.cluster.kubeconfig, "/tmp/kubeconfig");
         });
     });
 
@@ -180,7 +192,17 @@ describe("config", () => {
                 { frontendServiceType: "Ingress" },
                 `${PROJECT}:frontendServiceType must be one of NodePort, LoadBalancer, ClusterIP (got "Ingress")`,
             ],
-            ["unknown target", { target: "eks" }, `${PROJECT}:target must be one of minikube, gke (got "eks")`],
+            [
+                "unknown target",
+                { target: "eks" },
+                `${PROJECT}:target must be one of kubeconfig, gke, stack (got "eks")`,
+            ],
+            [
+                "the retired target name minikube, which names the kubeconfig target",
+                { target: "minikube" },
+                `${PROJECT}:target minikube is replaced by ${PROJECT}:target kubeconfig (the same target under its own ` +
+                    "name: any existing cluster through a kubeconfig context): run pulumi config set target kubeconfig",
+            ],
             [
                 "unknown frontend profile",
                 { frontendProfile: "root" },
@@ -298,6 +320,57 @@ describe("config", () => {
                 "a Redis disk zone other than a zonal cluster's",
                 { target: "gke", "gcp:project": "my-project", gkeDataZone: "us-central1-b" },
                 `${PROJECT}:gkeDataZone must be empty or us-central1-a, the cluster's zone (got "us-central1-b")`,
+            ],
+            [
+                "target stack without clusterStack",
+                { target: "stack" },
+                `${PROJECT}:clusterStack must be a fully qualified stack name <org>/<project>/<stack>, such as ` +
+                    `organization/three-tier-app/gke (required when target is stack) (got "")`,
+            ],
+            ...["gke", "three-tier-app/gke", "organization//gke", "org/three-tier-app/gke/x", "-org/p/s"].map(
+                (clusterStack): [string, RawConfig, string] => [
+                    `a clusterStack that is not <org>/<project>/<stack>: ${clusterStack}`,
+                    { target: "stack", clusterStack },
+                    `${PROJECT}:clusterStack must be a fully qualified stack name <org>/<project>/<stack>, such as ` +
+                        `organization/three-tier-app/gke (required when target is stack) (got "${clusterStack}")`,
+                ],
+            ),
+            [
+                "a clusterStack that is the stack itself",
+                { target: "stack", clusterStack: `organization/${PROJECT}/${STACK}` },
+                `${PROJECT}:clusterStack must be another stack than this one, which owns the cluster ` +
+                    `(got "organization/${PROJECT}/${STACK}")`,
+            ],
+            [
+                "clusterStack with another target",
+                { clusterStack: "organization/three-tier-app/gke" },
+                `${PROJECT}:clusterStack must be empty unless target is stack (got "organization/three-tier-app/gke")`,
+            ],
+            ...(
+                [
+                    ["gkeLocation", "europe-west1-b"],
+                    ["gkeMode", "autopilot"],
+                    ["gkeNodeCount", "3"],
+                    ["kubeContext", "gke_p_z_c"],
+                    ["kubeconfig", "/tmp/gke.kubeconfig"],
+                ] as const
+            ).map(([key, value]): [string, RawConfig, string] => [
+                `${key} with target stack, whose cluster is the other stack's`,
+                { target: "stack", clusterStack: "organization/three-tier-app/gke", [key]: value },
+                `${PROJECT}:${key} does not apply when target is stack (the cluster is ${PROJECT}:clusterStack's): ` +
+                    `remove it (got "${value}")`,
+            ]),
+            [
+                "protect with target stack, a namespace that destroy must remove",
+                { target: "stack", clusterStack: "organization/three-tier-app/gke", protect: "true" },
+                `${PROJECT}:protect must be false when target is stack: the stack is a namespace in a cluster ` +
+                    `another stack owns and protects (${PROJECT}:clusterStack)`,
+            ],
+            [
+                "redisHostPath with target stack",
+                { target: "stack", clusterStack: "organization/three-tier-app/gke", redisHostPath: "/mnt/redis" },
+                `${PROJECT}:redisHostPath must be empty when target is stack: a PersistentVolume is cluster-level, ` +
+                    `and the cluster is ${PROJECT}:clusterStack's`,
             ],
             [
                 "an unknown GKE mode",

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config";
-import { K8S, ofType, RecordedResource, unwrap } from "./helpers/mocks";
-import { runProgram } from "./helpers/stack-config";
+import { K8S, ofType, RecordedResource, referencedKubeconfig, secretValue, unwrap } from "./helpers/mocks";
+import { runProgram, runProgramRecordingOptions } from "./helpers/stack-config";
 
 const WORKLOADS = [K8S.deployment, K8S.statefulSet];
 
@@ -141,6 +141,59 @@ describe("program, stack dev", () => {
     });
 });
 
+describe("program, target kubeconfig", () => {
+    it('names its cluster kubeconfig, aliased to "kube" so stacks deployed before the rename update in place', async () => {
+        const { options } = await runProgramRecordingOptions("dev");
+        assert.deepEqual(options.options("three-tier-app:index:KubeconfigCluster", "kubeconfig").aliases, [
+            { name: "kube" },
+        ]);
+    });
+});
+
+describe("program, target stack (review stacks: a namespace in the gke stack's cluster)", () => {
+    const GKE_STACK = "organization/three-tier-app/gke";
+    const reviewStack = () =>
+        runProgram("dev", {
+            "three-tier-app:target": "stack",
+            "three-tier-app:clusterStack": GKE_STACK,
+            "three-tier-app:namespace": "pr-7",
+        });
+
+    it("reads the cluster stack's kubeconfig through a StackReference and deploys through it", async () => {
+        const { resources } = await reviewStack();
+        const references = ofType(resources, "pulumi:pulumi:StackReference");
+        assert.deepEqual(
+            references.map((r) => [r.name, r.inputs.name]),
+            [["stack-reference", GKE_STACK]],
+        );
+        const providers = ofType(resources, K8S.provider);
+        assert.deepEqual(
+            providers.map((p) => [p.name, secretValue(p.inputs.kubeconfig)]),
+            [["stack-k8s", referencedKubeconfig(GKE_STACK)]],
+        );
+        const reference =
+            "urn:pulumi:dev::three-tier-app::three-tier-app:index:StackCluster$pulumi:providers:kubernetes::stack-k8s::stack-k8s-id";
+        for (const r of resources.filter((r) => r.type.startsWith("kubernetes:"))) {
+            assert.equal(r.provider, reference, `${r.type} ${r.name}`);
+        }
+    });
+
+    it("creates only its namespace and the app's objects in it: nothing cluster-level, no GCP resource", async () => {
+        const { resources } = await reviewStack();
+        assert.deepEqual(
+            kubernetesObjects(resources),
+            APP_OBJECTS.map((o) => o.replace(/ three-tier$/, " pr-7")).sort(),
+        );
+        for (const r of resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== K8S.namespace)) {
+            assert.equal(r.inputs.metadata.namespace, "pr-7", `${r.type} ${r.name}`);
+        }
+        assert.deepEqual(
+            resources.filter((r) => r.type.startsWith("gcp:")),
+            [],
+        );
+    });
+});
+
 describe("program, a NodePort with frontendHost (the local stack's node address)", () => {
     it("outputs http://<frontendHost>:<nodePort>", async () => {
         const { result } = await runProgram("dev", { "three-tier-app:frontendHost": "172.31.255.2" });
@@ -225,7 +278,22 @@ describe("program, bad config", () => {
             { "three-tier-app:frontendServiceType": "Public" },
             /three-tier-app:frontendServiceType must be one of/,
         ],
-        ["unknown target", { "three-tier-app:target": "aks" }, /three-tier-app:target must be one of minikube, gke/],
+        ["unknown target", { "three-tier-app:target": "aks" }, /three-tier-app:target must be one of kubeconfig, gke/],
+        [
+            "the retired target name minikube",
+            { "three-tier-app:target": "minikube" },
+            /three-tier-app:target minikube is replaced by three-tier-app:target kubeconfig .*pulumi config set target kubeconfig$/,
+        ],
+        [
+            "target stack without clusterStack",
+            { "three-tier-app:target": "stack" },
+            /three-tier-app:clusterStack must be a fully qualified stack name <org>\/<project>\/<stack>.* \(got ""\)/,
+        ],
+        [
+            "a clusterStack that is not fully qualified",
+            { "three-tier-app:target": "stack", "three-tier-app:clusterStack": "gke" },
+            /three-tier-app:clusterStack must be a fully qualified stack name .* \(got "gke"\)/,
+        ],
     ];
     for (const [title, overrides, message] of cases) {
         it(`fails on ${title} before registering any resource`, async () => {

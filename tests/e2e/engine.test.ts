@@ -46,11 +46,11 @@ const EXPECTED_CREATES = [
     "kubernetes:networking.k8s.io/v1:NetworkPolicy web-redis-ingress",
     "kubernetes:policy/v1:PodDisruptionBudget web-backend-pdb",
     "kubernetes:policy/v1:PodDisruptionBudget web-frontend-pdb",
-    "pulumi:providers:kubernetes kube-k8s",
+    "pulumi:providers:kubernetes kubeconfig-k8s",
     "pulumi:pulumi:Stack three-tier-app-STACK",
     "three-tier-app:index:Backend web-backend",
     "three-tier-app:index:Frontend web-frontend",
-    "three-tier-app:index:KubeconfigCluster kube",
+    "three-tier-app:index:KubeconfigCluster kubeconfig",
     "three-tier-app:index:Redis web-redis",
     "three-tier-app:index:ThreeTierApp web",
 ];

@@ -12,6 +12,11 @@ export interface RecordedResource {
     readonly kubeName?: string;
 }
 
+/** The kubeconfig output the mocks give every referenced stack: it names the stack, so a test can tell whose. */
+export function referencedKubeconfig(stack: string): string {
+    return JSON.stringify({ apiVersion: "v1", kind: "Config", "current-context": `cluster of ${stack}` });
+}
+
 /** Fake values for what a cloud would fill in, so outputs that depend on them resolve. */
 function simulatedState(type: string, name: string, inputs: any): Record<string, unknown> {
     if (type.startsWith("kubernetes:") && inputs.metadata !== undefined) {
@@ -40,6 +45,13 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
                 name: inputs.name ?? `${name}-1234567`,
                 endpoint: "203.0.113.1",
                 masterAuth: { clusterCaCertificate: "Q0EtREFUQQ==" },
+            };
+        // A StackReference's state is the referenced stack's outputs: here gke's secret kubeconfig.
+        case "pulumi:pulumi:StackReference":
+            return {
+                ...inputs,
+                outputs: { kubeconfig: referencedKubeconfig(inputs.name) },
+                secretOutputNames: ["kubeconfig"],
             };
         case "gcp:serviceaccount/account:Account":
             return { ...inputs, email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { runUnderMocks } from "./mocks";
+import { OptionRecorder } from "./options";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
 
@@ -21,13 +22,30 @@ function stackConfig(stack: string, overrides: Record<string, string> = {}): Rec
 
 const INDEX = path.join(REPO_ROOT, "index.ts");
 
+function loadIndex(): Record<string, pulumi.Output<string> | undefined> {
+    delete require.cache[require.resolve(INDEX)];
+    return require(INDEX);
+}
+
 /** Runs index.ts afresh under mocks with the stack's config, as `pulumi up` would; see runUnderMocks. */
 export function runProgram(stack: string, overrides: Record<string, string> = {}) {
-    return runUnderMocks(
-        () => {
-            delete require.cache[require.resolve(INDEX)];
-            return require(INDEX) as Record<string, pulumi.Output<string> | undefined>;
-        },
+    return runUnderMocks(loadIndex, { stack, config: stackConfig(stack, overrides) });
+}
+
+/**
+ * runProgram inside a root Stack resource, as the engine runs a program, whose stack transformation
+ * records the options index.ts gives each resource (mocks see no aliases, protect or dependsOn).
+ */
+export async function runProgramRecordingOptions(stack: string, overrides: Record<string, string> = {}) {
+    const recorder = new OptionRecorder();
+    const run = await runUnderMocks(
+        () =>
+            pulumi.runtime.runInPulumiStack(async () => {
+                pulumi.runtime.registerStackTransformation(recorder.transformation);
+                return loadIndex();
+            }),
         { stack, config: stackConfig(stack, overrides) },
     );
+    await run.result;
+    return { resources: run.resources, options: recorder };
 }

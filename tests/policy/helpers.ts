@@ -44,7 +44,7 @@ export function validateResource(
 /** Runs a stack policy as the engine would on the given resources. */
 export function validateStack(
     policy: StackValidationPolicy,
-    resources: readonly { type: string; props: object }[],
+    resources: readonly { type: string; props: object; name?: string; opts?: { protect?: boolean } }[],
 ): string[] {
     const reported: string[] = [];
     const args = { resources, getConfig: () => ({}) } as unknown as StackValidationArgs;

@@ -13,6 +13,7 @@ import {
     POLICIES,
     probesAndResources,
     redisPersistence,
+    sharedClusterGuest,
 } from "../../policy/policies";
 import { validateResource, validateStack } from "./helpers";
 
@@ -52,6 +53,7 @@ describe("policy pack wiring", () => {
                 "redis-is-persistent",
                 "gke-cluster-hygiene",
                 "gke-nodes-are-least-privilege",
+                "shared-cluster-guest-stays-in-its-namespace",
             ],
         );
         for (const p of POLICIES) assert.notEqual(p.description, "");
@@ -129,6 +131,24 @@ describe("policy pack wiring", () => {
             [],
         );
     });
+
+    it("hands the shared-cluster rule each resource's name and protect option", () =>
+        assert.deepEqual(
+            validateStack(sharedClusterGuest, [
+                { type: "pulumi:pulumi:StackReference", name: "stack-reference", props: {} },
+                {
+                    type: "kubernetes:core/v1:Namespace",
+                    name: "web-namespace",
+                    props: { metadata: { name: "pr-7" } },
+                    opts: { protect: true },
+                },
+            ]),
+            [
+                "kubernetes:core/v1:Namespace web-namespace is protected in a stack that deploys into another " +
+                    "stack's cluster (a StackReference): pulumi destroy must remove the whole namespace; protection " +
+                    "belongs to the cluster's stack",
+            ],
+        ));
 
     it("checks Redis across the stack", () => {
         assert.deepEqual(validateStack(redisPersistence, []), [

@@ -14,7 +14,7 @@ function asPolicySees(stack: string, r: RecordedResource) {
     const props = r.type.startsWith("kubernetes:")
         ? { ...r.inputs, metadata: { ...r.inputs.metadata, name: r.kubeName } }
         : r.inputs;
-    return { type: r.type, props, urn: `urn:pulumi:${stack}::three-tier-app::${r.type}::${r.name}` };
+    return { type: r.type, name: r.name, props, urn: `urn:pulumi:${stack}::three-tier-app::${r.type}::${r.name}` };
 }
 
 /** Every violation the pack reports for the program on a stack, as `policy: message`. */
@@ -38,6 +38,16 @@ describe("policy pack on the program", () => {
     for (const stack of ["dev", "gke"]) {
         it(`passes stack ${stack} as configured`, async () => assert.deepEqual(await violations(stack), []));
     }
+
+    it("passes a review stack (target stack: a namespace in gke's cluster)", async () =>
+        assert.deepEqual(
+            await violations("dev", {
+                "three-tier-app:target": "stack",
+                "three-tier-app:clusterStack": "organization/three-tier-app/gke",
+                "three-tier-app:namespace": "pr-7",
+            }),
+            [],
+        ));
 
     it("passes a Redis password, which adds --requirepass to the command line", async () =>
         assert.deepEqual(await violations("dev", { "three-tier-app:redisPassword": "s3cret" }), []));

@@ -104,6 +104,14 @@ describe("review-stack", () => {
                 { kind: "kubeconfig", kubeconfig: undefined, context: "minikube" },
             ],
             ["gke: the stack's own cluster", { "three-tier-app:target": value("gke") }, { kind: "own-cluster" }],
+            [
+                "stack: the cluster of the stack it names",
+                {
+                    "three-tier-app:target": value("stack"),
+                    "three-tier-app:clusterStack": value("organization/three-tier-app/gke"),
+                },
+                { kind: "cluster-stack", clusterStack: "organization/three-tier-app/gke" },
+            ],
         ];
         for (const [name, config, access] of cases) it(name, () => assert.deepEqual(clusterAccess(config), access));
     });

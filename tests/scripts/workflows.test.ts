@@ -136,8 +136,8 @@ describe("workflows", () => {
         it("the stale-lock recovery runs only in the update group, before the operation", () => {
             for (const [name, job] of jobs) {
                 const steps = (job.steps ?? []).map((s) => s.run ?? "");
-                const recover = steps.findIndex((r) => r.includes("pipeline.ts recover"));
-                const operation = steps.findIndex((r) => r.includes("pipeline.ts run"));
+                const recover = steps.findIndex((r) => r.includes("pipeline -- recover"));
+                const operation = steps.findIndex((r) => r.includes("pipeline -- run"));
                 const updates = CHANGING.some((op) => runs(job, op));
                 assert.equal(recover !== -1, updates, `${name}: recover step iff the job updates`);
                 if (updates) {
@@ -159,6 +159,75 @@ describe("workflows", () => {
                     assert.equal(account, "${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}", name);
                 }
             }
+        });
+    });
+
+    describe("the pipeline entry point", () => {
+        const runLines = files.flatMap((file) =>
+            Object.values(load(file).jobs)
+                .flatMap((job) => job.steps ?? [])
+                .flatMap((step) => (step.run ?? "").split("\n").map((line) => ({ file, line }))),
+        );
+        const source = fs.readFileSync(path.join(REPO_ROOT, "scripts", "pipeline.ts"), "utf8");
+
+        it("is the package.json script pipeline, which runs scripts/pipeline.ts", () => {
+            const scripts = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts;
+            assert.equal(scripts.pipeline, "ts-node --transpile-only scripts/pipeline.ts");
+        });
+
+        it("is called by the workflows only as npm run --silent pipeline -- <a command it knows>", () => {
+            const calls = runLines.filter(({ line }) => /pipeline/.test(line));
+            assert.ok(calls.length >= 5, `${calls.length} calls`);
+            for (const { file, line } of calls) {
+                const command = /^\s*npm run --silent pipeline -- ([a-z-]+)/.exec(line)?.[1];
+                assert.ok(command !== undefined, `${file}: ${line.trim()}`);
+                assert.ok(source.includes(`case "${command}":`), `${file}: scripts/pipeline.ts has no ${command}`);
+            }
+        });
+    });
+
+    describe("review stacks find gke's cluster through a StackReference", () => {
+        const template = parse(
+            fs.readFileSync(path.join(REPO_ROOT, ".github", "review-stack", "Pulumi.template.yaml"), "utf8"),
+        ).config;
+        const setup = parse(
+            fs.readFileSync(path.join(REPO_ROOT, ".github", "actions", "pulumi-setup", "action.yml"), "utf8"),
+        );
+        const apply = load("pulumi-stack.yml").jobs.apply;
+        const applySteps = apply.steps ?? [];
+
+        it("the template's target is stack, on gke's stack, with no kubeconfig of its own", () => {
+            assert.equal(template["three-tier-app:target"], "stack");
+            assert.equal(template["three-tier-app:clusterStack"], "${CLUSTER_STACK}");
+            assert.deepEqual(
+                Object.keys(template).filter((k) => /kube/i.test(k)),
+                [],
+            );
+        });
+
+        it("no workflow fetches cluster credentials or writes a kubeconfig", () => {
+            for (const file of files) {
+                const text = fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
+                assert.doesNotMatch(text, /get-credentials|KUBECONFIG|clusters list/, file);
+            }
+        });
+
+        it("the apply job renders the review config from gke's fully qualified stack name, before selecting it", () => {
+            const render = applySteps.findIndex((s) => /pipeline -- review-config/.test(s.run ?? ""));
+            const select = applySteps.findIndex((s) => /pulumi stack select/.test(s.run ?? ""));
+            assert.ok(render !== -1 && render < select, `render ${render}, select ${select}`);
+            const script = applySteps[render].run ?? "";
+            assert.match(script, /pulumi stack --show-name --fully-qualify-stack-names --stack gke/);
+            assert.match(script, /review-config --stack "\$STACK" --cluster-stack "\$cluster_stack"/);
+        });
+
+        it("the runner keeps an identity and gke-gcloud-auth-plugin: gke's kubeconfig runs the plugin", () => {
+            const step = applySteps.find((s) => s.uses === "./.github/actions/pulumi-setup");
+            assert.equal(step?.with?.["workload-identity-provider"], "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}");
+            const gcloud = (setup.runs.steps as Step[]).find((s) =>
+                s.uses?.startsWith("google-github-actions/setup-gcloud@"),
+            );
+            assert.equal(gcloud?.with?.install_components, "gke-gcloud-auth-plugin");
         });
     });
 

@@ -1,6 +1,7 @@
 // Review stacks: which pull-request event creates, updates or destroys which stack, which stacks the
 // nightly sweep destroys, and the stack config rendered from the committed template.
-// Called by .github/workflows/review-stacks.yml through scripts/pipeline.ts; pure, so tests call it directly.
+// Called by .github/workflows/review-stacks.yml and pulumi-stack.yml through scripts/pipeline.ts; pure, so
+// tests call it directly.
 
 /** The label that asks for a review stack. */
 export const REVIEW_LABEL = "review-stack";
@@ -95,7 +96,7 @@ export function sweepSelection(
 }
 
 /** The placeholders of the committed template, each replaced by a value of the run. */
-const TEMPLATE_VARIABLES = ["STACK", "KUBECONFIG", "KUBE_CONTEXT"] as const;
+const TEMPLATE_VARIABLES = ["STACK", "CLUSTER_STACK"] as const;
 type TemplateValues = Record<(typeof TEMPLATE_VARIABLES)[number], string>;
 
 /** The stack config file of a review stack: the template with `${NAME}` placeholders replaced; unknown ones refused. */

@@ -121,17 +121,15 @@ describe("pipeline: review stacks", () => {
     });
 
     describe("the committed stack template", () => {
-        const values = {
-            STACK: "pr-42",
-            KUBECONFIG: 'apiVersion: v1\nclusters:\n- name: "gke"\n',
-            KUBE_CONTEXT: "gke_my-project_us-central1-a_gke-cluster",
-        };
-        it("renders a stack config in the pull request's namespace on the gke cluster's context", () => {
+        const values = { STACK: "pr-42", CLUSTER_STACK: "organization/three-tier-app/gke" };
+        it("renders a stack config in the pull request's namespace on the gke stack's cluster", () => {
             const config = parse(renderReviewConfig(fs.readFileSync(TEMPLATE, "utf8"), values)).config;
             assert.equal(config["three-tier-app:namespace"], "pr-42");
-            assert.equal(config["three-tier-app:kubeconfig"], values.KUBECONFIG);
-            assert.equal(config["three-tier-app:kubeContext"], values.KUBE_CONTEXT);
-            assert.equal(config["three-tier-app:target"], "minikube");
+            assert.equal(config["three-tier-app:target"], "stack");
+            assert.equal(config["three-tier-app:clusterStack"], values.CLUSTER_STACK);
+            // The cluster comes from gke's stack output, not from credentials the workflow fetched.
+            assert.equal(config["three-tier-app:kubeconfig"], undefined);
+            assert.equal(config["three-tier-app:kubeContext"], undefined);
             // A namespace, not a cluster or a load balancer per pull request.
             assert.equal(config["three-tier-app:frontendServiceType"], "ClusterIP");
             assert.equal(config["gcp:project"], undefined);
@@ -145,18 +143,15 @@ describe("pipeline: review stacks", () => {
                 ]),
             );
             const parsed = parseConfig(raw, values.STACK);
-            assert.deepEqual(parsed.cluster, {
-                target: "minikube",
-                kubeContext: values.KUBE_CONTEXT,
-                kubeconfig: values.KUBECONFIG,
-            });
+            assert.deepEqual(parsed.cluster, { target: "stack", clusterStack: values.CLUSTER_STACK });
             assert.equal(parsed.app.namespace, "pr-42");
+            assert.equal(parsed.app.redis.protect, false);
         });
         it("refuses an unknown placeholder", () =>
-            assert.throws(() => renderReviewConfig("a: ${STACK}\nb: ${NAMESPACE}\nc: ${OTHER}", values), {
+            assert.throws(() => renderReviewConfig("a: ${STACK}\nb: ${NAMESPACE}\nc: ${KUBECONFIG}", values), {
                 message:
-                    "review stack template uses unknown placeholder(s) ${NAMESPACE}, ${OTHER}; " +
-                    "known: ${STACK}, ${KUBECONFIG}, ${KUBE_CONTEXT}",
+                    "review stack template uses unknown placeholder(s) ${NAMESPACE}, ${KUBECONFIG}; " +
+                    "known: ${STACK}, ${CLUSTER_STACK}",
             }));
     });
 });

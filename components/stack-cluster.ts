@@ -1,0 +1,35 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** The output of the cluster's stack that holds its kubeconfig: a gke stack exports GkeCluster.kubeconfig so. */
+const KUBECONFIG_OUTPUT = "kubeconfig";
+
+export interface StackClusterArgs {
+    /**
+     * The stack that owns the cluster, fully qualified: `<org>/<project>/<stack>` (on a DIY backend the org
+     * is `organization`). Required.
+     */
+    readonly clusterStack: string;
+}
+
+/**
+ * A cluster that another stack owns (the long-lived gke cluster), found through a StackReference to that
+ * stack's `kubeconfig` output. It creates nothing in the cluster: what is deployed through its provider is
+ * the caller's (the app's namespace and objects); the cluster and everything cluster-level stay the other
+ * stack's.
+ */
+export class StackCluster extends pulumi.ComponentResource {
+    public readonly provider: k8s.Provider;
+
+    constructor(name: string, args: StackClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("three-tier-app:index:StackCluster", name, {}, opts);
+        const reference = new pulumi.StackReference(`${name}-reference`, { name: args.clusterStack }, { parent: this });
+        // requireOutput fails the run, naming the stack and the output, when the stack does not export it.
+        // A secret: it names the cluster's endpoint and CA (gke's exec-plugin kubeconfig holds no credential).
+        const kubeconfig = pulumi.secret(reference.requireOutput(KUBECONFIG_OUTPUT).apply(String));
+        // No deleteUnreachable: the cluster outlives this stack, so an unreachable cluster is an error to
+        // look at, not a sign that the namespace is gone.
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig }, { parent: this });
+        this.registerOutputs({ provider: this.provider });
+    }
+}
