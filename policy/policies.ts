@@ -17,7 +17,7 @@ export const DEFAULT_DESTROYABLE_STACKS: readonly string[] = ["dev", "local", "p
  */
 export const DEFAULT_LONG_LIVED_STACKS: readonly string[] = [];
 /** Private nodes need a limited control-plane endpoint everywhere unless a stack's policy config says why not. */
-export const DEFAULT_OPEN_ENDPOINT_STACKS: readonly string[] = [];
+const DEFAULT_OPEN_ENDPOINT_STACKS: readonly string[] = [];
 /** The frontend's Service, the only way in. */
 export const DEFAULT_EXPOSABLE_SERVICES: readonly string[] = ["nginx"];
 /** No workload may run as root unless a stack's policy config lists it. */
@@ -146,7 +146,7 @@ export const gkeCluster: ResourceValidationPolicy = {
     },
 };
 
-export const gkeNodes: StackValidationPolicy = {
+const gkeNodes: StackValidationPolicy = {
     name: "gke-nodes-are-least-privilege",
     description:
         "Every GKE node pool runs as a dedicated service account with the GKE metadata server; an Autopilot " +

@@ -22,7 +22,7 @@ const PREFIX = "review-";
 /** A namespace is a DNS label: at most 63 characters. */
 const MAX_NAME = 63 - PREFIX.length;
 
-export const COMMANDS = ["create", "preview", "up", "destroy"] as const;
+const COMMANDS = ["create", "preview", "up", "destroy"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const USAGE = [

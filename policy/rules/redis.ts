@@ -16,7 +16,7 @@ export interface ConfigMapProps {
 }
 
 /** Where the official image keeps data when redis.conf sets no absolute `dir`. */
-export const DEFAULT_DATA_DIR = "/data";
+const DEFAULT_DATA_DIR = "/data";
 
 export const NO_REDIS_STATEFULSET =
     "no StatefulSet runs Redis (a container whose image is redis): run Redis as a StatefulSet on a PersistentVolumeClaim";
