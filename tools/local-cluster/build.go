@@ -42,7 +42,7 @@ func mustVersion(c *config, p *part) string {
 
 func built(c *config, p *part) bool {
 	for _, b := range p.bins {
-		if fi, err := os.Stat(c.binPath(p, b.name)); err != nil || fi.Mode()&0o111 == 0 {
+		if !toolkit.Executable(c.binPath(p, b.name)) {
 			return false
 		}
 	}

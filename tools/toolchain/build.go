@@ -25,9 +25,9 @@ func (t *toolchain) resolveCLI(ctx context.Context, build bool) (cli, error) {
 	pulumi := t.part(cliName)
 	cached := cli{filepath.Dir(t.binPath(pulumi)), "cache"}
 	switch {
-	case executable(t.binPath(pulumi)) && t.languageHostCurrent():
+	case toolkit.Executable(t.binPath(pulumi)) && t.languageHostCurrent():
 		return cached, nil
-	case build && executable(t.binPath(pulumi)):
+	case build && toolkit.Executable(t.binPath(pulumi)):
 		return cached, t.buildLanguageHost(ctx)
 	}
 	if dir, ok := t.ambientCLI(ctx); ok {
@@ -55,7 +55,7 @@ func (t *toolchain) languageHostCurrent() bool {
 	bin := t.binPath(t.part(languageHostName))
 	stamp, err := os.ReadFile(filepath.Join(filepath.Dir(bin), languageHostStamp))
 	want, herr := t.languageHostHash()
-	return executable(bin) && err == nil && herr == nil && strings.TrimSpace(string(stamp)) == want
+	return toolkit.Executable(bin) && err == nil && herr == nil && strings.TrimSpace(string(stamp)) == want
 }
 
 var versionPrefix = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+`)
@@ -68,19 +68,17 @@ func (t *toolchain) ambientCLI(ctx context.Context) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	cmd := exec.CommandContext(ctx, p, "version")
-	cmd.Env = append(os.Environ(), "PULUMI_SKIP_UPDATE_CHECK=true")
-	out, err := cmd.Output()
+	out, err := cliVersion(ctx, p)
 	if err != nil {
 		return "", false
 	}
-	first, _, _ := strings.Cut(string(out), "\n")
+	first, _, _ := strings.Cut(out, "\n")
 	v := versionPrefix.FindString(first)
 	if v == "" || !toolkit.AtLeast(v, pulumi.version) {
 		return "", false
 	}
 	dir := filepath.Dir(p)
-	if _, onPath := lookPathIn(languageHostName, os.Getenv("PATH")); !executable(filepath.Join(dir, languageHostName)) && !onPath {
+	if _, onPath := lookPathIn(languageHostName, os.Getenv("PATH")); !toolkit.Executable(filepath.Join(dir, languageHostName)) && !onPath {
 		return "", false
 	}
 	return dir, true
@@ -96,11 +94,9 @@ func (t *toolchain) buildCLI(ctx context.Context) error {
 			return fmt.Errorf("building pulumi v%s failed (see above): %w", pulumi.version, err)
 		}
 		log.Printf("built pulumi v%s in %s", pulumi.version, toolkit.Since(t0))
-		cmd := exec.CommandContext(ctx, bin, "version")
-		cmd.Env = append(os.Environ(), "PULUMI_SKIP_UPDATE_CHECK=true")
-		got, err := cmd.Output()
-		if err != nil || strings.TrimSpace(string(got)) != "v"+pulumi.version {
-			return fmt.Errorf("built pulumi reports '%s', expected v%s", strings.TrimSpace(string(got)), pulumi.version)
+		got, err := cliVersion(ctx, bin)
+		if err != nil || strings.TrimSpace(got) != "v"+pulumi.version {
+			return fmt.Errorf("built pulumi reports '%s', expected v%s", strings.TrimSpace(got), pulumi.version)
 		}
 		return nil
 	})
@@ -147,7 +143,7 @@ func (t *toolchain) pluginDir(home string) string {
 func (t *toolchain) pluginInstalled(home string) bool {
 	d := t.pluginDir(home)
 	_, err := os.Stat(d + ".partial")
-	return executable(filepath.Join(d, providerName)) && os.IsNotExist(err)
+	return toolkit.Executable(filepath.Join(d, providerName)) && os.IsNotExist(err)
 }
 
 // ensureProvider installs the kubernetes plugin into our PULUMI_HOME: from the user's own PULUMI_HOME, a
@@ -165,7 +161,7 @@ func (t *toolchain) ensureProvider(ctx context.Context, c cli) error {
 	if bin, ok := lookPathIn(providerName, os.Getenv("PATH")); ok && t.providerBinaryVersion(ctx, c, bin) == provider.version {
 		return t.installPlugin(ctx, c, bin)
 	}
-	if !executable(t.binPath(provider)) {
+	if !toolkit.Executable(t.binPath(provider)) {
 		if err := t.buildProvider(ctx); err != nil {
 			return err
 		}
@@ -176,7 +172,7 @@ func (t *toolchain) ensureProvider(ctx context.Context, c cli) error {
 // providerBinaryVersion is the version a pulumi-resource-kubernetes binary reports in its schema.
 func (t *toolchain) providerBinaryVersion(ctx context.Context, c cli, bin string) string {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.dir, "pulumi"), "package", "get-schema", bin)
-	cmd.Env = append(os.Environ(), "PULUMI_HOME="+t.pulumiHome, "PULUMI_SKIP_UPDATE_CHECK=true")
+	cmd.Env = append(os.Environ(), "PULUMI_HOME="+t.pulumiHome, skipUpdateCheck)
 	out, err := cmd.Output()
 	if err != nil {
 		return ""
@@ -193,7 +189,7 @@ func (t *toolchain) installPlugin(ctx context.Context, c cli, bin string) error 
 	t0 := time.Now()
 	log.Printf("installing kubernetes %s into the plugin cache (%s) from %s", provider.version, t.pulumiHome, bin)
 	cmd := exec.CommandContext(ctx, filepath.Join(c.dir, "pulumi"), "plugin", "install", "resource", "kubernetes", provider.version, "--file", bin)
-	cmd.Env = append(os.Environ(), "PULUMI_HOME="+t.pulumiHome, "PULUMI_SKIP_UPDATE_CHECK=true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true")
+	cmd.Env = append(os.Environ(), "PULUMI_HOME="+t.pulumiHome, skipUpdateCheck, "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("pulumi plugin install: %w", err)
@@ -319,7 +315,7 @@ func goFlags() string {
 // goPath is PATH, with /usr/local/go/bin added when it holds the only go command.
 func goPath() string {
 	path := os.Getenv("PATH")
-	if _, ok := lookPathIn("go", path); !ok && executable("/usr/local/go/bin/go") {
+	if _, ok := lookPathIn("go", path); !ok && toolkit.Executable("/usr/local/go/bin/go") {
 		return "/usr/local/go/bin" + string(os.PathListSeparator) + path
 	}
 	return path
@@ -331,7 +327,7 @@ func lookPathIn(name, path string) (string, bool) {
 		if dir == "" {
 			dir = "."
 		}
-		if p := filepath.Join(dir, name); executable(p) {
+		if p := filepath.Join(dir, name); toolkit.Executable(p) {
 			return p, true
 		}
 	}
@@ -349,9 +345,12 @@ func pathWithout(path, dir string) string {
 	return strings.Join(keep, string(os.PathListSeparator))
 }
 
-func executable(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+// skipUpdateCheck keeps every pulumi this program runs from asking get.pulumi.com (unreachable) for news.
+const skipUpdateCheck = "PULUMI_SKIP_UPDATE_CHECK=true"
+
+// cliVersion is what `pulumi version` of the CLI at bin prints.
+func cliVersion(ctx context.Context, bin string) (string, error) {
+	return output(ctx, []string{skipUpdateCheck}, bin, "version")
 }
 
 // output is a command's stdout without trailing newlines, as a shell's $(...) gives it.

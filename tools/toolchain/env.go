@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"three-tier-app/toolkit"
 )
 
 // env prints the exports that put the toolchain at a shell's disposal: PATH (the CLI first), PULUMI_HOME,
@@ -140,10 +142,9 @@ func (t *toolchain) versions(ctx context.Context, w io.Writer) error {
 		cli: c, pulumiHome: t.pulumiHome, stateDir: t.stateDir,
 	}
 	if c.source != "missing" {
-		skip := []string{"PULUMI_SKIP_UPDATE_CHECK=true"}
-		r.cliVersion, _ = output(ctx, skip, filepath.Join(c.dir, "pulumi"), "version")
+		r.cliVersion, _ = cliVersion(ctx, filepath.Join(c.dir, "pulumi"))
 		r.languageHost = filepath.Join(c.dir, languageHostName)
-		if !executable(r.languageHost) {
+		if !toolkit.Executable(r.languageHost) {
 			r.languageHost, _ = lookPathIn(languageHostName, os.Getenv("PATH"))
 		}
 		if r.languageHost != "" && c.source == "cache" {

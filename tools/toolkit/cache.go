@@ -27,6 +27,13 @@ func CacheRoot() (string, error) {
 // Entry is the cache entry of name at version under dir: <dir>/<name>-<version>.
 func Entry(dir, name, version string) string { return filepath.Join(dir, name+"-"+version) }
 
+// Executable says whether path is a file with an execute bit: how the tools tell that a built binary is
+// in place.
+func Executable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
 // Install makes the directory dest atomically: build fills a new temporary directory beside dest (the
 // same file system), which then replaces dest by a rename, so an entry that exists is whole. The
 // temporary directory is removed when build fails; callers run build's commands under a context that

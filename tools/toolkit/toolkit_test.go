@@ -70,6 +70,20 @@ func leftovers(t *testing.T, dir string, keep ...string) []string {
 	return out
 }
 
+func TestExecutable(t *testing.T) {
+	dir := t.TempDir()
+	for name, mode := range map[string]os.FileMode{"bin": 0o755, "group-only": 0o610, "data": 0o644} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]bool{"bin": true, "group-only": true, "data": false, "missing": false, ".": false} {
+		if got := Executable(filepath.Join(dir, name)); got != want {
+			t.Errorf("Executable(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
+
 func TestInstallReplacesTheEntryWhole(t *testing.T) {
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "pulumi-v1")
