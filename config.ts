@@ -180,10 +180,13 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     }
     const fail = (key: string, allowed: string, got: string) =>
         problems.push(`${key.includes(":") ? key : `${PROJECT}:${key}`} must be ${allowed} (got "${got}")`);
+    // A setting is the retired one when the key is set and, for a retired value, holds that value.
+    const isRetired = (r: (typeof RETIRED_SETTINGS)[number], value: string | undefined) =>
+        value !== undefined && (!("value" in r) || r.value === value);
     const retired = (key: string, value: string | undefined) =>
-        value !== undefined && RETIRED_SETTINGS.some((r) => r.key === key && (!("value" in r) || r.value === value));
+        RETIRED_SETTINGS.some((r) => r.key === key && isRetired(r, value));
     for (const r of RETIRED_SETTINGS) {
-        if (retired(r.key, raw[r.key])) {
+        if (isRetired(r, raw[r.key])) {
             const setting = "value" in r ? `${r.key} ${r.value}` : r.key;
             problems.push(`${PROJECT}:${setting} is replaced by ${PROJECT}:${r.successor}: run ${r.fix}`);
         }
