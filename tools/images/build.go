@@ -2,19 +2,21 @@ package main
 
 import (
 	"archive/tar"
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
+	"debug/buildinfo"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -25,6 +27,20 @@ import (
 	"three-tier-app/toolkit"
 )
 
+// epoch is the one time every build records: the config's and history's created, the Debian rootfs's
+// mtimes (SOURCE_DATE_EPOCH) and the SBOM's creation. It is bookworm's release, 2023-06-10; a build's own
+// clock would make every build a new digest.
+const epoch = 1686355200
+
+var epochTime = time.Unix(epoch, 0).UTC()
+
+// OCI annotation keys, used as the images' config labels.
+const (
+	labelSource   = "org.opencontainers.image.source"
+	labelVersion  = "org.opencontainers.image.version"
+	labelRevision = "org.opencontainers.image.revision"
+)
+
 // buildEnv is what every build shares.
 type buildEnv struct {
 	repo  string // the repository's root
@@ -33,24 +49,42 @@ type buildEnv struct {
 	// toolHash covers this program's own sources, so a change to how images are made rebuilds them.
 	toolHash  string
 	goVersion string
+	// labels go into every image's config: the source and, when given, the revision.
+	labels map[string]string
 }
 
 // rootfs makes an image's single layer.
 type rootfs interface {
 	// key covers every input of the layer: equal keys give the same files.
 	key(env buildEnv) (string, error)
-	// layer makes the layer in work; version is the Debian version of the package the tag names (empty
-	// for our own binaries).
-	layer(ctx context.Context, env buildEnv, img image, work string) (l v1.Layer, version string, err error)
+	// layer makes the layer in work and says what it holds.
+	layer(ctx context.Context, env buildEnv, img image, work string) (v1.Layer, contents, error)
 }
 
-// imageKey covers the reference, the config and the layer's inputs: the tarball's cache key.
-func imageKey(env buildEnv, img image, rootfsKey string) (string, error) {
-	config, err := json.Marshal(img.config)
+// config is the row's config with the build's labels; the version label comes with the layer.
+func (env buildEnv) config(img image) v1.Config {
+	config := *img.config.DeepCopy()
+	config.Labels = maps.Clone(env.labels)
+	return config
+}
+
+// key is the image's content key: every input of its build, and nothing of where it is pushed, so the
+// same sources have the same key (and give the same digest) in every registry.
+func key(env buildEnv, img image) (string, error) {
+	rootfsKey, err := img.rootfs.key(env)
 	if err != nil {
 		return "", err
 	}
-	return hashStrings(env.toolHash, img.ref, string(config), rootfsKey), nil
+	return imageKey(env, img, rootfsKey)
+}
+
+// imageKey covers the name, the tag, the config with its labels and the layer's inputs.
+func imageKey(env buildEnv, img image, rootfsKey string) (string, error) {
+	config, err := json.Marshal(env.config(img))
+	if err != nil {
+		return "", err
+	}
+	return hashStrings(env.toolHash, img.name, img.tag, string(config), rootfsKey), nil
 }
 
 // hashStrings is a hex SHA-256 of the strings, each prefixed by its length.
@@ -62,68 +96,88 @@ func hashStrings(parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// tarballName is the file of an image: name, tag and the first 16 hex digits of its key.
-func tarballName(img image, key string) (string, error) {
-	tag, err := name.NewTag(img.ref, name.StrictValidation)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%s-%s-%s.tar", img.name, tag.TagStr(), key[:16]), nil
+// output is an image's build as kept in env.out: the docker-archive tarball and its SBOM beside it.
+type output struct {
+	key, tarball, sbom string
 }
 
-// build writes the image's tarball unless one with the same key exists; it returns its path and whether it
-// was reused. Tarballs of the same image with other keys are removed.
-func build(ctx context.Context, env buildEnv, img image) (string, bool, error) {
-	rootfsKey, err := img.rootfs.key(env)
+// outputOf names the files <name>-<tag>-<the key's first 16 hex digits>.tar and .spdx.json.
+func outputOf(env buildEnv, img image, key string) output {
+	base := filepath.Join(env.out, fmt.Sprintf("%s-%s-%s", img.name, img.tag, key[:16]))
+	return output{key: key, tarball: base + ".tar", sbom: base + ".spdx.json"}
+}
+
+// build writes the image's tarball and SBOM unless they exist for the same key; it says whether they were
+// reused. The files of the same image with other keys are removed.
+func build(ctx context.Context, env buildEnv, img image) (output, bool, error) {
+	k, err := key(env, img)
 	if err != nil {
-		return "", false, err
+		return output{}, false, err
 	}
-	key, err := imageKey(env, img, rootfsKey)
-	if err != nil {
-		return "", false, err
-	}
-	file, err := tarballName(img, key)
-	if err != nil {
-		return "", false, err
-	}
-	out := filepath.Join(env.out, file)
-	if _, err := os.Stat(out); err == nil {
+	out := outputOf(env, img, k)
+	if exists(out.tarball) && exists(out.sbom) {
 		return out, true, nil
 	}
 	work, err := os.MkdirTemp("", "images-"+img.name+"-")
 	if err != nil {
-		return "", false, err
+		return output{}, false, err
 	}
 	defer os.RemoveAll(work)
 
-	layer, version, err := img.rootfs.layer(ctx, env, img, work)
+	layer, held, err := img.rootfs.layer(ctx, env, img, work)
 	if err != nil {
-		return "", false, err
+		return output{}, false, err
 	}
-	tag, err := name.NewTag(img.ref, name.StrictValidation)
-	if err != nil {
-		return "", false, err
+	if err := write(env, img, out, layer, held); err != nil {
+		return output{}, false, err
 	}
-	config := *img.config.DeepCopy()
-	if version != "" {
-		if upstream := upstreamVersion(version); upstream != tag.TagStr() {
-			return "", false, fmt.Errorf("%s: the rootfs has Debian version %s (upstream %s), but the reference's tag is %s: update the table and the stack's config", img.name, version, upstream, tag.TagStr())
-		}
-		config.Labels = map[string]string{"org.opencontainers.image.version": version}
-	}
-	v1img, err := assemble(layer, config)
-	if err != nil {
-		return "", false, err
-	}
-	if err := toolkit.InstallFile(out, func(tmp string) error { return tarball.WriteToFile(tmp, tag, v1img) }); err != nil {
-		return "", false, err
-	}
-	return out, false, removeOthers(env.out, img.name+"-*.tar", out)
+	return out, false, removeOthers(env.out, img.name+"-*", out.tarball, out.sbom)
 }
 
-// assemble makes a linux/amd64 image of one layer and the config.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// write assembles the image and writes its SBOM, then its tarball: a tarball is only there with its SBOM.
+func write(env buildEnv, img image, out output, layer v1.Layer, held contents) error {
+	tag, err := name.NewTag(img.ref(), name.StrictValidation)
+	if err != nil {
+		return err
+	}
+	version := img.tag
+	if held.version != "" {
+		if upstream := upstreamVersion(held.version); upstream != img.tag {
+			return fmt.Errorf("%s: the rootfs has Debian version %s (upstream %s), but the tag is %s: update the table", img.name, held.version, upstream, img.tag)
+		}
+		version = held.version
+	}
+	config := env.config(img)
+	if config.Labels == nil {
+		config.Labels = map[string]string{}
+	}
+	config.Labels[labelVersion] = version
+	v1img, err := assemble(layer, config)
+	if err != nil {
+		return err
+	}
+	digest, err := v1img.Digest()
+	if err != nil {
+		return err
+	}
+	doc, err := spdxDocument(img, digest, held.components)
+	if err != nil {
+		return err
+	}
+	if err := toolkit.InstallFile(out.sbom, func(tmp string) error { return os.WriteFile(tmp, doc, 0o644) }); err != nil {
+		return err
+	}
+	return toolkit.InstallFile(out.tarball, func(tmp string) error { return tarball.WriteToFile(tmp, tag, v1img) })
+}
+
+// assemble makes a linux/amd64 image of one layer and the config, created at epoch.
 func assemble(layer v1.Layer, config v1.Config) (v1.Image, error) {
-	img, err := mutate.AppendLayers(empty.Image, layer)
+	img, err := mutate.Append(empty.Image, mutate.Addendum{Layer: layer, History: v1.History{Created: v1.Time{Time: epochTime}}})
 	if err != nil {
 		return nil, err
 	}
@@ -132,18 +186,18 @@ func assemble(layer v1.Layer, config v1.Config) (v1.Image, error) {
 		return nil, err
 	}
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture, cf.Config = "linux", "amd64", config
+	cf.OS, cf.Architecture, cf.Config, cf.Created = "linux", "amd64", config, v1.Time{Time: epochTime}
 	return mutate.ConfigFile(img, cf)
 }
 
-// removeOthers deletes the files matching pattern in dir other than keep: stale builds of the same image.
-func removeOthers(dir, pattern, keep string) error {
+// removeOthers deletes the files matching pattern in dir but keep: stale builds of the same image.
+func removeOthers(dir, pattern string, keep ...string) error {
 	matches, err := filepath.Glob(filepath.Join(dir, pattern))
 	if err != nil {
 		return err
 	}
 	for _, m := range matches {
-		if m != keep {
+		if !slices.Contains(keep, m) {
 			if err := os.Remove(m); err != nil {
 				return err
 			}
@@ -172,26 +226,33 @@ func (g goBinary) key(env buildEnv) (string, error) {
 	return hashStrings(env.goVersion, g.module, g.pkg, g.path, string(files), sources), nil
 }
 
-func (g goBinary) layer(ctx context.Context, env buildEnv, _ image, work string) (v1.Layer, string, error) {
+func (g goBinary) layer(ctx context.Context, env buildEnv, _ image, work string) (v1.Layer, contents, error) {
 	stage := filepath.Join(work, "rootfs")
+	binary := filepath.Join(stage, g.path)
+	// -trimpath: no build paths in the binary, so another checkout gives the same bytes.
 	cmd := exec.CommandContext(ctx, "nice", "-n", "10", "go", "build", "-trimpath", "-buildvcs=false",
-		"-ldflags=-s -w", "-o", filepath.Join(stage, g.path), g.pkg)
+		"-ldflags=-s -w", "-o", binary, g.pkg)
 	cmd.Dir = filepath.Join(env.repo, g.module)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOTOOLCHAIN=local")
+	// GOFLAGS and GOAMD64 from the caller's environment would change the binary behind the key's back.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64", "GOAMD64=v1", "GOFLAGS=", "GOTOOLCHAIN=local")
 	if output, err := cmd.CombinedOutput(); err != nil {
-		return nil, "", fmt.Errorf("go build %s in %s: %v\n%s", g.pkg, g.module, err, output)
+		return nil, contents{}, fmt.Errorf("go build %s in %s: %v\n%s", g.pkg, g.module, err, output)
+	}
+	info, err := buildinfo.ReadFile(binary)
+	if err != nil {
+		return nil, contents{}, err
 	}
 	for p, content := range g.files {
 		target := filepath.Join(stage, p)
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return nil, "", err
+			return nil, contents{}, err
 		}
 		if err := os.WriteFile(target, []byte(content), 0o644); err != nil {
-			return nil, "", err
+			return nil, contents{}, err
 		}
 	}
 	l, err := layerFromDir(stage)
-	return l, "", err
+	return l, contents{components: goComponents(info)}, err
 }
 
 // debian is an image of a Debian rootfs made by mmdebstrap from Debian's packages, as one layer.
@@ -199,19 +260,26 @@ type debian struct {
 	suite    string
 	mirrors  []string
 	packages []string
-	// versionOf is the package whose upstream version the reference's tag must be.
+	// versionOf is the package whose upstream version the tag must be.
 	versionOf string
 	// customize runs in sh after the packages are installed, with the rootfs as $1.
 	customize []string
 }
 
-// Run after the image's own customize commands: what a container never reads.
+// Run after the image's own customize commands: what a container never reads, and what would differ
+// between two machines. mmdebstrap itself removes the logs of dpkg and apt and ldconfig's aux-cache and
+// empties /etc/machine-id, but copies the build host's /etc/resolv.conf and /etc/hostname (which the
+// runtime mounts over anyway). apt's package lists and caches go here, with mmdebstrap's apt cleanup
+// skipped: it runs apt-get, which leaves locks and a partial/ directory of uid 42 behind.
 var debianCleanup = []string{
 	`find "$1/var/log" -type f -delete`,
 	`rm -f "$1"/var/cache/debconf/*-old "$1"/var/lib/dpkg/*-old "$1"/etc/*-`,
+	`rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*`,
+	`rm -f "$1/etc/resolv.conf" "$1/etc/hostname"`,
 }
 
-// mmdebstrapArgs is the whole command but the output file: the rootfs's cache key.
+// mmdebstrapArgs is the whole command but the output file: with the mirrors and sourceDateEpoch, the
+// rootfs's cache key.
 func (d debian) mmdebstrapArgs() []string {
 	args := []string{
 		"mmdebstrap", "--variant=essential", "--format=tar",
@@ -220,6 +288,7 @@ func (d debian) mmdebstrapArgs() []string {
 		"--include=" + strings.Join(d.packages, ","),
 		// The runtime mounts /dev; device nodes in a layer are only noise.
 		"--skip=output/dev",
+		"--skip=cleanup/apt",
 		"--dpkgopt=path-exclude=/usr/share/doc/*",
 		"--dpkgopt=path-include=/usr/share/doc/*/copyright",
 		"--dpkgopt=path-exclude=/usr/share/man/*",
@@ -232,8 +301,12 @@ func (d debian) mmdebstrapArgs() []string {
 	return append(args, d.suite)
 }
 
+// sourceDateEpoch makes mmdebstrap's output a function of its arguments and the mirrors' content: every
+// mtime is clamped to epoch (two runs on this machine gave the same bytes).
+var sourceDateEpoch = fmt.Sprintf("SOURCE_DATE_EPOCH=%d", epoch)
+
 func (d debian) key(buildEnv) (string, error) {
-	return hashStrings(append(d.mmdebstrapArgs(), d.mirrors...)...), nil
+	return hashStrings(append(append(d.mmdebstrapArgs(), d.mirrors...), sourceDateEpoch)...), nil
 }
 
 // rootfsTar builds the rootfs tarball unless the cache has one with this key, and returns its path.
@@ -241,7 +314,7 @@ func (d debian) rootfsTar(ctx context.Context, env buildEnv, imageName string) (
 	key, _ := d.key(env)
 	dir := filepath.Join(env.cache, "rootfs")
 	out := filepath.Join(dir, fmt.Sprintf("%s-%s.tar", imageName, key[:16]))
-	if _, err := os.Stat(out); err == nil {
+	if exists(out) {
 		return out, nil
 	}
 	if _, err := exec.LookPath("mmdebstrap"); err != nil {
@@ -256,6 +329,7 @@ func (d debian) rootfsTar(ctx context.Context, env buildEnv, imageName string) (
 		defer log.Close()
 		args := append(append(d.mmdebstrapArgs(), tmp), d.mirrors...)
 		cmd := exec.CommandContext(ctx, "nice", append([]string{"-n", "10"}, args...)...)
+		cmd.Env = append(os.Environ(), sourceDateEpoch)
 		cmd.Stdout, cmd.Stderr = log, log
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("mmdebstrap for %s: %v (log: %s)", imageName, err, logPath)
@@ -268,21 +342,25 @@ func (d debian) rootfsTar(ctx context.Context, env buildEnv, imageName string) (
 	return out, removeOthers(dir, imageName+"-*.tar", out)
 }
 
-func (d debian) layer(ctx context.Context, env buildEnv, img image, _ string) (v1.Layer, string, error) {
+func (d debian) layer(ctx context.Context, env buildEnv, img image, _ string) (v1.Layer, contents, error) {
 	rootfs, err := d.rootfsTar(ctx, env, img.name)
 	if err != nil {
-		return nil, "", err
+		return nil, contents{}, err
 	}
 	status, err := readTarFile(rootfs, "./var/lib/dpkg/status")
 	if err != nil {
-		return nil, "", err
+		return nil, contents{}, err
 	}
-	version, err := packageVersion(status, d.versionOf)
+	installed, err := installedPackages(status)
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", rootfs, err)
+		return nil, contents{}, fmt.Errorf("%s: %w", rootfs, err)
+	}
+	version, err := packageVersion(installed, d.versionOf)
+	if err != nil {
+		return nil, contents{}, fmt.Errorf("%s: %w", rootfs, err)
 	}
 	l, err := tarball.LayerFromFile(rootfs, tarball.WithCompressedCaching)
-	return l, version, err
+	return l, contents{version: version, components: debianComponents(installed, d.suite)}, err
 }
 
 // readTarFile returns the content of the named entry of a tarball.
@@ -305,34 +383,6 @@ func readTarFile(path, entry string) ([]byte, error) {
 			return io.ReadAll(tr)
 		}
 	}
-}
-
-// packageVersion finds the Version of an installed package in a dpkg status file.
-func packageVersion(status []byte, pkg string) (string, error) {
-	var current, version string
-	installed := false
-	scanner := bufio.NewScanner(bytes.NewReader(status))
-	scanner.Buffer(nil, 1<<20)
-	for scanner.Scan() {
-		line := scanner.Text()
-		switch {
-		case line == "":
-			current, version, installed = "", "", false
-		case strings.HasPrefix(line, "Package: "):
-			current = strings.TrimPrefix(line, "Package: ")
-		case strings.HasPrefix(line, "Status: "):
-			installed = strings.HasSuffix(line, " installed")
-		case strings.HasPrefix(line, "Version: "):
-			version = strings.TrimPrefix(line, "Version: ")
-		}
-		if current == pkg && installed && version != "" {
-			return version, nil
-		}
-	}
-	if err := scanner.Err(); err != nil {
-		return "", err
-	}
-	return "", fmt.Errorf("package %s is not installed", pkg)
 }
 
 // upstreamVersion strips a Debian version's epoch ("5:") and revision ("-1~deb12u10").

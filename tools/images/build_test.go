@@ -18,8 +18,8 @@ import (
 )
 
 func TestImageKeyChangesWithEachInput(t *testing.T) {
-	env := buildEnv{toolHash: "tool"}
-	img := image{name: "x", ref: "localhost/three-tier-app/x:1", config: v1.Config{Cmd: []string{"/x"}, User: "1:1"}}
+	env := buildEnv{toolHash: "tool", labels: map[string]string{labelSource: "here"}}
+	img := image{name: "x", tag: "1", config: v1.Config{Cmd: []string{"/x"}, User: "1:1"}}
 	key := func(env buildEnv, img image, rootfsKey string) string {
 		k, err := imageKey(env, img, rootfsKey)
 		if err != nil {
@@ -31,18 +31,57 @@ func TestImageKeyChangesWithEachInput(t *testing.T) {
 	if key(env, img, "rootfs") != base {
 		t.Fatal("the same inputs gave two keys")
 	}
-	otherRef, otherConfig := img, img
-	otherRef.ref = "localhost/three-tier-app/x:2"
+	otherName, otherTag, otherConfig := img, img, img
+	otherName.name, otherTag.tag = "y", "2"
 	otherConfig.config = v1.Config{Cmd: []string{"/x"}, User: "2:2"}
+	otherLabels := env
+	otherLabels.labels = map[string]string{labelSource: "here", labelRevision: "abc"}
 	for what, k := range map[string]string{
-		"tool sources": key(buildEnv{toolHash: "tool2"}, img, "rootfs"),
-		"reference":    key(env, otherRef, "rootfs"),
+		"tool sources": key(buildEnv{toolHash: "tool2", labels: env.labels}, img, "rootfs"),
+		"name":         key(env, otherName, "rootfs"),
+		"tag":          key(env, otherTag, "rootfs"),
 		"config":       key(env, otherConfig, "rootfs"),
+		"labels":       key(otherLabels, img, "rootfs"),
 		"layer inputs": key(env, img, "rootfs2"),
 	} {
 		if k == base {
 			t.Errorf("a change of the %s kept the key", what)
 		}
+	}
+}
+
+// The backend row's key follows app/backend: a copy of its sources stands for the repository.
+func TestBackendKeyFollowsTheApp(t *testing.T) {
+	files := map[string]string{}
+	for _, pattern := range []string{"go.mod", "go.sum", "*.go"} {
+		matches, err := filepath.Glob(filepath.Join("..", "..", "app", "backend", pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range matches {
+			content, err := os.ReadFile(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[filepath.Join("app", "backend", filepath.Base(m))] = string(content)
+		}
+	}
+	repo := writeTree(t, files, 0o644)
+	env := buildEnv{repo: repo, toolHash: "tool", goVersion: "go1.26.8"}
+	backend, err := selectImages([]string{"backend"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := key(env, backend[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := filepath.Join(repo, "app", "backend", "handler.go")
+	if err := os.WriteFile(handler, []byte(files[filepath.Join("app", "backend", "handler.go")]+"\n// changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := key(env, backend[0]); err != nil || after == before {
+		t.Errorf("a change of app/backend/handler.go kept the key %s (%v)", before, err)
 	}
 }
 
@@ -92,19 +131,20 @@ func TestDebianKeyFollowsTheRecipe(t *testing.T) {
 	}
 }
 
-func TestTarballNameCarriesTheTag(t *testing.T) {
-	got, err := tarballName(image{name: "redis", ref: "localhost/three-tier-app/redis:7.0.15"}, "0123456789abcdef0123")
-	if err != nil || got != "redis-7.0.15-0123456789abcdef.tar" {
-		t.Errorf("tarballName = %q, %v", got, err)
-	}
-	if _, err := tarballName(image{name: "x", ref: "localhost/x"}, "0123456789abcdef"); err == nil {
-		t.Error("a reference without a tag was accepted")
+func TestOutputNamesCarryTheTagAndTheKey(t *testing.T) {
+	got := outputOf(buildEnv{out: "/out"}, image{name: "redis", tag: "7.0.15"}, "0123456789abcdef0123")
+	want := output{key: "0123456789abcdef0123", tarball: "/out/redis-7.0.15-0123456789abcdef.tar", sbom: "/out/redis-7.0.15-0123456789abcdef.spdx.json"}
+	if got != want {
+		t.Errorf("outputOf = %+v, want %+v", got, want)
 	}
 }
 
 const dpkgStatus = `Package: redis-tools
 Status: install ok installed
+Architecture: amd64
 Version: 5:7.0.15-1~deb12u10
+Description: persistent key-value database with network interface (client)
+ Package: not-a-package
 
 Package: nginx-doc
 Status: deinstall ok config-files
@@ -123,7 +163,11 @@ func TestPackageVersion(t *testing.T) {
 		{"nginx-doc", "", "package nginx-doc is not installed"},
 		{"redis-server", "", "package redis-server is not installed"},
 	} {
-		got, err := packageVersion([]byte(dpkgStatus), tc.pkg)
+		installed, err := installedPackages([]byte(dpkgStatus))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := packageVersion(installed, tc.pkg)
 		if got != tc.want || (err == nil) != (tc.err == "") || (err != nil && err.Error() != tc.err) {
 			t.Errorf("packageVersion(%s) = %q, %v; want %q, %q", tc.pkg, got, err, tc.want, tc.err)
 		}
@@ -179,7 +223,7 @@ func TestPauseExitsOnSIGTERM(t *testing.T) {
 	}
 }
 
-// The pause row end to end: a docker-archive tarball tagged with its reference, then reused.
+// The pause row end to end: a docker-archive tarball tagged with its reference and an SBOM, then reused.
 func TestBuildWritesAndReusesATarball(t *testing.T) {
 	cache := t.TempDir()
 	env, err := newBuildEnv(cache, cache)
@@ -190,31 +234,34 @@ func TestBuildWritesAndReusesATarball(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stale := filepath.Join(cache, "pause-3.10-0000000000000000.tar")
-	if err := os.WriteFile(stale, nil, 0o644); err != nil {
-		t.Fatal(err)
+	stale := []string{filepath.Join(cache, "pause-3.10-0000000000000000.tar"), filepath.Join(cache, "pause-3.10-0000000000000000.spdx.json")}
+	for _, f := range stale {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	path, reused, err := build(context.Background(), env, pause[0])
+	out, reused, err := build(context.Background(), env, pause[0])
 	if err != nil || reused {
-		t.Fatalf("build = %q, %v, %v; want a new tarball", path, reused, err)
+		t.Fatalf("build = %+v, %v, %v; want a new tarball", out, reused, err)
 	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("the stale tarball is still there: %v", err)
+	for _, f := range stale {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("the stale %s is still there: %v", f, err)
+		}
 	}
-	tag, err := name.NewTag(pause[0].ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := tarball.ImageFromPath(path, &tag)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := tarballImage(t, out.tarball, pause[0].ref())
 	cf, err := img.ConfigFile()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cf.OS != "linux" || cf.Architecture != "amd64" || cf.Config.User != "65535:65535" || !slices.Equal(cf.Config.Entrypoint, []string{"/pause"}) {
 		t.Errorf("config: %s/%s user %q entrypoint %q", cf.OS, cf.Architecture, cf.Config.User, cf.Config.Entrypoint)
+	}
+	if !cf.Created.Equal(epochTime) || len(cf.History) != 1 || !cf.History[0].Created.Equal(epochTime) {
+		t.Errorf("created %s, history %+v; want %s", cf.Created, cf.History, epochTime)
+	}
+	if cf.Config.Labels[labelVersion] != "3.10" || cf.Config.Labels[labelSource] == "" {
+		t.Errorf("labels %v, want version 3.10 and a source", cf.Config.Labels)
 	}
 	layers, err := img.Layers()
 	if err != nil || len(layers) != 1 {
@@ -229,8 +276,61 @@ func TestBuildWritesAndReusesATarball(t *testing.T) {
 	if err != nil || hdr.Name != "pause" || hdr.Mode != 0o755 {
 		t.Errorf("first layer entry: %+v, %v; want pause, mode 755", hdr, err)
 	}
-	again, reused, err := build(context.Background(), env, pause[0])
-	if err != nil || !reused || again != path {
-		t.Errorf("second build = %q, %v, %v; want %q reused", again, reused, err, path)
+	if _, err := os.Stat(out.sbom); err != nil {
+		t.Errorf("no SBOM: %v", err)
 	}
+	again, reused, err := build(context.Background(), env, pause[0])
+	if err != nil || !reused || again != out {
+		t.Errorf("second build = %+v, %v, %v; want %+v reused", again, reused, err, out)
+	}
+}
+
+// The same sources give the same image and SBOM bytes from two empty caches (the Go build cache is
+// shared; a Go build's output does not depend on it).
+func TestBackendBuildIsReproducible(t *testing.T) {
+	backend, err := selectImages([]string{"backend"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var digests, sboms []string
+	for range 2 {
+		cache := t.TempDir()
+		env, err := newBuildEnv(cache, cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _, err := build(context.Background(), env, backend[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := tarballImage(t, out.tarball, backend[0].ref()).Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sbom, err := os.ReadFile(out.sbom)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digests, sboms = append(digests, d.String()), append(sboms, string(sbom))
+	}
+	if digests[0] != digests[1] {
+		t.Errorf("two builds of backend: %s and %s", digests[0], digests[1])
+	}
+	if sboms[0] != sboms[1] {
+		t.Error("two builds of backend wrote different SBOMs")
+	}
+}
+
+// tarballImage reads the image tagged ref from a docker-archive tarball.
+func tarballImage(t *testing.T, path, ref string) v1.Image {
+	t.Helper()
+	tag, err := name.NewTag(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := tarball.ImageFromPath(path, &tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }

@@ -1,13 +1,25 @@
-// Command images builds the local cluster's container images without a container engine or a registry:
-// one docker-archive tarball per image, tagged with the reference the stack uses, ready for
-// `ctr -n k8s.io images import`. Tarballs are cached by a hash of their inputs and reused.
+// Command images builds the stacks' container images from source without a container engine, and pushes
+// them. Each build is one docker-archive tarball (tagged localhost/three-tier-app/<name>:<tag>, ready for
+// `ctr -n k8s.io images import`) and an SPDX SBOM beside it, cached by the image's key, a hash of every
+// input of the build, and reused. The key never depends on where the image goes: the same sources give
+// the same key and the same digest in every registry.
 //
-//	images build [--out DIR] [NAME...]   prints "<reference> <tarball>" per image (all images without NAME)
-//	images list                          prints each reference
+//	images build [--out DIR] [NAME...]                  prints "<reference> <tarball>" per image (all without NAME)
+//	images list                                         prints each reference
+//	images key [NAME...]                                prints "<name> <key>" per image, building nothing
+//	images push --registry PREFIX [--insecure] NAME...  builds (or reuses) and pushes each image to PREFIX/<name>:<tag>
+//	                                                    with its SBOM as an OCI referrer; prints a JSON line per image:
+//	                                                    {"name","key","repository","tag","digest","ref","sbom"}
+//
+// Every image's config carries the OCI labels org.opencontainers.image.source ($IMAGES_SOURCE, else
+// three-tier-app), .version (the tag, or the Debian version of the package the tag names) and, when
+// $IMAGES_REVISION is set, .revision; they are part of the key. Progress goes to stderr.
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,8 +36,10 @@ import (
 	"three-tier-app/toolkit"
 )
 
-const usage = `usage: images build [--out DIR] [NAME...]   build or reuse each image's tarball; prints "<reference> <tarball>"
-       images list                          print each image's reference`
+const usage = `usage: images build [--out DIR] [NAME...]                  build or reuse each image's tarball; prints "<reference> <tarball>"
+       images list                                         print each image's reference
+       images key [NAME...]                                print "<name> <key>": the hash of each image's build inputs
+       images push --registry PREFIX [--insecure] NAME...  build or reuse, then push to PREFIX/<name>:<tag>; prints a JSON line per image`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -46,11 +60,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New(usage)
 		}
 		for _, img := range images {
-			fmt.Fprintln(stdout, img.ref)
+			fmt.Fprintln(stdout, img.ref())
 		}
 		return nil
 	case "build":
 		return buildCommand(ctx, args[1:], stdout, stderr)
+	case "key":
+		return keyCommand(args[1:], stdout)
+	case "push":
+		return pushCommand(ctx, args[1:], stdout, stderr)
 	default:
 		return errors.New(usage)
 	}
@@ -75,33 +93,97 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	outs, err := buildAll(ctx, env, selected, toolkit.NewLoggerTo("images", stderr))
+	if err != nil {
+		return err
+	}
+	for i, img := range selected {
+		fmt.Fprintln(stdout, img.ref(), outs[i].tarball)
+	}
+	return nil
+}
 
-	log := toolkit.NewLoggerTo("images", stderr)
-	// Concurrently: mmdebstrap mostly waits for downloads.
-	paths := make([]string, len(selected))
+// buildAll builds the images concurrently: mmdebstrap mostly waits for downloads.
+func buildAll(ctx context.Context, env buildEnv, selected []image, log *toolkit.Logger) ([]output, error) {
+	outs := make([]output, len(selected))
 	errs := make([]error, len(selected))
 	var wg sync.WaitGroup
 	for i, img := range selected {
 		wg.Go(func() {
 			start := time.Now()
-			path, reused, err := build(ctx, env, img)
-			paths[i], errs[i] = path, err
+			out, reused, err := build(ctx, env, img)
+			outs[i], errs[i] = out, err
 			switch {
 			case err != nil:
 				log.Printf("%s failed after %s", img.name, toolkit.Since(start))
 			case reused:
-				log.Printf("%s: cached %s", img.name, path)
+				log.Printf("%s: cached %s", img.name, out.tarball)
 			default:
-				log.Printf("%s: built in %s, %s", img.name, toolkit.Since(start), sizeOf(path))
+				log.Printf("%s: built in %s, %s", img.name, toolkit.Since(start), sizeOf(out.tarball))
 			}
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	return outs, errors.Join(errs...)
+}
+
+// keyCommand prints each image's key: what `images push` would build, without building it.
+func keyCommand(args []string, stdout io.Writer) error {
+	selected, err := selectImages(args)
+	if err != nil {
 		return err
 	}
-	for i, img := range selected {
-		fmt.Fprintln(stdout, img.ref, paths[i])
+	env, err := cacheEnv()
+	if err != nil {
+		return err
+	}
+	for _, img := range selected {
+		k, err := key(env, img)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, img.name, k)
+	}
+	return nil
+}
+
+// pushCommand builds the named images (or reuses their tarballs), pushes them and, when all are there,
+// prints a JSON line for each.
+func pushCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("push", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	prefix := flags.String("registry", "", "repository prefix: each image goes to PREFIX/<name>")
+	insecure := flags.Bool("insecure", false, "talk plain HTTP to the registry")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	// Names are required: pushing the whole table (pause too) is never what a stack wants.
+	if *prefix == "" || flags.NArg() == 0 {
+		return errors.New(usage)
+	}
+	selected, err := selectImages(flags.Args())
+	if err != nil {
+		return err
+	}
+	env, err := cacheEnv()
+	if err != nil {
+		return err
+	}
+	log := toolkit.NewLoggerTo("images", stderr)
+	outs, err := buildAll(ctx, env, selected, log)
+	if err != nil {
+		return err
+	}
+	results, err := pushAll(ctx, target{prefix: *prefix, insecure: *insecure}, selected, outs, log)
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		line, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", line)
 	}
 	return nil
 }
@@ -113,6 +195,15 @@ func cacheDir() (string, error) {
 		return "", err
 	}
 	return filepath.Join(root, "images"), nil
+}
+
+// cacheEnv is the build environment of key and push: their tarballs stay in the cache.
+func cacheEnv() (buildEnv, error) {
+	cache, err := cacheDir()
+	if err != nil {
+		return buildEnv{}, err
+	}
+	return newBuildEnv(cache, cache)
 }
 
 func newBuildEnv(cache, out string) (buildEnv, error) {
@@ -134,7 +225,17 @@ func newBuildEnv(cache, out string) (buildEnv, error) {
 	if err != nil {
 		return buildEnv{}, err
 	}
-	return buildEnv{repo: repo, out: out, cache: cache, toolHash: toolHash, goVersion: strings.TrimSpace(string(goVersion))}, nil
+	return buildEnv{repo: repo, out: out, cache: cache, toolHash: toolHash, goVersion: strings.TrimSpace(string(goVersion)), labels: labels()}, nil
+}
+
+// labels are the OCI labels of every image from $IMAGES_SOURCE and $IMAGES_REVISION. The revision is
+// never read from git: a key must follow from the sources alone, whatever is committed.
+func labels() map[string]string {
+	l := map[string]string{labelSource: cmp.Or(os.Getenv("IMAGES_SOURCE"), "three-tier-app")}
+	if revision := os.Getenv("IMAGES_REVISION"); revision != "" {
+		l[labelRevision] = revision
+	}
+	return l
 }
 
 // findRepo walks up from the working directory to the repository that holds this tool.

@@ -8,13 +8,21 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
-// image is one row of the table: the reference the stack uses, how its single layer is made, and its config.
+// image is one row of the table: its name and tag (the same in every registry it is pushed to), how its
+// single layer is made, and its config.
 type image struct {
 	name   string
-	ref    string
+	tag    string
 	rootfs rootfs
 	config v1.Config
 }
+
+// localRepositories is where the local cluster's tarballs are tagged: a registry that does not exist, so
+// a node that lacks an imported image fails instead of pulling something else.
+const localRepositories = "localhost/three-tier-app"
+
+// ref is the reference of the image's tarball: localhost/three-tier-app/<name>:<tag>.
+func (img image) ref() string { return localRepositories + "/" + img.name + ":" + img.tag }
 
 const pathEnv = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -25,12 +33,13 @@ var bookwormMirrors = []string{
 	"deb http://deb.debian.org/debian-security bookworm-security main",
 }
 
-// images is the table of everything the local stack runs. nginx and redis carry the upstream version of
-// the Debian package they install (checked against the rootfs at build time); backend carries the app's.
+// images is the table of everything the stacks run that is built from source. nginx and redis are tagged
+// with the upstream version of the Debian package they install (checked against the rootfs at build
+// time); backend with the app's.
 var images = []image{
 	{
 		name: "backend",
-		ref:  "localhost/three-tier-app/backend:v0.4.0",
+		tag:  "v0.4.0",
 		rootfs: goBinary{
 			module: "app/backend",
 			pkg:    ".",
@@ -52,7 +61,7 @@ var images = []image{
 	},
 	{
 		name: "nginx",
-		ref:  "localhost/three-tier-app/nginx:1.22.1",
+		tag:  "1.22.1",
 		rootfs: debian{
 			suite:     "bookworm",
 			mirrors:   bookwormMirrors,
@@ -77,7 +86,7 @@ var images = []image{
 	},
 	{
 		name: "redis",
-		ref:  "localhost/three-tier-app/redis:7.0.15",
+		tag:  "7.0.15",
 		rootfs: debian{
 			suite:     "bookworm",
 			mirrors:   bookwormMirrors,
@@ -101,7 +110,7 @@ var images = []image{
 	},
 	{
 		name:   "pause",
-		ref:    "localhost/three-tier-app/pause:3.10",
+		tag:    "3.10",
 		rootfs: goBinary{module: "tools/images", pkg: "./pause", path: "/pause"},
 		// The uid and gid of Kubernetes' own pause image.
 		config: v1.Config{Entrypoint: []string{"/pause"}, User: "65535:65535", WorkingDir: "/", Env: []string{pathEnv}},
