@@ -55,8 +55,22 @@ func (t *toolchain) languageHostCurrent() bool {
 	bin := t.binPath(t.part(languageHostName))
 	stamp, err := os.ReadFile(filepath.Join(filepath.Dir(bin), languageHostStamp))
 	want, herr := t.languageHostHash()
-	return toolkit.Executable(bin) && err == nil && herr == nil && strings.TrimSpace(string(stamp)) == want
+	script, serr := os.ReadFile(filepath.Join(filepath.Dir(bin), dynamicProviderName))
+	return toolkit.Executable(bin) && err == nil && herr == nil && strings.TrimSpace(string(stamp)) == want &&
+		serr == nil && string(script) == dynamicProviderScript
 }
+
+// The plugin that runs a program's dynamic resources (components/images.ts): the CLI looks for it beside
+// itself, as it does for language hosts. Upstream releases ship the same small script; the module proxy's
+// sources do not, so the toolchain writes it.
+const (
+	dynamicProviderName   = "pulumi-resource-pulumi-nodejs"
+	dynamicProviderScript = `#!/bin/sh
+# Runs @pulumi/pulumi's dynamic provider from the program's node_modules (the engine starts plugins in the
+# program's directory). Written by tools/toolchain.
+exec node "$(node -p "require.resolve('@pulumi/pulumi/cmd/dynamic-provider')")" "$@"
+`
+)
 
 var versionPrefix = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+`)
 
@@ -127,6 +141,12 @@ func (t *toolchain) buildLanguageHost(ctx context.Context) error {
 	err = toolkit.InstallFile(bin, func(tmp string) error { return goBuild(ctx, filepath.Join(t.src, lh.module), lh, tmp, nil) })
 	if err != nil {
 		return fmt.Errorf("building %s failed (see above): %w", lh.name, err)
+	}
+	script := filepath.Join(filepath.Dir(bin), dynamicProviderName)
+	if err := toolkit.InstallFile(script, func(tmp string) error {
+		return os.WriteFile(tmp, []byte(dynamicProviderScript), 0o755)
+	}); err != nil {
+		return err
 	}
 	if err := os.WriteFile(stamp, []byte(hash+"\n"), 0o644); err != nil {
 		return err
