@@ -4,13 +4,14 @@
 # fake nodes on loopback when this machine cannot run the node. The program is tools/local-cluster
 # (one table of components); this entry point builds it (tools/toolkit/run.sh: cached by a hash of its sources) and runs it.
 #
-# Usage: scripts/local-cluster.sh up|down|status|mode|kubeconfig|kubectl|build
+# Usage: scripts/local-cluster.sh up|down|status|mode|registry|kubeconfig|kubectl|build
 #   up      node checks, then the real node, or kwok mode saying which check failed
 #           (LOCAL_CLUSTER_NODE=real fails instead; LOCAL_CLUSTER_NODE=kwok skips the checks)
 #   down    stop and remove everything `up` recorded (processes, containers, mounts, netns, veth,
 #           routes, cgroups, CNI state, sysctls)
 #   status  each component with pid and health; exit 0 only if all are healthy
 #   mode    `real` or `kwok (<reason>)`
+#   registry  the address of the cluster's image registry (172.31.255.2:5000, or 127.0.0.1:5000 with kwok)
 # Environment: see tools/local-cluster/main.go.
 set -euo pipefail
 

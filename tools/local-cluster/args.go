@@ -114,6 +114,10 @@ func kubeProxyArgs(c *config) []string {
 	return []string{"--config=" + c.path("kube-proxy", "config.yaml"), "--v=1"}
 }
 
+func registryArgs(c *config) []string {
+	return []string{"serve", c.path("registry", "config.yml")}
+}
+
 func corednsArgs(c *config) []string {
 	return []string{"-conf", c.path("coredns", "Corefile")}
 }

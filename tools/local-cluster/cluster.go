@@ -130,7 +130,8 @@ func writeConfigs(c *config) error {
 		return err
 	}
 	files := map[string]string{
-		c.kubeconfig(): renderKubeconfig(c.apiserverURL(), ca, kubeconfigUser{token: adminToken(c)}),
+		c.kubeconfig():                   renderKubeconfig(c.apiserverURL(), ca, kubeconfigUser{token: adminToken(c)}),
+		c.path("registry", "config.yml"): renderRegistryConfig(c),
 	}
 	if c.mode == modeReal {
 		files[c.path("kubelet", "kubeconfig")] = renderKubeconfig(c.apiserverURL(), ca,
@@ -138,6 +139,7 @@ func writeConfigs(c *config) error {
 		files[c.path("kube-proxy", "kubeconfig")] = renderKubeconfig(c.apiserverURL(), ca,
 			kubeconfigUser{cert: c.pki("kube-proxy.crt"), key: c.pki("kube-proxy.key")})
 		files[c.path("containerd", "config.toml")] = renderContainerdConfig(c)
+		files[filepath.Join(c.registryHostsDir(), c.registryAddr(), "hosts.toml")] = renderRegistryHosts(c)
 		files[c.path("cni", "net.d", "10-"+cniNetwork+".conflist")] = renderCNIConfig(c)
 		files[c.path("kubelet", "config.yaml")] = renderKubeletConfig(c)
 		files[c.path("kubelet", "resolv.conf")] = "# No upstream resolver: nothing may leave the node netns.\n"
@@ -207,7 +209,7 @@ func waitUsable(ctx context.Context, c *config) error {
 
 // checkPorts: in kwok mode the control plane binds loopback, which others may use.
 func checkPorts(c *config) error {
-	for _, port := range []int{apiserverPort, etcdPort, etcdPeerPort, kcmPort, schedulerPort, kwokPort} {
+	for _, port := range []int{apiserverPort, etcdPort, etcdPeerPort, kcmPort, schedulerPort, kwokPort, registryPort} {
 		l, err := net.Listen("tcp", hostPort(c, port))
 		if err != nil {
 			return fmt.Errorf("port %s is in use: %w", hostPort(c, port), err)

@@ -49,6 +49,7 @@ const (
 	proxyMetrics   = 10249
 	dnsHealthPort  = 18080
 	dnsReadyPort   = 18181
+	registryPort   = 5000
 )
 
 type mode string
@@ -128,3 +129,9 @@ func (c *config) netnsPath() string       { return filepath.Join("/run/netns", n
 func (c *config) apiserverURL() string {
 	return fmt.Sprintf("https://%s:%d", c.host(), apiserverPort)
 }
+
+// registryHostsDir is containerd's registry config_path: <host:port>/hosts.toml under it.
+func (c *config) registryHostsDir() string { return c.path("containerd", "certs.d") }
+
+// registryAddr is where images are pushed and pulled: the node IP in real mode, loopback in kwok mode.
+func (c *config) registryAddr() string { return hostPort(c, registryPort) }

@@ -1,6 +1,8 @@
-// Command local-cluster runs the project's own Kubernetes cluster: a control plane and either a real
-// node (containerd, kubelet, kube-proxy, CoreDNS, a NetworkPolicy enforcer) inside the network
-// namespace three-tier-node, or kwok fake nodes on loopback when this machine cannot run the node.
+// Command local-cluster runs the project's own Kubernetes cluster: a control plane, an image registry
+// and either a real node (containerd, kubelet, kube-proxy, CoreDNS, a NetworkPolicy enforcer) inside
+// the network namespace three-tier-node, or kwok fake nodes on loopback when this machine cannot run
+// the node. The app's images are pushed to the registry and the node pulls them from it; only the
+// pause image is imported into containerd.
 //
 //	local-cluster up          start (or report already up); real node unless a node check fails
 //	local-cluster down        stop and remove everything `up` recorded
@@ -8,6 +10,7 @@
 //	local-cluster mode        `real`, or `kwok (<failed check>)`, of the running cluster
 //	local-cluster kubeconfig  the kubeconfig path
 //	local-cluster kubectl     the kubectl path
+//	local-cluster registry    the registry's address (host:port, plain HTTP) in the running mode
 //	local-cluster build       build (or reuse) every binary
 //	local-cluster pv-dirs DIR (a part of the real node) keep the PV directories under DIR writable
 //
@@ -30,7 +33,7 @@ import (
 	"three-tier-app/toolkit"
 )
 
-const usage = "usage: local-cluster [--repo DIR] up|down|status|mode|kubeconfig|kubectl|build"
+const usage = "usage: local-cluster [--repo DIR] up|down|status|mode|kubeconfig|kubectl|registry|build"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -76,6 +79,13 @@ func run(ctx context.Context, args []string) error {
 		return nil
 	case "kubectl":
 		fmt.Println(c.binPath(partByName("kubectl"), "kubectl"))
+		return nil
+	case "registry":
+		// The address depends on the mode, which only a running cluster has.
+		if _, err := readState(c); err != nil {
+			return fmt.Errorf("not up (%w)", err)
+		}
+		fmt.Println(c.registryAddr())
 		return nil
 	case "build":
 		return buildAll(ctx, c, parts)

@@ -24,6 +24,7 @@ type part struct {
 	netns   bool   // started inside the node netns (nsenter --net, which keeps the mount namespace)
 	exe     string // which of bins runs; default the first
 	args    func(c *config) []string
+	env     []string // added to the environment it starts with
 	ready   func(ctx context.Context, c *config) error
 	stop    int // stop wave: higher stops first
 }
@@ -125,6 +126,19 @@ func table() []part {
 			name: "images", module: "images",
 			bins:    []binary{{"images", "."}},
 			ldflags: func(*config, string) string { return "-s -w" }, uses: []mode{modeReal},
+		},
+		{
+			// The cluster's image registry (plain HTTP on the node IP, or loopback in kwok mode): the Pulumi
+			// program pushes the app's images to it and the node's containerd pulls them by digest
+			// (hosts.toml). Up before containerd and the kubelet, which pull from it; stops after them.
+			name: "registry", module: "local-cluster/registry", modPath: "github.com/distribution/distribution/v3",
+			bins: []binary{{"registry", "github.com/distribution/distribution/v3/cmd/registry"}},
+			ldflags: func(c *config, v string) string {
+				return "-s -w -X github.com/distribution/distribution/v3/version.version=" + v
+			},
+			// It would export a trace of every request to an OTLP collector on localhost:4318 otherwise.
+			env:   []string{"OTEL_TRACES_EXPORTER=none"},
+			modes: both, netns: true, args: registryArgs, ready: registryReady, stop: 4,
 		},
 		{
 			name: "containerd", module: "local-cluster/containerd", modPath: "github.com/containerd/containerd/v2",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -19,8 +20,8 @@ func TestStartOrder(t *testing.T) {
 		want []string
 	}{
 		{modeReal, []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
-			"containerd", "kubelet", "kube-proxy", "coredns", "pv-dirs", "netpol"}},
-		{modeKwok, []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"}},
+			"registry", "containerd", "kubelet", "kube-proxy", "coredns", "pv-dirs", "netpol"}},
+		{modeKwok, []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "registry"}},
 	} {
 		if got := names(processes(tc.m)); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("processes(%s) = %v, want %v", tc.m, got, tc.want)
@@ -29,15 +30,16 @@ func TestStartOrder(t *testing.T) {
 }
 
 // Clients stop before what they talk to: the node's parts before containerd (whose pods `down`
-// removes first), the control plane's clients before the apiserver, etcd last.
+// removes first), containerd before the registry it pulls from, the control plane's clients before
+// the apiserver, etcd last.
 func TestStopWaves(t *testing.T) {
 	for _, tc := range []struct {
 		m    mode
 		want [][]string
 	}{
-		{modeReal, [][]string{{"kube-proxy", "coredns", "pv-dirs", "netpol"}, {"kubelet"}, {"containerd"},
+		{modeReal, [][]string{{"kube-proxy", "coredns", "pv-dirs", "netpol"}, {"kubelet"}, {"containerd"}, {"registry"},
 			{"kube-controller-manager", "kube-scheduler"}, {"kube-apiserver"}, {"etcd"}}},
-		{modeKwok, [][]string{{"kwok"}, {"kube-controller-manager", "kube-scheduler"}, {"kube-apiserver"}, {"etcd"}}},
+		{modeKwok, [][]string{{"kwok", "registry"}, {"kube-controller-manager", "kube-scheduler"}, {"kube-apiserver"}, {"etcd"}}},
 	} {
 		var got [][]string
 		for _, w := range stopWaves(tc.m) {
@@ -45,6 +47,34 @@ func TestStopWaves(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("stopWaves(%s) = %v, want %v", tc.m, got, tc.want)
+		}
+	}
+}
+
+// The registry runs in both modes (the Pulumi program pushes to it either way), inside the node netns
+// in real mode, is ready before anything on the node can pull, and outlives its clients.
+func TestRegistryServesBeforeAndAfterItsClients(t *testing.T) {
+	reg := partByName("registry")
+	if !reg.runsIn(modeReal) || !reg.runsIn(modeKwok) || !reg.netns {
+		t.Fatalf("registry: modes %v, netns %v; want both modes, in the netns", reg.modes, reg.netns)
+	}
+	index := func(ps []*part, name string) int { return slices.Index(names(ps), name) }
+	onNode := processes(modeReal)
+	for _, client := range []string{"containerd", "kubelet"} {
+		if index(onNode, "registry") > index(onNode, client) {
+			t.Errorf("registry starts after %s, which pulls from it", client)
+		}
+		if partByName(client).stop <= reg.stop {
+			t.Errorf("registry (stop wave %d) stops no later than %s (%d)", reg.stop, client, partByName(client).stop)
+		}
+	}
+}
+
+func TestRegistryAddressFollowsTheMode(t *testing.T) {
+	for m, want := range map[mode]string{modeReal: "172.31.255.2:5000", modeKwok: "127.0.0.1:5000"} {
+		c := &config{mode: m}
+		if got := c.registryAddr(); got != want {
+			t.Errorf("registryAddr in %s mode = %s, want %s", m, got, want)
 		}
 	}
 }

@@ -58,7 +58,7 @@ func start(c *config, p *part) error {
 	defer out.Close()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.Env = append(os.Environ(), "PATH="+nodePath(c))
+	cmd.Env = append(append(os.Environ(), "PATH="+nodePath(c)), p.env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", p.name, err)

@@ -42,6 +42,12 @@ func containerdReady(ctx context.Context, c *config) error {
 	return nil
 }
 
+// registryReady: the distribution API's base endpoint answers 200 (no auth).
+func registryReady(ctx context.Context, c *config) error {
+	_, err := httpGet(ctx, "http://"+c.registryAddr()+"/v2/", "", "")
+	return err
+}
+
 func kubeletReady(ctx context.Context, c *config) error {
 	return expectBody(ctx, fmt.Sprintf("http://%s:%d/healthz", nodeIP, kubeletHealthz), "", "", "ok")
 }

@@ -58,6 +58,10 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.internal.v1.opt"]
   snapshotter = "overlayfs"
   [plugins."io.containerd.cri.v1.images".pinned_images]
     sandbox = %[4]q
+  # One hosts.toml per registry host under here: the cluster's registry (plain HTTP). Setting it also
+  # keeps the machine's /etc/containerd/certs.d and /etc/docker/certs.d out.
+  [plugins."io.containerd.cri.v1.images".registry]
+    config_path = %[9]q
 
 [plugins."io.containerd.cri.v1.runtime"]
   # This machine's capability bounding set lacks CAP_SYS_RESOURCE: runc cannot lower
@@ -77,7 +81,36 @@ disabled_plugins = ["io.containerd.nri.v1.nri", "io.containerd.internal.v1.opt"]
     conf_dir = %[8]q
 `, c.path("containerd", "root"), c.path("containerd", "state"),
 		filepath.Join(c.runDir, "s"), pauseImage, runcPath, filepath.Join(c.runDir, "runc"),
-		bins(partByName("cni-plugins")), c.path("cni", "net.d"))
+		bins(partByName("cni-plugins")), c.path("cni", "net.d"), c.registryHostsDir())
+}
+
+// renderRegistryHosts is containerd's hosts.toml for the cluster's registry, as kind's local-registry
+// recipe has it: plain HTTP (the address exists only in the node netns and over our veth), trusted
+// to pull and to resolve tags (pods name the app's images by digest; people may use tags).
+func renderRegistryHosts(c *config) string {
+	return fmt.Sprintf(`server = %[1]q
+
+[host.%[1]q]
+  capabilities = ["pull", "resolve"]
+`, "http://"+c.registryAddr())
+}
+
+// renderRegistryConfig is distribution's config: no TLS and no auth (it listens only on the node IP
+// inside the netns, or on loopback in kwok mode), blobs in the state dir (`down` removes them with
+// it), and delete on so that tests can remove what they push. Its log: warnings and errors, and one
+// access-log line per request.
+func renderRegistryConfig(c *config) string {
+	return fmt.Sprintf(`version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: %s
+  delete:
+    enabled: true
+http:
+  addr: %s
+`, c.path("registry", "data"), c.registryAddr())
 }
 
 // runcPath is Debian's runc (the node check installs it when missing).
@@ -136,7 +169,10 @@ resolvConf: %[9]s
 podLogsDir: %[10]s
 volumePluginDir: %[11]s
 serializeImagePulls: false
-# Preloaded images are all this node has: never garbage-collect them, never evict for a small disk.
+# No image GC and no eviction for a small disk. The disk is shared with the rest of the machine, so
+# a usage threshold would fire on bytes that are not the node's; and collecting would only drop
+# containerd's copy of blobs the registry keeps on the same disk (pulled images can be pulled again,
+# but then a pod restart waits on the registry; the imported pause image is pinned either way).
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: 100Mi, nodefs.available: 1%%, imagefs.available: 1%%, nodefs.inodesFree: 1%%}

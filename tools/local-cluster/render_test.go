@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,8 @@ func TestRenderedConfigsCarryTheMachineFixes(t *testing.T) {
 		{"containerd", renderContainerdConfig(c), []string{
 			"restrict_oom_score_adj = true", `sandbox = "localhost/three-tier-app/pause:3.10"`,
 			`socket_dir = "/run/three-tier-node/s"`,
-			`root = "/state/containerd/root"`, "SystemdCgroup = false", `conf_dir = "/state/cni/net.d"`}},
+			`root = "/state/containerd/root"`, "SystemdCgroup = false", `conf_dir = "/state/cni/net.d"`,
+			"[plugins.\"io.containerd.cri.v1.images\".registry]\n    config_path = \"/state/containerd/certs.d\"\n"}},
 		{"kubelet", renderKubeletConfig(c), []string{
 			"cgroupDriver: cgroupfs", "failCgroupV1: false", "oomScoreAdj: 0", "cgroupRoot: /three-tier-node",
 			"address: 172.31.255.2", "clusterDNS: [10.96.0.10]", "readOnlyPort: 0", "makeIPTablesUtilChains: false",
@@ -37,6 +39,54 @@ func TestRenderedConfigsCarryTheMachineFixes(t *testing.T) {
 		for _, w := range tc.want {
 			if !strings.Contains(tc.body, w) {
 				t.Errorf("%s config lacks %q:\n%s", tc.name, w, tc.body)
+			}
+		}
+	}
+}
+
+// containerd finds the registry's settings at <config_path>/<host:port>/hosts.toml: plain HTTP to
+// the node IP, trusted to pull and resolve.
+func TestContainerdPullsFromTheRegistryOverHTTP(t *testing.T) {
+	c := testConfig(t)
+	c.stateDir = t.TempDir()
+	if err := writeFile(c.pki("ca.crt"), "CA", 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeConfigs(c); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(c.stateDir, "containerd", "certs.d", "172.31.255.2:5000", "hosts.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `server = "http://172.31.255.2:5000"
+
+[host."http://172.31.255.2:5000"]
+  capabilities = ["pull", "resolve"]
+`
+	if string(b) != want {
+		t.Errorf("hosts.toml:\n%s\nwant:\n%s", b, want)
+	}
+	if !strings.Contains(renderContainerdConfig(c), fmt.Sprintf("config_path = %q", c.registryHostsDir())) {
+		t.Errorf("containerd's config_path is not %s", c.registryHostsDir())
+	}
+}
+
+func TestRegistryConfig(t *testing.T) {
+	for m, addr := range map[mode]string{modeReal: "172.31.255.2:5000", modeKwok: "127.0.0.1:5000"} {
+		c := testConfig(t)
+		c.mode = m
+		body := renderRegistryConfig(c)
+		for _, w := range []string{"version: 0.1\n", "  filesystem:\n    rootdirectory: /state/registry/data\n",
+			"  delete:\n    enabled: true\n", "http:\n  addr: " + addr + "\n"} {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s mode: registry config lacks %q:\n%s", m, w, body)
+			}
+		}
+		// Plain HTTP, no auth: the address exists only inside the node netns and over our veth (or loopback).
+		for _, no := range []string{"tls:", "auth:"} {
+			if strings.Contains(body, no) {
+				t.Errorf("%s mode: registry config has %q", m, no)
 			}
 		}
 	}

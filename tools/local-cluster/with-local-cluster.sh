@@ -6,6 +6,7 @@
 #   E2E_NODE_MODE_REASON   which node check failed (kwok), else empty
 #   E2E_NODE_IP            the node IP (NodePorts answer there) in real mode, else 127.0.0.1
 #   E2E_NODE_EXEC          runs its arguments on the node (netns, PATH, containerd socket)
+#   E2E_REGISTRY           the cluster's image registry, host:port over plain HTTP (node IP or 127.0.0.1)
 #   E2E_LOCAL_STACK_CONFIG Pulumi.local.yaml (the locally built images)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,5 +42,7 @@ else
 fi
 export E2E_NODE_MODE E2E_NODE_MODE_REASON E2E_NODE_IP
 export E2E_NODE_EXEC="$PWD/tools/local-cluster/node-exec"
+E2E_REGISTRY="$(scripts/local-cluster.sh registry)"
+export E2E_REGISTRY
 export E2E_LOCAL_STACK_CONFIG="$PWD/Pulumi.local.yaml"
 "$@"

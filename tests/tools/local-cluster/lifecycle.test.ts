@@ -1,14 +1,22 @@
 // `scripts/local-cluster.sh down` undoes everything `up` did: the host looks the same before `up`
 // and after `down` (links, netns, root-netns nft tables, mounts, routes, the sysctls the kubelet
 // changes, the fixed paths components write, cgroups), and no process of the cluster is left.
-// On a real node a pod runs in between, so containers, their mounts and a CNI address exist to undo.
+// On a real node a pod runs in between, its image pulled from the cluster's registry by digest as the
+// app's are, so containers, their mounts, a CNI address and pulled images exist to undo.
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const CLUSTER = path.join(ROOT, "scripts/local-cluster.sh");
+const NODE_EXEC = path.join(ROOT, "tools/local-cluster/node-exec");
+const PAUSE = "localhost/three-tier-app/pause:3.10";
+const MANIFEST_TYPES = [
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+].join(", ");
 const SYSCTLS = ["kernel/panic", "kernel/panic_on_oops", "vm/overcommit_memory"];
 const FIXED_PATHS = ["/var/lib/cni", "/var/lib/kubelet", "/var/log/containers", "/run/three-tier-node"];
 const NODE_MARKERS = ["three-tier-node", "local-cluster-bin/", "three-tier-app/cluster/"];
@@ -62,7 +70,26 @@ function clusterIsUp(): boolean {
     }
 }
 
-const PROBE_POD = `apiVersion: v1
+/** The digest the registry serves for a tag (HEAD from this host, as the Pulumi program pushes from it). */
+function manifestDigest(registry: string, repo: string, tag: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const req = http.request(
+            `http://${registry}/v2/${repo}/manifests/${tag}`,
+            { method: "HEAD", headers: { Accept: MANIFEST_TYPES } },
+            (res) => {
+                const digest = res.headers["docker-content-digest"];
+                res.resume();
+                if (res.statusCode === 200 && typeof digest === "string") resolve(digest);
+                else reject(new Error(`HEAD ${repo}:${tag} on ${registry}: HTTP ${res.statusCode}`));
+            },
+        );
+        req.on("error", reject);
+        req.end();
+    });
+}
+
+function probePod(image: string): string {
+    return `apiVersion: v1
 kind: ConfigMap
 metadata: {name: lifecycle-probe}
 data: {greeting: hello}
@@ -73,20 +100,21 @@ metadata: {name: lifecycle-probe}
 spec:
   containers:
   - name: pause
-    image: localhost/three-tier-app/pause:3.10
-    imagePullPolicy: Never
+    image: ${image}
+    imagePullPolicy: Always
     volumeMounts: [{name: cm, mountPath: /etc/probe}, {name: scratch, mountPath: /scratch}]
   volumes:
   - {name: cm, configMap: {name: lifecycle-probe}}
   - {name: scratch, emptyDir: {}}
 `;
+}
 
 describe("local cluster lifecycle: down undoes up", function () {
     // The binaries are built before this suite runs (scripts/test.sh, npm run test:cluster); `up` may
     // still build the images (about a minute cold).
     this.timeout(10 * 60 * 1000);
 
-    it("leaves the host as it found it", function () {
+    it("leaves the host as it found it", async function () {
         if (clusterIsUp()) {
             // A deployed stack (npm run deploy) lives on it: `down` would take the user's app away. CI runs
             // this suite before it deploys anything, so there the test always runs.
@@ -103,13 +131,31 @@ describe("local cluster lifecycle: down undoes up", function () {
         console.log(`    mode: ${mode}`);
         const during = hostSnapshot();
         assert.notDeepEqual(clusterProcesses(), [], "up started no process this test can see");
+        // The registry runs in both modes, on the node IP or loopback; status checks GET /v2/ from this host.
+        const registry = run(CLUSTER, ["registry"]).trim();
+        assert.equal(registry, mode === "real" ? "172.31.255.2:5000" : "127.0.0.1:5000");
+        assert.match(run(CLUSTER, ["status"]), /^registry +up +pid \d+ +healthy/m, "status lists no healthy registry");
         if (mode === "real") {
             assert.match(during.netns, /three-tier-node/, "up made no node netns");
+            // The imported pause image goes to the registry (pushed by the node's ctr), and the pod names it
+            // by digest: containerd pulls it through its hosts.toml (plain HTTP), as it does the app's images.
+            const node = (...args: string[]) => run(NODE_EXEC, args);
+            const pushed = `${registry}/three-tier-app/pause:3.10`;
+            node("ctr", "images", "tag", PAUSE, pushed);
+            node("ctr", "images", "push", "--plain-http", pushed);
+            node("ctr", "images", "rm", pushed);
+            const digest = await manifestDigest(registry, "three-tier-app/pause", "3.10");
+            const image = `${registry}/three-tier-app/pause@${digest}`;
             const kubectl = run(CLUSTER, ["kubectl"]).trim();
             const kubeconfig = run(CLUSTER, ["kubeconfig"]).trim();
             const k = (...args: string[]) => run(kubectl, ["--kubeconfig", kubeconfig, "-n", "default", ...args]);
-            run(kubectl, ["--kubeconfig", kubeconfig, "-n", "default", "apply", "-f", "-"], PROBE_POD);
+            run(kubectl, ["--kubeconfig", kubeconfig, "-n", "default", "apply", "-f", "-"], probePod(image));
             k("wait", "--for=condition=Ready", "pod/lifecycle-probe", "--timeout=180s");
+            const images: { images: { repoDigests: string[] }[] } = JSON.parse(node("crictl", "images", "-o", "json"));
+            assert.ok(
+                images.images.some((i) => i.repoDigests.includes(image)),
+                `containerd holds no image pulled as ${image}`,
+            );
             assert.notEqual(hostSnapshot().mounts, before.mounts, "a running pod added no mount");
         }
 
