@@ -6,7 +6,7 @@ import { isIP } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_NAMESPACE, ThreeTierAppArgs } from "./components/app";
 import { BACKEND_DEFAULTS } from "./components/backend";
-import { FRONTEND_DEFAULTS, FRONTEND_PROFILES } from "./components/frontend";
+import { FRONTEND_DEFAULTS, FRONTEND_PROFILES, TUTORIAL_FRONTEND_IMAGE } from "./components/frontend";
 import {
     GKE_DEFAULTS,
     GKE_MODES,
@@ -18,7 +18,7 @@ import {
 import { DEFAULT_KUBE_CONTEXT, KubeconfigClusterArgs } from "./components/kubeconfig-cluster";
 import { ACCESS_MODES, REDIS_DEFAULTS } from "./components/redis";
 import { StackClusterArgs } from "./components/stack-cluster";
-import { SERVICE_TYPES } from "./components/workload";
+import { ContainerImage, referencedImage, SERVICE_TYPES } from "./components/workload";
 
 /** The Pulumi project name: the namespace of this program's config keys. */
 export const PROJECT = "three-tier-app";
@@ -26,9 +26,12 @@ export const PROJECT = "three-tier-app";
 const TARGETS = ["kubeconfig", "gke", "stack"] as const;
 type Target = (typeof TARGETS)[number];
 
+/** Where target kubeconfig's images go by default: minikube's registry addon, the default context's. */
+const DEFAULT_IMAGE_REGISTRY = "localhost:5000/three-tier-app";
+
 /**
  * Every key's default: the value of the component that applies it, or "" for "not set". Only `target`
- * is the config's own.
+ * and imageRegistry are the config's own.
  */
 export const DEFAULTS = {
     target: "kubeconfig" as Target,
@@ -37,14 +40,15 @@ export const DEFAULTS = {
     kubeconfig: "",
     clusterStack: "",
     frontendProfile: FRONTEND_DEFAULTS.profile,
-    frontendImage: FRONTEND_DEFAULTS.image,
+    frontendImage: "",
     frontendReplicas: FRONTEND_DEFAULTS.replicas,
     frontendServiceType: FRONTEND_DEFAULTS.serviceType,
     frontendHost: "",
-    backendImage: BACKEND_DEFAULTS.image,
+    backendImage: "",
     backendReplicas: BACKEND_DEFAULTS.replicas,
     backendReadinessPath: BACKEND_DEFAULTS.readinessPath,
-    redisImage: REDIS_DEFAULTS.image,
+    redisImage: "",
+    imageRegistry: DEFAULT_IMAGE_REGISTRY,
     redisStorageSize: REDIS_DEFAULTS.storageSize,
     redisStorageClass: "",
     redisAccessMode: REDIS_DEFAULTS.accessMode,
@@ -66,7 +70,7 @@ export type ConfigKey = keyof typeof DEFAULTS;
 export const CONFIG_KEYS = Object.keys(DEFAULTS) as ConfigKey[];
 /** The keys that describe a cluster: with target stack the cluster is clusterStack's, so they must keep their defaults. */
 const CLUSTER_KEYS = CONFIG_KEYS.filter(
-    (key) => key.startsWith("gke") || key === "kubeContext" || key === "kubeconfig",
+    (key) => key.startsWith("gke") || key === "kubeContext" || key === "kubeconfig" || key === "imageRegistry",
 );
 
 /** Upper bound on replicas: well above what this app needs, low enough to catch a typo like 200. */
@@ -104,7 +108,13 @@ export type ClusterConfig =
 
 export interface AppConfig {
     readonly cluster: ClusterConfig;
-    readonly app: Required<ThreeTierAppArgs>;
+    /**
+     * The app's Args. `images` is set on target kubeconfig when the app builds any image; on gke and stack the
+     * images go to the cluster's Artifact Registry repository, which index.ts takes from the cluster component.
+     */
+    readonly app: Required<Omit<ThreeTierAppArgs, "images">> & Pick<ThreeTierAppArgs, "images">;
+    /** Images the stack names by a tag instead of a digest: deployed as given, so not pinned (warned about). */
+    readonly unpinnedImages: readonly string[];
 }
 
 /** Raw string values as Pulumi hands them over, keyed by the short key; `gcp:project` under its full name. */
@@ -120,6 +130,7 @@ export class ConfigError extends Error {
 // Docker reference grammar (registry[:port]/path[:tag][@digest]), kept to what registries accept.
 const IMAGE_PATTERN =
     /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const DIGEST_PATTERN = /@sha256:[a-f0-9]{64}$/;
 const DNS_LABEL_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const QUANTITY_PATTERN = /^[1-9][0-9]*(?:Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
@@ -131,6 +142,9 @@ const GCP_PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** `<org>/<project>/<stack>`, each part as the Pulumi CLI accepts it. */
 const CLUSTER_STACK_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const LABEL_VALUE_PATTERN = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** A repository prefix images are pushed under: `host[:port]/path` (at least one path segment). */
+const IMAGE_REGISTRY_PATTERN =
+    /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$/;
 
 const QUANTITY_FACTORS: Record<string, number> = {
     "": 1,
@@ -155,6 +169,19 @@ export function diskSizeGb(quantity: string): number {
     const [, digits, suffix] = /^([0-9]+)([A-Za-z]*)$/.exec(quantity) ?? [];
     const bytes = Number(digits) * (QUANTITY_FACTORS[suffix ?? ""] ?? NaN);
     return Math.max(MIN_DISK_GB, Math.ceil(bytes / 2 ** 30));
+}
+
+/**
+ * Whether images go to a registry over plain HTTP: one on this machine or a private address (the local
+ * cluster's registry inside its node's network namespace, minikube's registry addon through a port-forward),
+ * as container runtimes treat such registries. Anything else is HTTPS.
+ */
+export function plainHttpRegistry(prefix: string): boolean {
+    const host = prefix.split("/")[0].replace(/:[0-9]+$/, "");
+    if (host === "localhost") return true;
+    if (isIP(host) !== 4) return false;
+    const [a, b] = host.split(".").map(Number);
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
 }
 
 /** An IPv4 network in CIDR notation whose address has no bits set beyond its prefix (GKE refuses those). */
@@ -234,8 +261,22 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         }
         return cidrs;
     };
-    const image = (key: ConfigKey) =>
-        text(key, IMAGE_PATTERN, "an image reference like registry/name:tag or name@sha256:<digest>");
+    const unpinnedImages: string[] = [];
+    /** A tier's image as the stack names it, or undefined for the one this program builds (""). */
+    const image = (key: ConfigKey, fallback = ""): { image?: ContainerImage } => {
+        const value = raw[key] || fallback;
+        if (value === "") return {};
+        if (!IMAGE_PATTERN.test(value)) {
+            fail(
+                key,
+                "empty (the image this program builds) or an image reference like registry/name:tag or name@sha256:<digest>",
+                value,
+            );
+        } else if (!DIGEST_PATTERN.test(value)) {
+            unpinnedImages.push(`${PROJECT}:${key} ${value}`);
+        }
+        return { image: referencedImage(value) };
+    };
 
     const target = oneOf("target", TARGETS);
     const namespace = text(
@@ -248,15 +289,17 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     if (frontendHost !== "" && isIP(frontendHost) === 0 && !DNS_SUBDOMAIN_PATTERN.test(frontendHost)) {
         fail("frontendHost", "empty, or the IP address or DNS name of a node", frontendHost);
     }
+    const profile = oneOf("frontendProfile", FRONTEND_PROFILES);
     const frontend = {
-        profile: oneOf("frontendProfile", FRONTEND_PROFILES),
-        image: image("frontendImage"),
+        profile,
+        // The tutorial's nginx bakes its own config: that profile runs the tutorial's image unless told otherwise.
+        ...image("frontendImage", profile === "tutorial" ? TUTORIAL_FRONTEND_IMAGE : ""),
         replicas: wholeNumber("frontendReplicas", 1, MAX_REPLICAS),
         serviceType: oneOf("frontendServiceType", SERVICE_TYPES),
         ...(frontendHost === "" ? {} : { host: frontendHost }),
     };
     const backend = {
-        image: image("backendImage"),
+        ...image("backendImage"),
         replicas: wholeNumber("backendReplicas", 1, MAX_REPLICAS),
         readinessPath: text("backendReadinessPath", HTTP_PATH_PATTERN, "an absolute HTTP path such as /healthz"),
     };
@@ -287,13 +330,31 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         );
     }
     const redis = {
-        image: image("redisImage"),
+        ...image("redisImage"),
         storageSize: text("redisStorageSize", QUANTITY_PATTERN, "a positive storage quantity such as 10Gi or 512Mi"),
         storageClass: storageClass === "" ? undefined : storageClass,
         accessMode: oneOf("redisAccessMode", ACCESS_MODES),
         ...(hostPath === "" ? {} : { hostPath }),
         protect,
     };
+
+    const imageRegistry = text(
+        "imageRegistry",
+        IMAGE_REGISTRY_PATTERN,
+        "a repository prefix host[:port]/path such as localhost:5000/three-tier-app",
+    );
+    // On gke the program's own Artifact Registry repository; with target stack, clusterStack's (CLUSTER_KEYS).
+    if (target === "gke" && imageRegistry !== DEFAULTS.imageRegistry) {
+        problems.push(
+            `${PROJECT}:imageRegistry does not apply when target is gke (images go to the Artifact Registry ` +
+                `repository the stack creates): remove it (got "${imageRegistry}")`,
+        );
+    }
+    const builds = [frontend.image, backend.image, redis.image].some((i) => i === undefined);
+    const images =
+        target === "kubeconfig" && builds
+            ? { registry: imageRegistry, insecure: plainHttpRegistry(imageRegistry) }
+            : undefined;
 
     const clusterStack = raw.clusterStack ?? DEFAULTS.clusterStack;
     if (target !== "stack" && clusterStack !== "") fail("clusterStack", "empty unless target is stack", clusterStack);
@@ -397,7 +458,11 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     }
 
     if (problems.length > 0) throw new ConfigError(problems);
-    return { cluster, app: { namespace, instance: stack, frontend, backend, redis } };
+    return {
+        cluster,
+        app: { namespace, instance: stack, frontend, backend, redis, ...(images === undefined ? {} : { images }) },
+        unpinnedImages,
+    };
 }
 
 /** Reads this project's keys (and gcp:project) from the stack and validates them. */
@@ -407,6 +472,12 @@ export function loadConfig(): AppConfig {
     for (const key of new Set([...CONFIG_KEYS, ...RETIRED_SETTINGS.map((r) => r.key)])) raw[key] = config.get(key);
     raw["gcp:project"] = new pulumi.Config("gcp").get("project");
     const parsed = parseConfig(raw, pulumi.getStack());
+    // A warning in preview's diagnostics: nothing waits for it to be delivered.
+    for (const image of parsed.unpinnedImages) {
+        void pulumi.log.warn(
+            `${image} is a tag, not a digest: not pinned, so a push to that tag changes what runs without a diff`,
+        );
+    }
     // Read raw to decide whether a password is set (empty means none), then keep it a secret from here on.
     const password = pulumi.runtime.getConfig(`${PROJECT}:redisPassword`) ?? "";
     if (password === "") return parsed;

@@ -23,10 +23,14 @@ function clusterOf(cluster: ClusterConfig): GkeCluster | StackCluster | Kubeconf
 const cluster = clusterOf(config.cluster);
 
 // On gke, Redis' volume is the cluster component's disk, so Pulumi, not the cluster, deletes it.
-const appArgs =
+const withDisk =
     cluster instanceof GkeCluster
         ? { ...config.app, redis: { ...config.app.redis, gceDisk: cluster.dataDisk } }
         : config.app;
+// On gke the images go to the cluster's Artifact Registry repository, on a review stack to gke's; on a
+// kubeconfig cluster config names the registry.
+const appArgs =
+    cluster instanceof KubeconfigCluster ? withDisk : { ...withDisk, images: { registry: cluster.imageRegistry } };
 // Every Kubernetes object of the app inherits this provider through parenting.
 const app = new ThreeTierApp("web", appArgs, { providers: [cluster.provider] });
 
@@ -39,5 +43,7 @@ const outputs: Record<string, pulumi.Output<string>> = {
 if (cluster instanceof GkeCluster) {
     outputs.clusterName = cluster.clusterName;
     outputs.kubeconfig = cluster.kubeconfig;
+    // Review stacks push their images here too (StackCluster).
+    outputs.imageRegistry = cluster.imageRegistry;
 }
 export = outputs;

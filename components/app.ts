@@ -2,14 +2,23 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Backend, BackendArgs } from "./backend";
 import { Frontend, FrontendArgs } from "./frontend";
+import { AppImages, AppImagesArgs, BuiltImageName } from "./images";
 import { Redis, RedisArgs } from "./redis";
-import { appLabels, selectorLabels } from "./workload";
+import { appLabels, ContainerImage, selectorLabels } from "./workload";
 
 /** Default of ThreeTierAppArgs.namespace: the tutorial's. */
 export const DEFAULT_NAMESPACE = "three-tier";
 
-/** What every tier gets from the app rather than from its settings. */
-type FromApp = "namespace" | "instance";
+/** What every tier gets from the app rather than from its settings; its image is the app's to build unless given. */
+type FromApp = "namespace" | "instance" | "image";
+/** A tier's settings, with the image it runs when the app should not build it. */
+type TierSettings<T> = Omit<T, FromApp> & { readonly image?: ContainerImage };
+
+/** Which of the images the app builds each tier runs. */
+const TIER_IMAGES = { frontend: "nginx", backend: "backend", redis: "redis" } as const satisfies Record<
+    string,
+    BuiltImageName
+>;
 
 /**
  * The app's settings. The Kubernetes provider is not one of them: pass it in the options
@@ -21,11 +30,16 @@ export interface ThreeTierAppArgs {
     /** Value of `app.kubernetes.io/instance` on every object: which installation (stack) it belongs to. */
     readonly instance: string;
     /** nginx's settings; its upstream is the API. Default: FrontendArgs' defaults. */
-    readonly frontend?: Omit<FrontendArgs, FromApp | "upstream">;
+    readonly frontend?: Omit<TierSettings<FrontendArgs>, "upstream">;
     /** The API's settings; Redis' address and password come from the Redis tier. Default: BackendArgs' defaults. */
-    readonly backend?: Omit<BackendArgs, FromApp | "redisAddress" | "redisPassword" | "allowFrom">;
+    readonly backend?: Omit<TierSettings<BackendArgs>, "redisAddress" | "redisPassword" | "allowFrom">;
     /** Redis' settings, its password among them. Default: RedisArgs' defaults. */
-    readonly redis?: Omit<RedisArgs, FromApp | "allowFrom">;
+    readonly redis?: Omit<TierSettings<RedisArgs>, "allowFrom">;
+    /**
+     * Where the images the app builds go (AppImages): every tier not given an image runs one built from
+     * this repository and pushed there, by digest. Required unless every tier is given an image.
+     */
+    readonly images?: Omit<AppImagesArgs, "names">;
 }
 
 /**
@@ -61,6 +75,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
         );
         this.namespace = namespace.metadata.name;
         const tierArgs = { namespace: this.namespace, instance: args.instance };
+        const images = appImages(`${name}-images`, args, this);
 
         // Anything not allowed by a tier's own policy is refused.
         new k8s.networking.v1.NetworkPolicy(
@@ -74,7 +89,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
 
         this.redis = new Redis(
             `${name}-redis`,
-            { ...tierArgs, ...args.redis, allowFrom: selectorLabels("backend") },
+            { ...tierArgs, ...args.redis, image: images.redis, allowFrom: selectorLabels("backend") },
             childOpts,
         );
         this.backend = new Backend(
@@ -82,6 +97,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
             {
                 ...tierArgs,
                 ...args.backend,
+                image: images.backend,
                 redisAddress: this.redis.address,
                 redisPassword: this.redis.passwordSecret,
                 allowFrom: selectorLabels("frontend"),
@@ -90,7 +106,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
         );
         this.frontend = new Frontend(
             `${name}-frontend`,
-            { ...tierArgs, ...frontend, upstream: this.backend.address },
+            { ...tierArgs, ...frontend, image: images.frontend, upstream: this.backend.address },
             childOpts,
         );
 
@@ -100,4 +116,25 @@ export class ThreeTierApp extends pulumi.ComponentResource {
             frontendHint: this.frontend.hint,
         });
     }
+}
+
+/** Each tier's image: the one its settings name, else one built by an AppImages child of the app. */
+function appImages(
+    name: string,
+    args: ThreeTierAppArgs,
+    parent: pulumi.Resource,
+): Record<keyof typeof TIER_IMAGES, ContainerImage> {
+    const tiers = Object.keys(TIER_IMAGES) as (keyof typeof TIER_IMAGES)[];
+    const toBuild = tiers.filter((tier) => args[tier]?.image === undefined);
+    let built: AppImages["images"] = {};
+    if (toBuild.length > 0) {
+        if (args.images === undefined) {
+            throw new Error(
+                `ThreeTierApp ${name}: images.registry is required to build the images of ${toBuild.join(", ")}`,
+            );
+        }
+        built = new AppImages(name, { ...args.images, names: toBuild.map((t) => TIER_IMAGES[t]) }, { parent }).images;
+    }
+    const imageOf = (tier: keyof typeof TIER_IMAGES) => args[tier]?.image ?? built[TIER_IMAGES[tier]]!;
+    return { frontend: imageOf("frontend"), backend: imageOf("backend"), redis: imageOf("redis") };
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { REDIS_PASSWORD_ENV } from "./redis";
 import { statelessTier } from "./stateless-tier";
 import {
+    ContainerImage,
     ContainerResources,
     containerSecurityContext,
     envFromSecret,
@@ -35,11 +36,12 @@ const BACKEND_DRAIN_SECONDS = 5;
  */
 const BACKEND_STOP_SECONDS = 25;
 const BACKEND_STOP = gracefulStop(BACKEND_DRAIN_SECONDS, BACKEND_STOP_SECONDS);
-/** Defaults of BackendArgs: the tutorial's image, which answers /healthz only. */
+/** The tutorial's API image, for a stack that overrides the one this program builds from app/backend. */
+export const TUTORIAL_BACKEND_IMAGE = "c1524db4f1/kubernetes-tutorial-backend:v0.3.0";
+/** Defaults of BackendArgs: app/backend's readiness path (the tutorial's image answers /healthz only). */
 export const BACKEND_DEFAULTS = {
-    image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
     replicas: 2,
-    readinessPath: "/healthz",
+    readinessPath: "/readyz",
 } as const;
 const DEFAULT_BACKEND_RESOURCES: ContainerResources = {
     cpuRequest: "50m",
@@ -52,13 +54,13 @@ export interface BackendArgs {
     readonly namespace: pulumi.Input<string>;
     /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
     readonly instance: string;
-    /** The Go API image. Default: BACKEND_DEFAULTS.image. */
-    readonly image?: string;
+    /** The Go API image: app/backend built by AppImages, or one the stack names. Required. */
+    readonly image: ContainerImage;
     /** API pods. Default: BACKEND_DEFAULTS.replicas (2). */
     readonly replicas?: number;
     /**
-     * Path of the readiness probe: /healthz for the tutorial's image, /readyz for this repo's API (app/backend).
-     * Default: BACKEND_DEFAULTS.readinessPath (/healthz).
+     * Path of the readiness probe: /readyz for this repo's API (app/backend), /healthz for the tutorial's image.
+     * Default: BACKEND_DEFAULTS.readinessPath (/readyz).
      */
     readonly readinessPath?: string;
     /** host:port of Redis, handed to the API as REDIS_URL through a ConfigMap. */
@@ -73,7 +75,7 @@ export interface BackendArgs {
 
 /** The API container, reading REDIS_URL from the named ConfigMap. */
 function backendContainer(args: {
-    readonly image: string;
+    readonly image: pulumi.Input<string>;
     readonly readinessPath: string;
     readonly configMapName: pulumi.Input<string>;
     readonly redisPassword?: SecretKeyRef;
@@ -115,7 +117,7 @@ export class Backend extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const image = args.image ?? BACKEND_DEFAULTS.image;
+        const image = args.image;
         const tier = statelessTier(this, name, {
             namespace: args.namespace,
             instance: args.instance,
@@ -128,7 +130,7 @@ export class Backend extends pulumi.ComponentResource {
                 terminationGracePeriodSeconds: BACKEND_STOP.terminationGracePeriodSeconds,
                 containers: [
                     backendContainer({
-                        image,
+                        image: image.ref,
                         readinessPath: args.readinessPath ?? BACKEND_DEFAULTS.readinessPath,
                         configMapName: config.metadata.name,
                         redisPassword: args.redisPassword,

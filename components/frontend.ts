@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NGINX_HEALTH_PATH, renderNginxConfig } from "./nginx-config";
 import { statelessTier } from "./stateless-tier";
 import {
+    ContainerImage,
     ContainerResources,
     containerSecurityContext,
     gracefulStop,
@@ -21,10 +22,12 @@ import {
 export const FRONTEND_PROFILES = ["unprivileged", "tutorial"] as const;
 export type FrontendProfile = (typeof FRONTEND_PROFILES)[number];
 
+/** The tutorial's frontend image, which the `tutorial` profile runs unless the stack names another. */
+export const TUTORIAL_FRONTEND_IMAGE = "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0";
+
 /** Defaults of FrontendArgs. */
 export const FRONTEND_DEFAULTS = {
     profile: "unprivileged" as FrontendProfile,
-    image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
     replicas: 2,
     serviceType: "NodePort" as ServiceType,
 } as const;
@@ -88,10 +91,10 @@ export interface FrontendArgs {
     /** How nginx runs. Default: FRONTEND_DEFAULTS.profile (unprivileged). */
     readonly profile?: FrontendProfile;
     /**
-     * nginx image. Default: FRONTEND_DEFAULTS.image (nginx-unprivileged); the tutorial profile wants the
-     * tutorial's frontend image.
+     * nginx image: Debian's nginx built by AppImages (profile `unprivileged`: uid 101 on :8080), or one the
+     * stack names (profile `tutorial`: TUTORIAL_FRONTEND_IMAGE). Required.
      */
-    readonly image?: string;
+    readonly image: ContainerImage;
     /** nginx pods. Default: FRONTEND_DEFAULTS.replicas (2). */
     readonly replicas?: number;
     /** Type of the `nginx` Service. Default: FRONTEND_DEFAULTS.serviceType (NodePort). */
@@ -110,7 +113,7 @@ export interface FrontendArgs {
 /** The nginx pod spec for a profile; profiles that run the managed config need its ConfigMap's name. */
 export function frontendPodSpec(args: {
     readonly profile: FrontendProfile;
-    readonly image: string;
+    readonly image: pulumi.Input<string>;
     readonly configMapName?: pulumi.Input<string>;
     readonly resources: ContainerResources;
 }): k8s.types.input.core.v1.PodSpec {
@@ -228,7 +231,7 @@ export class Frontend extends pulumi.ComponentResource {
     constructor(name: string, args: FrontendArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Frontend", name, {}, opts);
         const profile = args.profile ?? FRONTEND_DEFAULTS.profile;
-        const image = args.image ?? FRONTEND_DEFAULTS.image;
+        const image = args.image;
         const serviceType = args.serviceType ?? FRONTEND_DEFAULTS.serviceType;
         const settings = FRONTEND_PROFILE_SETTINGS[profile];
 
@@ -261,7 +264,7 @@ export class Frontend extends pulumi.ComponentResource {
             replicas: args.replicas ?? FRONTEND_DEFAULTS.replicas,
             podSpec: frontendPodSpec({
                 profile,
-                image,
+                image: image.ref,
                 configMapName: config?.metadata.name,
                 resources: args.resources ?? DEFAULT_FRONTEND_RESOURCES,
             }),

@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ImageRepository } from "./image-repository";
 import type { GceDisk } from "./redis";
+import { PART_OF } from "./workload";
 
 /** VPC-native address plan: nodes, then the secondary ranges pods and Services take their IPs from. */
 const GKE_NETWORK_RANGES = {
@@ -11,15 +13,14 @@ const GKE_NETWORK_RANGES = {
     services: { name: "services", cidr: "10.24.0.0/20" },
 } as const;
 /**
- * Roles a node needs to ship logs, metrics and metadata and pull images, and nothing more (what GKE
- * documents for a custom node service account).
+ * Project roles a node needs to ship logs, metrics and metadata, and nothing more (what GKE documents for a
+ * custom node service account). Pulling images is granted on the app's own repository only (ImageRepository).
  */
 export const NODE_SERVICE_ACCOUNT_ROLES = [
     "roles/logging.logWriter",
     "roles/monitoring.metricWriter",
     "roles/monitoring.viewer",
     "roles/stackdriver.resourceMetadata.writer",
-    "roles/artifactregistry.reader",
 ] as const;
 /** The nodes' access scope; their service account's roles are what limit them. */
 const NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
@@ -155,6 +156,8 @@ export class GkeCluster extends pulumi.ComponentResource {
     public readonly dataDisk?: GceDisk;
     /** Secret: it names the cluster's endpoint and CA. */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** The Artifact Registry repository the app's images go to, which the nodes may pull from. */
+    public readonly imageRegistry: pulumi.Output<string>;
 
     constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:GkeCluster", name, {}, opts);
@@ -201,6 +204,17 @@ export class GkeCluster extends pulumi.ComponentResource {
                     childOpts,
                 ),
         );
+
+        this.imageRegistry = new ImageRepository(
+            `${name}-images`,
+            {
+                project,
+                region: regionOf(location),
+                readers: [pulumi.interpolate`serviceAccount:${nodeServiceAccount.email}`],
+                labels: { "part-of": PART_OF },
+            },
+            childOpts,
+        ).registry;
 
         if (privateNodes) {
             // Private nodes have no public IP: Cloud NAT lets them pull images from public registries.
@@ -334,6 +348,11 @@ export class GkeCluster extends pulumi.ComponentResource {
             { ...childOpts, dependsOn: [nodes] },
         );
 
-        this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig, provider: this.provider });
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            kubeconfig: this.kubeconfig,
+            imageRegistry: this.imageRegistry,
+            provider: this.provider,
+        });
     }
 }

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderRedisConfig } from "./redis-config";
 import {
+    ContainerImage,
     ContainerResources,
     containerSecurityContext,
     envFromSecret,
@@ -43,7 +44,6 @@ export type AccessMode = (typeof ACCESS_MODES)[number];
 
 /** Defaults of RedisArgs. */
 export const REDIS_DEFAULTS = {
-    image: "redis:7.4.2-alpine",
     storageSize: "10Gi",
     accessMode: "ReadWriteOnce" as AccessMode,
     protect: false,
@@ -96,8 +96,8 @@ export interface RedisArgs {
     readonly namespace: pulumi.Input<string>;
     /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
     readonly instance: string;
-    /** Redis image (the official image's user is uid 999). Default: REDIS_DEFAULTS.image. */
-    readonly image?: string;
+    /** Redis image: Debian's redis-server built by AppImages (uid 999), or one the stack names. Required. */
+    readonly image: ContainerImage;
     /** Size of the `redis-data` claim. Default: REDIS_DEFAULTS.storageSize (10Gi). */
     readonly storageSize?: string;
     /** StorageClass of the claim when it is provisioned dynamically. Default: the cluster's default class. */
@@ -135,7 +135,7 @@ export interface RedisArgs {
 
 /** The container spec, minus the generated object names it refers to. */
 function redisContainer(
-    image: string,
+    image: pulumi.Input<string>,
     resources: ContainerResources,
     password?: SecretKeyRef,
 ): k8s.types.input.core.v1.Container {
@@ -180,7 +180,7 @@ export class Redis extends pulumi.ComponentResource {
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Redis", name, {}, opts);
         const childOpts = { parent: this };
-        const image = args.image ?? REDIS_DEFAULTS.image;
+        const image = args.image;
         const labels = tierLabels("redis", args.instance);
         const podLabels = workloadLabels("redis", image, args.instance);
         const selector = selectorLabels("redis");
@@ -286,7 +286,7 @@ export class Redis extends pulumi.ComponentResource {
                     template: podTemplate(podLabels, {
                         securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
                         containers: [
-                            redisContainer(image, args.resources ?? DEFAULT_REDIS_RESOURCES, this.passwordSecret),
+                            redisContainer(image.ref, args.resources ?? DEFAULT_REDIS_RESOURCES, this.passwordSecret),
                         ],
                         volumes: [
                             { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** The output of the cluster's stack that holds its kubeconfig: a gke stack exports GkeCluster.kubeconfig so. */
 const KUBECONFIG_OUTPUT = "kubeconfig";
+/** The output that names its image repository (GkeCluster.imageRegistry), which this stack pushes to too. */
+const IMAGE_REGISTRY_OUTPUT = "imageRegistry";
 
 export interface StackClusterArgs {
     /**
@@ -20,6 +22,8 @@ export interface StackClusterArgs {
  */
 export class StackCluster extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
+    /** The cluster stack's image repository: this stack's images go there, where the nodes may pull them. */
+    public readonly imageRegistry: pulumi.Output<string>;
 
     constructor(name: string, args: StackClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:StackCluster", name, {}, opts);
@@ -30,6 +34,7 @@ export class StackCluster extends pulumi.ComponentResource {
         // No deleteUnreachable: the cluster outlives this stack, so an unreachable cluster is an error to
         // look at, not a sign that the namespace is gone.
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig }, { parent: this });
-        this.registerOutputs({ provider: this.provider });
+        this.imageRegistry = reference.requireOutput(IMAGE_REGISTRY_OUTPUT).apply(String);
+        this.registerOutputs({ provider: this.provider, imageRegistry: this.imageRegistry });
     }
 }

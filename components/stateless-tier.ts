@@ -7,6 +7,7 @@ import {
     ROLLING_UPDATE,
     selectorLabels,
     serviceAnnotations,
+    ContainerImage,
     ServiceType,
     Tier,
     tierLabels,
@@ -27,7 +28,7 @@ export interface StatelessTierArgs {
     readonly instance: string;
     readonly tier: Tier;
     readonly names: StatelessTierNames;
-    readonly image: string;
+    readonly image: ContainerImage;
     readonly replicas: number;
     /** The pod spec; its container port named `http` is what the Service targets. */
     readonly podSpec: k8s.types.input.core.v1.PodSpec;

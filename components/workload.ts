@@ -58,15 +58,32 @@ export function tierLabels(tier: Tier, instance: string): Record<string, string>
     };
 }
 
+/** A container image as a workload uses it. */
+export interface ContainerImage {
+    /** What the pods pull: `repository@sha256:<digest>` for an image this program built, or a reference as given. */
+    readonly ref: pulumi.Input<string>;
+    /** `app.kubernetes.io/version` of the workload, when the image has a version. */
+    readonly version?: pulumi.Input<string>;
+}
+
+/** An image named by a reference (a stack's override): its version is the reference's tag, if it has one. */
+export function referencedImage(ref: string): ContainerImage {
+    const version = imageVersion(ref);
+    return version === undefined ? { ref } : { ref, version };
+}
+
 /**
- * Labels of a workload and its pods: the tier's, plus `app.kubernetes.io/version` from the image tag.
+ * Labels of a workload and its pods: the tier's, plus `app.kubernetes.io/version` from the image.
  * Only workloads carry the version, so an image change updates the workload and nothing else.
  */
-export function workloadLabels(tier: Tier, image: string, instance: string): Record<string, string> {
-    const version = imageVersion(image);
+export function workloadLabels(
+    tier: Tier,
+    image: ContainerImage,
+    instance: string,
+): Record<string, pulumi.Input<string>> {
     return {
         ...tierLabels(tier, instance),
-        ...(version === undefined ? {} : { "app.kubernetes.io/version": version }),
+        ...(image.version === undefined ? {} : { "app.kubernetes.io/version": image.version }),
     };
 }
 
@@ -162,7 +179,7 @@ export function podSecurityContext(runAs: RunAs): PodSecurityContext {
  * mounted token is a credential an intruder could use.
  */
 export function podTemplate(
-    labels: Record<string, string>,
+    labels: Record<string, pulumi.Input<string>>,
     spec: k8s.types.input.core.v1.PodSpec,
 ): k8s.types.input.core.v1.PodTemplateSpec {
     return { metadata: { labels }, spec: { ...spec, automountServiceAccountToken: false } };

@@ -4,7 +4,7 @@
 #   lint       eslint (with Pulumi's rules) and prettier
 #   unit       mocha + pulumi.runtime.setMocks: config, components, the program per stack, policy rules
 #   backend    the Go API's tests (handlers, and against a real redis-server)
-#   images     tools/images: the image table (and its agreement with Pulumi.local.yaml), layers, cache keys
+#   images     tools/images: the image table, layers, build keys, pushes to a registry, reproducible digests
 #   toolkit    tools/toolkit: the Go tools' shared logging, caching and version reading
 #   toolchain tests  tools/toolchain: its table, pin checks, env and versions rendering
 #   netpol     tools/netpol: NetworkPolicy → nftables rendering, and real traffic through those rules

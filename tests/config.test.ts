@@ -2,7 +2,16 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, DEFAULTS, diskSizeGb, parseConfig, PROJECT, RawConfig } from "../config";
+import {
+    CONFIG_KEYS,
+    ConfigError,
+    DEFAULTS,
+    diskSizeGb,
+    parseConfig,
+    plainHttpRegistry,
+    PROJECT,
+    RawConfig,
+} from "../config";
 
 const STACK = "test";
 /** Every key at its default, as the engine hands a stack Pulumi.yaml's defaults. */
@@ -25,19 +34,12 @@ describe("config", () => {
             assert.deepEqual(config.cluster, { target: "kubeconfig", kubeContext: "minikube", kubeconfig: undefined });
             assert.equal(config.app.instance, "test");
             assert.equal(config.app.namespace, "three-tier");
-            assert.deepEqual(config.app.frontend, {
-                profile: "unprivileged",
-                image: "nginxinc/nginx-unprivileged:1.28.0-alpine",
-                replicas: 2,
-                serviceType: "NodePort",
-            });
-            assert.deepEqual(config.app.backend, {
-                image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
-                replicas: 2,
-                readinessPath: "/healthz",
-            });
+            // No tier names an image: the program builds all three and pushes them to minikube's registry addon.
+            assert.deepEqual(config.app.frontend, { profile: "unprivileged", replicas: 2, serviceType: "NodePort" });
+            assert.deepEqual(config.app.backend, { replicas: 2, readinessPath: "/readyz" });
+            assert.deepEqual(config.app.images, { registry: "localhost:5000/three-tier-app", insecure: true });
+            assert.deepEqual(config.unpinnedImages, []);
             assert.deepEqual(config.app.redis, {
-                image: "redis:7.4.2-alpine",
                 storageSize: "10Gi",
                 storageClass: undefined,
                 accessMode: "ReadWriteOnce",
@@ -134,6 +136,42 @@ describe("config", () => {
             assert.equal("hostPath" in parseConfig({}, STACK).app.redis, false);
         });
 
+        it("images: built unless a tier names one; a tag is deployed but reported unpinned", () => {
+            const digest = "registry.example.com:5000/team/backend@sha256:" + "a".repeat(64);
+            const config = parseConfig({ backendImage: digest, redisImage: "redis:7.4.2-alpine" }, STACK);
+            assert.deepEqual(config.app.backend.image, { ref: digest });
+            assert.deepEqual(config.app.redis.image, { ref: "redis:7.4.2-alpine", version: "7.4.2-alpine" });
+            assert.equal(config.app.frontend.image, undefined);
+            assert.deepEqual(config.unpinnedImages, [`${PROJECT}:redisImage redis:7.4.2-alpine`]);
+            // Nothing left to build: no registry.
+            const none = parseConfig({ backendImage: digest, redisImage: digest, frontendImage: digest }, STACK);
+            assert.equal(none.app.images, undefined);
+            // The tutorial profile runs the tutorial's own frontend image, unpinned.
+            const tutorial = parseConfig({ frontendProfile: "tutorial" }, STACK);
+            assert.equal(tutorial.app.frontend.image?.ref, "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0");
+            assert.deepEqual(tutorial.unpinnedImages, [
+                `${PROJECT}:frontendImage c1524db4f1/kubernetes-tutorial-frontend:v0.2.0`,
+            ]);
+            // gke and review stacks take their registry from the cluster component, not from config.
+            const gke = parseConfig({ target: "gke", "gcp:project": "my-project-123" }, STACK);
+            assert.equal(gke.app.images, undefined);
+        });
+
+        describe("plainHttpRegistry: HTTP for this machine and private addresses, HTTPS elsewhere", () => {
+            const cases: [string, boolean][] = [
+                ["localhost:5000/three-tier-app", true],
+                ["127.0.0.1:5000/a", true],
+                ["172.31.255.2:5000/three-tier-app", true],
+                ["10.1.2.3/a", true],
+                ["192.168.49.2:5000/a", true],
+                ["172.32.0.1:5000/a", false],
+                ["us-central1-docker.pkg.dev/my-project/three-tier-app", false],
+                ["localhost.example.com/a", false],
+            ];
+            for (const [prefix, plain] of cases)
+                it(`${prefix} → ${plain}`, () => assert.equal(plainHttpRegistry(prefix), plain));
+        });
+
         it("accepts set values", () => {
             const config = parseConfig(
                 {
@@ -211,12 +249,12 @@ describe("config", () => {
             [
                 "malformed image",
                 { backendImage: "Backend Image:v1" },
-                `${PROJECT}:backendImage must be an image reference like registry/name:tag or name@sha256:<digest> (got "Backend Image:v1")`,
+                `${PROJECT}:backendImage must be empty (the image this program builds) or an image reference like registry/name:tag or name@sha256:<digest> (got "Backend Image:v1")`,
             ],
             [
                 "image with an empty tag",
                 { redisImage: "redis:" },
-                `${PROJECT}:redisImage must be an image reference like registry/name:tag or name@sha256:<digest> (got "redis:")`,
+                `${PROJECT}:redisImage must be empty (the image this program builds) or an image reference like registry/name:tag or name@sha256:<digest> (got "redis:")`,
             ],
             [
                 "malformed storage size",
@@ -353,6 +391,7 @@ describe("config", () => {
                     ["gkeNodeCount", "3"],
                     ["kubeContext", "gke_p_z_c"],
                     ["kubeconfig", "/tmp/gke.kubeconfig"],
+                    ["imageRegistry", "172.31.255.2:5000/three-tier-app"],
                 ] as const
             ).map(([key, value]): [string, RawConfig, string] => [
                 `${key} with target stack, whose cluster is the other stack's`,
@@ -360,6 +399,18 @@ describe("config", () => {
                 `${PROJECT}:${key} does not apply when target is stack (the cluster is ${PROJECT}:clusterStack's): ` +
                     `remove it (got "${value}")`,
             ]),
+            [
+                "an image registry without a path",
+                { imageRegistry: "localhost:5000" },
+                `${PROJECT}:imageRegistry must be a repository prefix host[:port]/path such as ` +
+                    `localhost:5000/three-tier-app (got "localhost:5000")`,
+            ],
+            [
+                "imageRegistry on gke, whose images go to its own Artifact Registry repository",
+                { target: "gke", "gcp:project": "my-project", imageRegistry: "registry.example.com/app" },
+                `${PROJECT}:imageRegistry does not apply when target is gke (images go to the Artifact Registry ` +
+                    `repository the stack creates): remove it (got "registry.example.com/app")`,
+            ],
             [
                 "protect with target stack, a namespace that destroy must remove",
                 { target: "stack", clusterStack: "organization/three-tier-app/gke", protect: "true" },

@@ -1,7 +1,15 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config";
-import { K8S, ofType, RecordedResource, referencedKubeconfig, secretValue, unwrap } from "./helpers/mocks";
+import {
+    K8S,
+    ofType,
+    RecordedResource,
+    referencedImageRegistry,
+    referencedKubeconfig,
+    secretValue,
+    unwrap,
+} from "./helpers/mocks";
 import { runProgram, runProgramRecordingOptions } from "./helpers/stack-config";
 
 const WORKLOADS = [K8S.deployment, K8S.statefulSet];
@@ -41,6 +49,54 @@ const APP_OBJECTS = [
     "policy/v1:PodDisruptionBudget backend",
     "policy/v1:PodDisruptionBudget frontend",
 ];
+
+/** Every container image of the workloads, init containers included: `workload/container image`. */
+function workloadImages(resources: readonly RecordedResource[]): string[] {
+    return resources
+        .filter((r) => WORKLOADS.includes(r.type as (typeof WORKLOADS)[number]))
+        .flatMap((w) =>
+            [...(w.inputs.spec.template.spec.initContainers ?? []), ...w.inputs.spec.template.spec.containers].map(
+                (c: { name: string; image: string }) => `${w.kubeName}/${c.name} ${c.image}`,
+            ),
+        )
+        .sort();
+}
+
+/** What each workload runs when the program builds the images: its image in `registry`, by digest. */
+function builtImagesIn(registry: string): RegExp[] {
+    const digest = "@sha256:[a-f0-9]{64}$";
+    const escaped = registry.replace(/[.]/g, "\\.");
+    return [
+        new RegExp(`^backend/app ${escaped}/backend${digest}`),
+        new RegExp(`^frontend/nginx ${escaped}/nginx${digest}`),
+        new RegExp(`^redis/redis ${escaped}/redis${digest}`),
+    ];
+}
+
+function assertBuiltImages(resources: readonly RecordedResource[], registry: string) {
+    const images = workloadImages(resources);
+    assert.equal(images.length, 3, images.join(", "));
+    builtImagesIn(registry).forEach((pattern, i) => assert.match(images[i], pattern));
+    // The images are resources of the stack, pushed where its nodes pull from.
+    assert.deepEqual(
+        ofType(resources, "pulumi-nodejs:dynamic:Resource")
+            .map((r) => `${r.inputs.registry}/${r.inputs.name}`)
+            .sort(),
+        ["backend", "nginx", "redis"].map((n) => `${registry}/${n}`),
+    );
+}
+
+for (const [stack, registry] of [
+    ["dev", "localhost:5000/three-tier-app"],
+    ["local", "172.31.255.2:5000/three-tier-app"],
+    ["gke", "us-central1-docker.pkg.dev/my-gcp-project/three-tier-app"],
+]) {
+    describe(`program, stack ${stack}: the images it builds`, () => {
+        it(`runs the three images it builds, pushed to ${registry} and deployed by digest`, async () => {
+            assertBuiltImages((await runProgram(stack)).resources, registry);
+        });
+    });
+}
 
 for (const stack of ["dev", "gke"]) {
     describe(`program, stack ${stack}`, () => {
@@ -178,6 +234,10 @@ describe("program, target stack (review stacks: a namespace in the gke stack's c
         }
     });
 
+    it("pushes its images to the cluster stack's Artifact Registry repository, and runs them by digest", async () => {
+        assertBuiltImages((await reviewStack()).resources, referencedImageRegistry);
+    });
+
     it("creates only its namespace and the app's objects in it: nothing cluster-level, no GCP resource", async () => {
         const { resources } = await reviewStack();
         assert.deepEqual(
@@ -216,6 +276,13 @@ describe("program, stack gke", () => {
         assert.ok(result.kubeconfig);
         assert.equal(await pulumi.isSecret(result.kubeconfig), true);
         assert.equal(JSON.parse(await unwrap(result.kubeconfig)).users[0].user.exec.command, "gke-gcloud-auth-plugin");
+        // Review stacks read where to push their images from here.
+        assert.equal(await unwrap(result.imageRegistry), "us-central1-docker.pkg.dev/my-gcp-project/three-tier-app");
+    });
+
+    it("pulls nothing from Docker Hub: no tutorial or upstream image unless a stack names one", async () => {
+        const images = workloadImages((await runProgram("gke")).resources);
+        for (const image of images) assert.doesNotMatch(image, / (c1524db4f1\/|nginxinc\/|redis:)/);
     });
 
     it("is long-lived: its stack file turns protection on, which sets the cluster's deletionProtection", async () => {

@@ -18,12 +18,17 @@ function build(raw: Parameters<typeof parseConfig>[0] = {}, redisPassword?: stri
     });
 }
 
+/** The Kubernetes objects among the recorded resources (not the provider, not the images). */
+function kubernetesObjects(resources: readonly RecordedResource[]): RecordedResource[] {
+    return resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== K8S.provider);
+}
+
 describe("ThreeTierApp", () => {
     it("puts every object in its own namespace, behind a default-deny ingress policy", async () => {
         const { resources, result } = await build({ namespace: "tutorial" });
         const namespace = byKubeName(resources, K8S.namespace, "tutorial").inputs.metadata;
         assert.equal(namespace.labels["pod-security.kubernetes.io/enforce"], "restricted");
-        for (const r of resources.filter((r) => r.type !== K8S.provider && r.type !== K8S.namespace)) {
+        for (const r of kubernetesObjects(resources).filter((r) => r.type !== K8S.namespace)) {
             assert.equal(r.inputs.metadata.namespace, "tutorial", `${r.type} ${r.name}`);
         }
         const deny = byKubeName(resources, K8S.networkPolicy, "default-deny-ingress").inputs.spec;
@@ -33,7 +38,7 @@ describe("ThreeTierApp", () => {
 
     it("labels every object and pod template with the instance, and selects by the tutorial's pair only", async () => {
         const { resources } = await build({}, "pw");
-        const objects = resources.filter((r) => r.type !== K8S.provider);
+        const objects = kubernetesObjects(resources);
         assert.deepEqual(
             [...new Set(objects.map((r) => r.type))].sort(),
             Object.values(K8S)
@@ -54,7 +59,9 @@ describe("ThreeTierApp", () => {
 
     it("applies the same defaults by itself as the stack config does", async () => {
         const fromConfig = await build();
-        const byItself = await runUnderMocks(() => new ThreeTierApp("web", { instance: "review-alice" }));
+        // Where the images go is not a default of the app's: it is the cluster's (config: imageRegistry).
+        const images = { registry: "localhost:5000/three-tier-app", insecure: true };
+        const byItself = await runUnderMocks(() => new ThreeTierApp("web", { instance: "review-alice", images }));
         const objects = (r: readonly RecordedResource[]) =>
             r.filter((x) => x.type !== K8S.provider).map((x) => ({ type: x.type, name: x.name, inputs: x.inputs }));
         assert.deepEqual(objects(byItself.resources), objects(fromConfig.resources));
@@ -115,7 +122,7 @@ describe("ThreeTierApp", () => {
 
         it("every object in the namespace, a LoadBalancer Service among them, depends on the Namespace", async () => {
             const { recorder, resources } = await recorded({ frontendServiceType: "LoadBalancer" });
-            const namespaced = resources.filter((r) => r.type !== K8S.provider && r.type !== K8S.namespace);
+            const namespaced = kubernetesObjects(resources).filter((r) => r.type !== K8S.namespace);
             assert.ok(namespaced.some((r) => r.type === K8S.service && r.inputs.spec.type === "LoadBalancer"));
             for (const r of namespaced) {
                 const metadata = recorder.inputs(r.type, r.name).metadata;

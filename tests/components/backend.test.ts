@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Backend } from "../../components/backend";
+import { referencedImage } from "../../components/workload";
 import { byKubeName, K8S, ofType, runUnderMocks, unwrap } from "../helpers/mocks";
 
 function build(extra: { redisPassword?: { name: pulumi.Output<string>; key: string }; readinessPath?: string } = {}) {
@@ -12,7 +13,7 @@ function build(extra: { redisPassword?: { name: pulumi.Output<string>; key: stri
             {
                 namespace: "ns",
                 instance: "test",
-                image: "c1524db4f1/kubernetes-tutorial-backend:v0.3.0",
+                image: referencedImage("c1524db4f1/kubernetes-tutorial-backend:v0.3.0"),
                 replicas: 3,
                 readinessPath: extra.readinessPath ?? "/healthz",
                 redisAddress: "redis:6379",

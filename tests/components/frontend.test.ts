@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import { Frontend, frontendHint, frontendPodSpec, FrontendProfile, frontendUrl } from "../../components/frontend";
-import type { ServiceType } from "../../components/workload";
+import { referencedImage, type ServiceType } from "../../components/workload";
 import { NGINX_HEALTH_PATH, renderNginxConfig } from "../../components/nginx-config";
 import { byKubeName, K8S, ofType, runUnderMocks, unwrap } from "../helpers/mocks";
 
@@ -14,10 +14,11 @@ function build(profile: FrontendProfile, serviceType: ServiceType = "NodePort", 
                 namespace: "ns",
                 instance: "test",
                 profile,
-                image:
+                image: referencedImage(
                     profile === "tutorial"
                         ? "c1524db4f1/kubernetes-tutorial-frontend:v0.2.0"
                         : "nginxinc/nginx-unprivileged:1.28.0-alpine",
+                ),
                 replicas: 2,
                 serviceType,
                 host,

@@ -16,6 +16,8 @@ const TYPES = {
     router: "gcp:compute/router:Router",
     nat: "gcp:compute/routerNat:RouterNat",
     iamMember: "gcp:projects/iAMMember:IAMMember",
+    repository: "gcp:artifactregistry/repository:Repository",
+    repositoryMember: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
 } as const;
 
 const ARGS = {
@@ -84,14 +86,46 @@ describe("GkeCluster", () => {
         assert.deepEqual([...ofType(resources, TYPES.router), ...ofType(resources, TYPES.nat)], []);
     });
 
-    it("names exactly the roles GKE documents for a node service account", () =>
+    it("names exactly the project roles GKE documents for a node service account, image pulls not among them", () =>
         assert.deepEqual([...NODE_SERVICE_ACCOUNT_ROLES].sort(), [
-            "roles/artifactregistry.reader",
             "roles/logging.logWriter",
             "roles/monitoring.metricWriter",
             "roles/monitoring.viewer",
             "roles/stackdriver.resourceMetadata.writer",
         ]));
+
+    it("keeps the app's images in an Artifact Registry repository that only its nodes may read", async () => {
+        const { resources, result } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        const [repository] = ofType(resources, TYPES.repository);
+        assert.equal(ofType(resources, TYPES.repository).length, 1);
+        assert.equal(repository.inputs.project, "my-project");
+        assert.equal(repository.inputs.location, "europe-west1", "the cluster's region");
+        assert.equal(repository.inputs.format, "DOCKER");
+        assert.deepEqual(repository.inputs.labels, { "part-of": "three-tier-app" });
+        const policies = repository.inputs.cleanupPolicies;
+        assert.deepEqual(
+            policies.map((p: any) => [p.id, p.action]),
+            [
+                ["delete-old", "DELETE"],
+                ["keep-recent", "KEEP"],
+            ],
+        );
+        assert.equal(policies[1].mostRecentVersions.keepCount, 10);
+        assert.equal(repository.inputs.cleanupPolicyDryRun, false);
+        // Pulling is granted on this repository alone, to the nodes' account alone.
+        const readers = ofType(resources, TYPES.repositoryMember);
+        assert.deepEqual(
+            readers.map((m) => [m.inputs.role, m.inputs.member, m.inputs.repository]),
+            [
+                [
+                    "roles/artifactregistry.reader",
+                    "serviceAccount:nodes-gke@my-project.iam.gserviceaccount.com",
+                    "three-tier-app",
+                ],
+            ],
+        );
+        assert.equal(await unwrap(result.imageRegistry), "europe-west1-docker.pkg.dev/my-project/three-tier-app");
+    });
 
     describe("protect", () => {
         async function protectedNames(protect: boolean | undefined) {

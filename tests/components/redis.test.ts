@@ -2,13 +2,14 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import { Redis, REDIS_NAMES } from "../../components/redis";
 import { renderRedisConfig } from "../../components/redis-config";
+import { referencedImage } from "../../components/workload";
 import { byKubeName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
 import { OptionRecorder } from "../helpers/options";
 
 const BASE = {
     namespace: "ns",
     instance: "test",
-    image: "redis:7.4.2-alpine",
+    image: referencedImage("redis:7.4.2-alpine"),
     storageSize: "10Gi",
     accessMode: "ReadWriteOnce" as const,
     allowFrom: { app: "web", service: "app" },

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { statelessTier } from "../../components/stateless-tier";
+import { referencedImage } from "../../components/workload";
 import { byKubeName, K8S, runUnderMocks } from "../helpers/mocks";
 
 class Parent extends pulumi.ComponentResource {
@@ -18,7 +19,7 @@ function build(serviceType: "ClusterIP" | "LoadBalancer", allowFrom: Record<stri
             instance: "review-7",
             tier: "backend",
             names: { deployment: "d", service: "s", disruptionBudget: "b", networkPolicy: "n" },
-            image: "api:1.2",
+            image: referencedImage("api:1.2"),
             replicas: 3,
             podSpec: { containers: [{ name: "c", image: "api:1.2", ports: [{ name: "http", containerPort: 9000 }] }] },
             serviceType,

@@ -7,6 +7,7 @@ import {
     startupProbe,
     disruptionBudget,
     imageVersion,
+    referencedImage,
     ingressOnlyFrom,
     podSecurityContext,
     probes,
@@ -42,16 +43,27 @@ describe("workload building blocks", () => {
             "app.kubernetes.io/instance": "review-alice",
             "app.kubernetes.io/managed-by": "pulumi",
         });
-        assert.equal(workloadLabels("frontend", "nginx:1.2", "pr-7")["app.kubernetes.io/instance"], "pr-7");
+        assert.equal(
+            workloadLabels("frontend", referencedImage("nginx:1.2"), "pr-7")["app.kubernetes.io/instance"],
+            "pr-7",
+        );
         assert.equal(Object.values(selectorLabels("frontend")).includes("pr-7"), false);
     });
 
     it("labels workloads and pods with the image's version", () => {
-        assert.deepEqual(workloadLabels("backend", "backend:v1.2", "dev"), {
+        assert.deepEqual(workloadLabels("backend", referencedImage("backend:v1.2"), "dev"), {
             ...tierLabels("backend", "dev"),
             "app.kubernetes.io/version": "v1.2",
         });
-        assert.deepEqual(workloadLabels("backend", "backend", "dev"), tierLabels("backend", "dev"));
+        assert.deepEqual(workloadLabels("backend", referencedImage("backend"), "dev"), tierLabels("backend", "dev"));
+        // A built image is deployed by digest; its version comes from the build, not the reference.
+        assert.deepEqual(
+            workloadLabels("redis", { ref: "r/redis@sha256:" + "0".repeat(64), version: "7.0.15" }, "dev"),
+            {
+                ...tierLabels("redis", "dev"),
+                "app.kubernetes.io/version": "7.0.15",
+            },
+        );
     });
 
     describe("imageVersion", () => {

@@ -1,10 +1,12 @@
 // The real engine on a real API server: what `pulumi preview/up/refresh/destroy` do for users.
 // Runs in order; each step prints its wall time. scripts/test-e2e.sh provides the toolchain and cluster.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { PART_OF } from "../../components/workload";
 import {
+    changeBackendSource,
     changesOf,
     Cluster,
     clusterFromEnv,
@@ -16,11 +18,10 @@ import {
     kubeClients,
     localStackConfig,
     nodeFromEnv,
+    programCopy,
     removeStack,
     secondsSince,
-    tagOnNode,
     uniqueName,
-    untagOnNode,
     waitUntil,
 } from "../helpers/engine";
 
@@ -46,14 +47,22 @@ const EXPECTED_CREATES = [
     "kubernetes:networking.k8s.io/v1:NetworkPolicy web-redis-ingress",
     "kubernetes:policy/v1:PodDisruptionBudget web-backend-pdb",
     "kubernetes:policy/v1:PodDisruptionBudget web-frontend-pdb",
+    "pulumi-nodejs:dynamic:Resource web-images-backend",
+    "pulumi-nodejs:dynamic:Resource web-images-nginx",
+    "pulumi-nodejs:dynamic:Resource web-images-redis",
     "pulumi:providers:kubernetes kubeconfig-k8s",
+    "pulumi:providers:pulumi-nodejs default",
     "pulumi:pulumi:Stack three-tier-app-STACK",
+    "three-tier-app:index:AppImages web-images",
     "three-tier-app:index:Backend web-backend",
     "three-tier-app:index:Frontend web-frontend",
     "three-tier-app:index:KubeconfigCluster kubeconfig",
     "three-tier-app:index:Redis web-redis",
     "three-tier-app:index:ThreeTierApp web",
 ];
+
+/** What an operation's summary counts: not the default provider the engine makes for the dynamic resources. */
+const COUNTED_RESOURCES = EXPECTED_CREATES.length - 1;
 
 async function timed<T>(title: string, work: () => Promise<T>): Promise<T> {
     const start = process.hrtime.bigint();
@@ -103,10 +112,10 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
     let cluster: Cluster;
     let kube: KubeClients;
     let stack: Stack;
-    // Stack `local`'s settings: on a real node its images are the ones loaded into containerd.
+    // Stack `local`'s settings: the cluster's registry, which the images the program builds are pushed to.
     let config: Record<string, string>;
-    /** The backend image of step 4; on a real node, a tag made there (and removed after). */
-    let updatedBackendImage: string;
+    /** A copy of the program, whose API source step 4 changes. */
+    let programDir: string;
     const namespace = uniqueName("e2e");
 
     before(async () => {
@@ -114,12 +123,13 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
         cluster = clusterFromEnv();
         kube = kubeClients(cluster);
         config = localStackConfig();
-        stack = await timed("create stack", () => createStack(namespace, cluster, namespace, config));
+        programDir = programCopy();
+        stack = await timed("create stack", () => createStack(namespace, cluster, namespace, config, programDir));
     });
 
     after(async () => {
         if (stack) await removeStack(stack);
-        if (node.mode === "real" && updatedBackendImage) untagOnNode(node, updatedBackendImage);
+        if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
     });
 
     it("1. previews a new stack: the expected creates, no errors", async () => {
@@ -230,21 +240,34 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
         assert.deepEqual(Object.keys(preview.changeSummary), ["same"]);
     });
 
-    it("4. updates the backend image: preview shows exactly that update, up rolls it out", async () => {
-        // On a real node the new image must exist there: a second tag of the loaded one (kwok starts nothing).
-        updatedBackendImage =
-            node.mode === "real" ? tagOnNode(node, config.backendImage, "e2e") : `${config.backendImage}-e2e`;
-        await stack.setConfig("three-tier-app:backendImage", { value: updatedBackendImage });
-        const [, events] = await timed("preview (image update)", () =>
+    it("4. a change of the API's source: preview shows its image and Deployment updating, up rolls it out", async () => {
+        const image = async () =>
+            (await kube.apps.readNamespacedDeployment({ name: "backend", namespace })).spec?.template.spec
+                ?.containers[0].image;
+        const before = await image();
+        const change = changeBackendSource(programDir, namespace);
+        const [, events] = await timed("preview (source change)", () =>
             collect((onEvent) => stack.preview({ onEvent })),
         );
-        assert.deepEqual(changesOf(events), ["update kubernetes:apps/v1:Deployment web-backend-deployment"]);
+        const expected = [
+            "update kubernetes:apps/v1:Deployment web-backend-deployment",
+            "update pulumi-nodejs:dynamic:Resource web-images-backend",
+        ];
+        assert.deepEqual(changesOf(events), expected);
+        // Reverted, the sources are the deployed ones again: nothing to do.
+        fs.rmSync(change);
+        const [, reverted] = await timed("preview (reverted)", () => collect((onEvent) => stack.preview({ onEvent })));
+        assert.deepEqual(changesOf(reverted), []);
 
-        const up = await timed("up (image update)", () => stack.up());
+        changeBackendSource(programDir, namespace);
+        const up = await timed("up (source change: build, push, roll out)", () => stack.up());
         assert.equal(up.summary.result, "succeeded");
-        assert.deepEqual(up.summary.resourceChanges, { same: EXPECTED_CREATES.length - 1, update: 1 });
+        assert.deepEqual(up.summary.resourceChanges, { same: COUNTED_RESOURCES - 2, update: 2 });
         const d = await kube.apps.readNamespacedDeployment({ name: "backend", namespace });
-        assert.equal(d.spec?.template.spec?.containers[0].image, updatedBackendImage);
+        const after = d.spec?.template.spec?.containers[0].image ?? "";
+        const registry = config.imageRegistry.replace(/[.]/g, "\\.");
+        assert.match(after, new RegExp(`^${registry}/backend@sha256:[a-f0-9]{64}$`));
+        assert.notEqual(after, before, "a new digest");
         assert.equal(d.metadata?.annotations?.["deployment.kubernetes.io/revision"], "2");
         assert.ok((d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? Infinity));
         assert.equal(d.status?.updatedReplicas, 2);
@@ -275,10 +298,35 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
         }
     });
 
-    it("7. destroys: nothing of its stack is left, the namespace is gone, the stack is removed", async () => {
+    it("7. a registry that cannot be reached fails up, naming it and the image, before any workload exists", async () => {
+        const name = uniqueName("e2e-noreg");
+        // A port on loopback where nothing listens: the push is refused at once.
+        const registry = "127.0.0.1:9/three-tier-app";
+        const broken = await createStack(name, cluster, name, { ...config, imageRegistry: registry }, programDir);
+        try {
+            await timed("up (registry unreachable)", () =>
+                assert.rejects(broken.up(), (e: Error) => {
+                    assert.match(
+                        e.message,
+                        /push (backend|nginx|redis) to 127\.0\.0\.1:9\/three-tier-app\/(backend|nginx|redis)/,
+                    );
+                    return true;
+                }),
+            );
+            const workloads = [
+                ...(await kube.apps.listNamespacedDeployment({ namespace: name })).items,
+                ...(await kube.apps.listNamespacedStatefulSet({ namespace: name })).items,
+            ];
+            assert.deepEqual(workloads, []);
+        } finally {
+            await removeStack(broken);
+        }
+    });
+
+    it("8. destroys: nothing of its stack is left, the namespace is gone, the stack is removed", async () => {
         const destroy = await timed("destroy", () => stack.destroy());
         assert.equal(destroy.summary.result, "succeeded");
-        assert.deepEqual(destroy.summary.resourceChanges, { delete: EXPECTED_CREATES.length });
+        assert.deepEqual(destroy.summary.resourceChanges, { delete: COUNTED_RESOURCES });
         assert.ok(await isNotFound(() => kube.core.readNamespace({ name: namespace })));
         assert.deepEqual(await stackObjects(kube, stack.name), []);
         // The claim's volume is reclaimed by the controller after the claim is gone: give it a little time.

@@ -4,12 +4,13 @@
 // the reason is printed: never a pass.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { PROJECT } from "../../config";
 import { REDIS_NAMES } from "../../components/redis";
 import {
+    changeBackendSource,
     changesOf,
     Cluster,
     clusterFromEnv,
@@ -20,13 +21,12 @@ import {
     localStackConfig,
     nodeExec,
     nodeFromEnv,
+    programCopy,
     RealNode,
     removeStack,
     secondsSince,
     sleep,
-    tagOnNode,
     uniqueName,
-    untagOnNode,
     waitUntil,
 } from "../helpers/engine";
 import { Address, LoadFigures, request, startLoad, tutorialSession } from "./http";
@@ -103,7 +103,10 @@ describe("real node: the app's pods run for real (issue 9)", function () {
     let stack: Stack;
     let config: Record<string, string>;
     let frontend: Address;
-    let rolloutImage: string | undefined;
+    /** A copy of the program, whose API source the rolling update changes. */
+    let programDir: string | undefined;
+    /** The Redis image the stack runs (it has the shell tools the probe pods use). */
+    let redisImage: string;
 
     before(async function () {
         console.log(`      ${describeNode(node)}`);
@@ -115,12 +118,13 @@ describe("real node: the app's pods run for real (issue 9)", function () {
         cluster = clusterFromEnv();
         kube = kubeClients(cluster);
         config = localStackConfig();
-        stack = await createStack(namespace, cluster, namespace, config);
+        programDir = programCopy();
+        stack = await createStack(namespace, cluster, namespace, config, programDir);
     });
 
     after(async () => {
         if (stack) await removeStack(stack);
-        if (rolloutImage) untagOnNode(real, rolloutImage);
+        if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
     });
 
     async function pods(tier?: string): Promise<k8s.V1Pod[]> {
@@ -156,6 +160,32 @@ describe("real node: the app's pods run for real (issue 9)", function () {
         return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
     }
 
+    /**
+     * Each container runs the image its spec names, by digest, pulled from the cluster's registry: the
+     * runtime's imageID is that digest, and containerd holds it under the registry's repository (nothing
+     * imported under another name).
+     */
+    function assertPulledFromRegistry(running: readonly k8s.V1Pod[]) {
+        const registry = config.imageRegistry;
+        const held: { repoDigests?: string[] }[] = JSON.parse(nodeExec(real, "crictl", "images", "-o", "json")).images;
+        for (const pod of running) {
+            for (const c of pod.status?.containerStatuses ?? []) {
+                const spec = pod.spec?.containers.find((s) => s.name === c.name)?.image ?? "";
+                const where = `${pod.metadata?.name}/${c.name}`;
+                assert.match(
+                    spec,
+                    new RegExp(`^${registry.replace(/[.]/g, "\\.")}/[a-z]+@sha256:[a-f0-9]{64}$`),
+                    where,
+                );
+                assert.equal(c.imageID, spec, `${where}: the runtime's image is the spec's digest`);
+                assert.ok(
+                    held.some((i) => i.repoDigests?.includes(spec)),
+                    `${where}: containerd holds ${spec} as pulled from ${registry}`,
+                );
+            }
+        }
+    }
+
     it("1. up: every pod Running and Ready through its real probes; the tutorial's session through the NodePort", async () => {
         const start = process.hrtime.bigint();
         const up = await stack.up();
@@ -178,6 +208,8 @@ describe("real node: the app's pods run for real (issue 9)", function () {
             const host = await kube.core.readNode({ name: pod.spec?.nodeName ?? "" });
             assert.equal(host.metadata?.annotations?.["kwok.x-k8s.io/node"], undefined, `${name} is on a real node`);
         }
+        assertPulledFromRegistry(all);
+        redisImage = (await pods("redis"))[0].spec?.containers[0].image ?? "";
 
         const service = await kube.core.readNamespacedService({ name: "nginx", namespace });
         const nodePort = service.spec?.ports?.[0].nodePort;
@@ -204,7 +236,7 @@ describe("real node: the app's pods run for real (issue 9)", function () {
                 dryRun: "All",
                 body: {
                     metadata: { name: "root-allowed" },
-                    spec: { containers: [{ name: "c", image: config.redisImage }] },
+                    spec: { containers: [{ name: "c", image: redisImage }] },
                 },
             }),
             (e: { code?: number; body?: string }) =>
@@ -249,7 +281,7 @@ describe("real node: the app's pods run for real (issue 9)", function () {
                 containers: [
                     {
                         name: "probe",
-                        image: config.redisImage,
+                        image: redisImage,
                         command: ["sleep", "600"],
                         // Never Ready, so a pod with the backend's labels never becomes an endpoint of Service app.
                         readinessProbe: { exec: { command: ["false"] } },
@@ -356,10 +388,10 @@ describe("real node: the app's pods run for real (issue 9)", function () {
     });
 
     it("6. a rolling update of the backend through pulumi up, under load through the NodePort: no request fails", async () => {
-        // A second tag of the same local image: a new pod template, with an image the node already holds.
-        rolloutImage = tagOnNode(real, config.backendImage, "rollout");
-        await stack.setConfig(`${PROJECT}:backendImage`, { value: rolloutImage });
+        // A developer's change of the API: up builds and pushes a new image, and the Deployment rolls to it.
         const oldPods = (await pods("app")).map((p) => p.metadata?.name);
+        const oldImage = (await pods("app"))[0].spec?.containers[0].image;
+        changeBackendSource(programDir!, namespace);
 
         const workers = 4;
         const maxRequests = 200_000;
@@ -386,7 +418,8 @@ describe("real node: the app's pods run for real (issue 9)", function () {
             const up = await stack.up();
             const upSeconds = secondsSince(start);
             assert.equal(up.summary.result, "succeeded");
-            assert.deepEqual(up.summary.resourceChanges?.update, 1);
+            // The backend image and the backend Deployment, nothing else.
+            assert.deepEqual(up.summary.resourceChanges?.update, 2);
             // The engine returns once the new pods are available; the old ones may still be draining.
             const drained = await waitUntil(
                 "the old backend pods to be gone",
@@ -405,7 +438,9 @@ describe("real node: the app's pods run for real (issue 9)", function () {
             );
         }
         const images = (await pods("app")).map((p) => p.spec?.containers[0].image);
-        assert.deepEqual(images, [rolloutImage, rolloutImage]);
+        assert.equal(new Set(images).size, 1, `one image: ${images}`);
+        assert.notEqual(images[0], oldImage, "the new build");
+        assertPulledFromRegistry(await pods("app"));
         assert.ok(figures.sent < maxRequests && figures.seconds < maxSeconds, "the load lasted the whole rollout");
         assert.ok(figures.ok >= 200, `too little load to mean anything: ${figures.ok}`);
         assert.equal(figures.failed, 0, `failed requests: ${JSON.stringify(figures.failures)}`);

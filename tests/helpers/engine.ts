@@ -2,6 +2,7 @@
 // Kubernetes API (the local control plane, or any kubeconfig context), through the Automation API.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { ConfigMap, EngineEvent, LocalWorkspace, OpType, Stack, Workspace } from "@pulumi/pulumi/automation";
@@ -69,22 +70,46 @@ export function nodeExec(node: RealNode, ...args: string[]): string {
     return execFileSync(node.exec, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
 }
 
+/** What a copy of the program needs to run: its sources, the images' sources and the tools that build them. */
+const PROGRAM_FILES = [
+    "Pulumi.yaml",
+    "package.json",
+    "tsconfig.json",
+    "tsconfig.pulumi.json",
+    "index.ts",
+    "config.ts",
+    "components",
+    "app",
+    "tools",
+];
+
 /**
- * A second reference `<image>-<suffix>` to an image the node's containerd holds: a new pod template whose
- * image needs no pull. Remove it with untagOnNode.
+ * A copy of the program in a temporary directory (node_modules linked, not copied), for tests that change
+ * its sources as a developer would. Remove it with fs.rmSync(dir, { recursive: true }).
  */
-export function tagOnNode(node: RealNode, image: string, suffix: string): string {
-    const ref = `${image}-${suffix}`;
-    nodeExec(node, "ctr", "-n", "k8s.io", "images", "tag", "--force", image, ref);
-    return ref;
-}
-
-export function untagOnNode(node: RealNode, ref: string): void {
-    nodeExec(node, "ctr", "-n", "k8s.io", "images", "rm", ref);
+export function programCopy(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "three-tier-program-"));
+    for (const file of PROGRAM_FILES) fs.cpSync(path.join(REPO_ROOT, file), path.join(dir, file), { recursive: true });
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
+    return dir;
 }
 
 /**
- * Stack `local`'s settings (Pulumi.local.yaml: the images loaded into the node's containerd), as short keys
+ * Changes the API's source in a program copy so that its binary changes (a new init function reading a
+ * variable named `marker`), as a developer's edit would; deleting the file reverts it.
+ */
+export function changeBackendSource(programDir: string, marker: string): string {
+    const file = path.join(programDir, "app", "backend", "e2e_change.go");
+    const variable = `E2E_${marker.replace(/[^A-Za-z0-9]/g, "_")}`;
+    fs.writeFileSync(
+        file,
+        `package main\n\nimport "os"\n\n// Written by an engine test: a change of the API's binary.\nfunc init() { _ = os.Getenv("${variable}") }\n`,
+    );
+    return file;
+}
+
+/**
+ * Stack `local`'s settings (Pulumi.local.yaml: the cluster's registry, the node's address), as short keys
  * for createStack; where and which namespace are each test's own.
  */
 export function localStackConfig(): Record<string, string> {
@@ -99,6 +124,10 @@ export function localStackConfig(): Record<string, string> {
         const [project, short] = key.split(":");
         if (project === PROJECT && !own.has(short) && typeof value !== "object") config[short] = String(value);
     }
+    // With kwok fake nodes the cluster's registry listens on loopback instead of the node IP.
+    if (process.env.E2E_NODE_MODE === "kwok" && process.env.E2E_REGISTRY) {
+        config.imageRegistry = `${process.env.E2E_REGISTRY}/${PROJECT}`;
+    }
     return config;
 }
 
@@ -107,14 +136,18 @@ export function uniqueName(prefix: string): string {
     return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
-/** A new stack of this project deploying into `namespace` on the cluster, with Pulumi.yaml defaults. */
+/**
+ * A new stack of this project deploying into `namespace` on the cluster, with Pulumi.yaml defaults; the
+ * program is this repository's, or the copy in `programDir`.
+ */
 export async function createStack(
     stackName: string,
     cluster: Cluster,
     namespace: string,
     extraConfig: Record<string, string> = {},
+    programDir: string = REPO_ROOT,
 ): Promise<Stack> {
-    const workspace = await LocalWorkspace.create({ workDir: REPO_ROOT });
+    const workspace = await LocalWorkspace.create({ workDir: programDir });
     const stack = await keepingSelection(workspace, () => Stack.create(stackName, workspace));
     const config: ConfigMap = {};
     const values = { kubeContext: cluster.context, kubeconfig: cluster.kubeconfig, namespace, ...extraConfig };
@@ -148,7 +181,7 @@ export async function removeStack(stack: Stack): Promise<void> {
         await stack.destroy();
         await forgetStack(stack);
     }
-    fs.rmSync(path.join(REPO_ROOT, `Pulumi.${stack.name}.yaml`), { force: true });
+    fs.rmSync(path.join(stack.workspace.workDir, `Pulumi.${stack.name}.yaml`), { force: true });
 }
 
 /** The steps an operation planned or took, other than `same`, as "op type name". */

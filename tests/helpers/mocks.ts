@@ -1,4 +1,5 @@
 // Runs code that registers resources under pulumi.runtime.setMocks and records what it registered.
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface RecordedResource {
@@ -16,6 +17,9 @@ export interface RecordedResource {
 export function referencedKubeconfig(stack: string): string {
     return JSON.stringify({ apiVersion: "v1", kind: "Config", "current-context": `cluster of ${stack}` });
 }
+
+/** The imageRegistry output the mocks give every referenced stack: gke's Artifact Registry repository. */
+export const referencedImageRegistry = "us-central1-docker.pkg.dev/my-gcp-project/three-tier-app";
 
 /** Fake values for what a cloud would fill in, so outputs that depend on them resolve. */
 function simulatedState(type: string, name: string, inputs: any): Record<string, unknown> {
@@ -50,9 +54,14 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
         case "pulumi:pulumi:StackReference":
             return {
                 ...inputs,
-                outputs: { kubeconfig: referencedKubeconfig(inputs.name) },
+                outputs: { kubeconfig: referencedKubeconfig(inputs.name), imageRegistry: referencedImageRegistry },
                 secretOutputNames: ["kubeconfig"],
             };
+        // An image the program builds (components/images.ts): the registry answers the push with a digest.
+        case "pulumi-nodejs:dynamic:Resource": {
+            const digest = `sha256:${createHash("sha256").update(String(inputs.key)).digest("hex")}`;
+            return { ...inputs, digest, ref: `${inputs.registry}/${inputs.name}@${digest}` };
+        }
         case "gcp:serviceaccount/account:Account":
             return { ...inputs, email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };
         default:

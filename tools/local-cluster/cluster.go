@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -98,8 +97,8 @@ func bringUp(ctx context.Context, c *config, st *state) error {
 	return waitUsable(ctx, c)
 }
 
-// afterReady hooks a step to the part it depends on: objects once the API serves, images once
-// containerd does.
+// afterReady hooks a step to the part it depends on: objects once the API serves, the pause image
+// once containerd does.
 func afterReady(ctx context.Context, c *config, p *part) error {
 	switch p.name {
 	case "kube-apiserver":
@@ -119,7 +118,7 @@ func afterReady(ctx context.Context, c *config, p *part) error {
 		}
 		return err
 	case "containerd":
-		return importImages(ctx, c)
+		return importPauseImage(ctx, c)
 	}
 	return nil
 }
@@ -156,31 +155,29 @@ func writeConfigs(c *config) error {
 	return nil
 }
 
-// importImages loads the image tarballs tools/images builds (the pause image among them) into the
-// node's containerd, under their references, as `kind load` does.
-func importImages(ctx context.Context, c *config) error {
-	tool := partByName("images")
-	cmd := exec.CommandContext(ctx, c.binPath(tool, "images"), "build")
+// importPauseImage loads the sandbox image containerd pins (tools/images builds its tarball) into the
+// node's containerd, as `kind load` does: every pod needs it, and it must not depend on anything
+// having been pushed. The app's images are not imported: the Pulumi program pushes them to the
+// registry part and containerd pulls them from there by digest.
+func importPauseImage(ctx context.Context, c *config) error {
+	cmd := exec.CommandContext(ctx, c.binPath(partByName("images"), "images"), "build", "pause")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return fmt.Errorf("images build: %w", err)
+		return fmt.Errorf("images build pause: %w", err)
 	}
+	f := strings.Fields(string(out))
+	if len(f) != 2 || f[0] != pauseImage {
+		return fmt.Errorf("images build pause printed %q, want %q and its tarball", out, pauseImage)
+	}
+	t0 := time.Now()
 	ctr := c.binPath(partByName("containerd"), "ctr")
-	s := bufio.NewScanner(strings.NewReader(string(out)))
-	for s.Scan() {
-		f := strings.Fields(s.Text())
-		if len(f) != 2 {
-			return fmt.Errorf("images build printed %q, want <reference> <tarball>", s.Text())
-		}
-		t0 := time.Now()
-		if err := quiet(ctx, ctr, "--address", c.containerdSock(), "-n", "k8s.io", "images", "import",
-			"--snapshotter", "overlayfs", f[1]); err != nil {
-			return err
-		}
-		logf("imported %s in %s", f[0], since(t0))
+	if err := quiet(ctx, ctr, "--address", c.containerdSock(), "-n", "k8s.io", "images", "import",
+		"--snapshotter", "overlayfs", f[1]); err != nil {
+		return err
 	}
-	return s.Err()
+	logf("imported %s in %s", pauseImage, since(t0))
+	return nil
 }
 
 // waitUsable: the node (or the fake nodes) Ready, and the default ServiceAccount and root CA made.

@@ -122,7 +122,8 @@ func table() []part {
 			uses:    []mode{modeReal},
 		},
 		{
-			// The image tarballs (the pause image among them) containerd imports once it is ready.
+			// The pause image's tarball, which containerd imports once it is ready: the sandbox image it
+			// pins is there before anything is pulled. The app's images come from the registry.
 			name: "images", module: "images",
 			bins:    []binary{{"images", "."}},
 			ldflags: func(*config, string) string { return "-s -w" }, uses: []mode{modeReal},
