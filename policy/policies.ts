@@ -5,6 +5,7 @@ import { nonRootViolations, pinnedImageViolations, probesAndResourcesViolations 
 import { CLUSTER_TYPE, ClusterProps, gkeClusterViolations, gkeNodeViolations } from "./rules/gke";
 import { TYPES, WorkloadProps } from "./rules/kubernetes";
 import { redisPersistenceViolations } from "./rules/redis";
+import { registryImageViolations } from "./rules/registry";
 import { serviceExposureViolations, ServiceProps } from "./rules/services";
 import { sharedClusterViolations } from "./rules/shared-cluster";
 import { stackOfUrn } from "./rules/stacks";
@@ -170,6 +171,15 @@ export const sharedClusterGuest: StackValidationPolicy = {
         ),
 };
 
+export const registryImages: StackValidationPolicy = {
+    name: "gke-images-come-from-the-stacks-registry",
+    description:
+        "On a stack with a GKE cluster every container image is pinned by digest in the stack's own Artifact " +
+        "Registry repository; on a stack deployed into another stack's cluster, in an Artifact Registry repository.",
+    validateStack: (args, reportViolation) =>
+        report(reportViolation, registryImageViolations(args.resources.map((r) => ({ type: r.type, props: r.props })))),
+};
+
 export const POLICIES: Policies = [
     probesAndResources,
     pinnedImages,
@@ -179,4 +189,5 @@ export const POLICIES: Policies = [
     gkeCluster,
     gkeNodes,
     sharedClusterGuest,
+    registryImages,
 ];

@@ -6,7 +6,7 @@ import { read } from "./known";
 import { ObjectMeta } from "./kubernetes";
 
 /** What the program registers to read another stack's outputs; StackCluster is the component around it. */
-const GUEST_MARKERS = ["pulumi:pulumi:StackReference", "three-tier-app:index:StackCluster"] as const;
+const GUEST_MARKERS: readonly string[] = ["pulumi:pulumi:StackReference", "three-tier-app:index:StackCluster"];
 const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";
 
 /** A resource of the stack as validateStack sees it, with its name and options. */
@@ -18,8 +18,13 @@ export interface NamedStackResource {
     readonly opts?: { readonly protect?: boolean };
 }
 
+/** Whether a stack deploys into another stack's cluster: it reads that stack through a StackReference. */
+export function isGuestStack(resources: readonly { readonly type: string }[]): boolean {
+    return resources.some((r) => GUEST_MARKERS.includes(r.type));
+}
+
 export function sharedClusterViolations(resources: readonly NamedStackResource[]): string[] {
-    if (!resources.some((r) => (GUEST_MARKERS as readonly string[]).includes(r.type))) return [];
+    if (!isGuestStack(resources)) return [];
     const guest = "in a stack that deploys into another stack's cluster (a StackReference)";
     const namespaces = resources.filter((r) => r.type === NAMESPACE_TYPE);
     return [

@@ -54,6 +54,7 @@ describe("policy pack wiring", () => {
                 "gke-cluster-hygiene",
                 "gke-nodes-are-least-privilege",
                 "shared-cluster-guest-stays-in-its-namespace",
+                "gke-images-come-from-the-stacks-registry",
             ],
         );
         for (const p of POLICIES) assert.notEqual(p.description, "");

@@ -49,6 +49,13 @@ describe("policy pack on the program", () => {
             [],
         ));
 
+    it("refuses gke running an image it did not build (a tag from Docker Hub)", async () =>
+        assert.deepEqual(await violations("gke", { "three-tier-app:redisImage": "redis:7.4.2-alpine" }), [
+            'gke-images-come-from-the-stacks-registry: StatefulSet/redis container "redis" image "redis:7.4.2-alpine" ' +
+                "is not pinned by digest in the stack's repository us-central1-docker.pkg.dev/my-gcp-project/three-tier-app/: " +
+                "deploy the image the program builds",
+        ]));
+
     it("passes a Redis password, which adds --requirepass to the command line", async () =>
         assert.deepEqual(await violations("dev", { "three-tier-app:redisPassword": "s3cret" }), []));
 
