@@ -7,6 +7,7 @@ import {
     ContainerResources,
     containerSecurityContext,
     envFromSecret,
+    EPHEMERAL_STORAGE,
     gracefulStop,
     podSecurityContext,
     probes,
@@ -47,6 +48,7 @@ const DEFAULT_BACKEND_RESOURCES: ContainerResources = {
     cpuRequest: "50m",
     memoryRequest: "32Mi",
     memoryLimit: "128Mi",
+    ...EPHEMERAL_STORAGE,
 };
 
 export interface BackendArgs {

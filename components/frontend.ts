@@ -6,6 +6,7 @@ import {
     ContainerImage,
     ContainerResources,
     containerSecurityContext,
+    EPHEMERAL_STORAGE,
     gracefulStop,
     podSecurityContext,
     probes,
@@ -49,6 +50,7 @@ const DEFAULT_FRONTEND_RESOURCES: ContainerResources = {
     cpuRequest: "50m",
     memoryRequest: "32Mi",
     memoryLimit: "128Mi",
+    ...EPHEMERAL_STORAGE,
 };
 
 /** How each frontend profile runs; see FrontendProfile. */
@@ -61,8 +63,8 @@ const FRONTEND_PROFILE_SETTINGS: Record<
         readonly managedConfig: boolean;
     }
 > = {
-    // nginx-unprivileged's user (uid/gid 101) can bind 8080 without any capability.
-    unprivileged: { containerPort: 8080, runAs: { uid: 101, gid: 101 }, managedConfig: true },
+    // The built image's nginx user, above every host uid (10000+), binds 8080 without any capability.
+    unprivileged: { containerPort: 8080, runAs: { uid: 10101, gid: 10101 }, managedConfig: true },
     // The tutorial's image: its master binds :80 and setuids to the `nginx` worker user.
     tutorial: { containerPort: 80, runAs: "root", managedConfig: false },
 };
@@ -91,7 +93,7 @@ export interface FrontendArgs {
     /** How nginx runs. Default: FRONTEND_DEFAULTS.profile (unprivileged). */
     readonly profile?: FrontendProfile;
     /**
-     * nginx image: Debian's nginx built by AppImages (profile `unprivileged`: uid 101 on :8080), or one the
+     * nginx image: Debian's nginx built by AppImages (profile `unprivileged`: uid 10101 on :8080), or one the
      * stack names (profile `tutorial`: TUTORIAL_FRONTEND_IMAGE). Required.
      */
     readonly image: ContainerImage;
@@ -136,8 +138,9 @@ export function frontendPodSpec(args: {
                 {
                     ...common,
                     args: ["nginx", "-g", "daemon off;"],
-                    // Its baked config may proxy health checks to the API; a TCP check keeps liveness nginx's own.
-                    ...probes({ tcpPort: "http" }),
+                    // Its baked config may proxy any path to the API, so no HTTP check is nginx's own: both probes
+                    // are TCP checks (a named exception to distinct probes), liveness with its tolerant timing.
+                    ...probes({ tcpPort: "http" }, { tcpPort: "http" }),
                     securityContext: containerSecurityContext({
                         readOnlyRootFilesystem: false,
                         addCapabilities: ROOT_NGINX_CAPABILITIES,
@@ -157,7 +160,8 @@ export function frontendPodSpec(args: {
                 // Bypass the image's entrypoint scripts: they rewrite files under /etc/nginx, which is read-only.
                 command: ["nginx"],
                 args: ["-c", `${CONFIG_DIR}/${CONFIG_FILE}`, "-g", "daemon off;"],
-                ...probes({ http: NGINX_HEALTH_PATH, port: "http" }),
+                // Ready when nginx answers HTTP itself; alive while it accepts connections.
+                ...probes({ http: NGINX_HEALTH_PATH, port: "http" }, { tcpPort: "http" }),
                 securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
                 volumeMounts: [
                     { name: "config", mountPath: CONFIG_DIR, readOnly: true },

@@ -6,6 +6,7 @@ import {
     ContainerResources,
     containerSecurityContext,
     envFromSecret,
+    EPHEMERAL_STORAGE,
     ingressOnlyFrom,
     podSecurityContext,
     podTemplate,
@@ -30,8 +31,8 @@ export const REDIS_NAMES = {
 } as const;
 /** Suffix of the owned volume's name, after the namespace: PersistentVolumes are cluster-wide. */
 const VOLUME_SUFFIX = "redis-data";
-/** The official image's `redis` user; fsGroup makes the volume writable for it. */
-const REDIS_UID = 999;
+/** The built image's `redis` user, above every host uid (10000+); fsGroup makes the volume writable for it. */
+const REDIS_UID = 10999;
 const REDIS_DATA_DIR = "/data";
 const CONFIG_DIR = "/etc/redis";
 const CONFIG_FILE = "redis.conf";
@@ -59,6 +60,8 @@ const DEFAULT_REDIS_RESOURCES: ContainerResources = {
     cpuRequest: "100m",
     memoryRequest: "128Mi",
     memoryLimit: "512Mi",
+    // Its data is on the claim, not the node's disk.
+    ...EPHEMERAL_STORAGE,
 };
 
 /** A zonal GCE persistent disk. */
@@ -96,7 +99,7 @@ export interface RedisArgs {
     readonly namespace: pulumi.Input<string>;
     /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
     readonly instance: string;
-    /** Redis image: Debian's redis-server built by AppImages (uid 999), or one the stack names. Required. */
+    /** Redis image: Debian's redis-server built by AppImages (uid 10999), or one the stack names. Required. */
     readonly image: ContainerImage;
     /** Size of the `redis-data` claim. Default: REDIS_DEFAULTS.storageSize (10Gi). */
     readonly storageSize?: string;
@@ -153,7 +156,8 @@ function redisContainer(
                   envFromSecret("REDISCLI_AUTH", password),
               ]
             : [],
-        ...probes(PING),
+        // Ready when it answers PONG; alive while it accepts connections (a busy Redis is not restarted).
+        ...probes(PING, { tcpPort: "redis" }),
         // Redis answers LOADING, not PONG, while it replays its AOF at start: liveness waits until it has.
         startupProbe: startupProbe(PING, REDIS_STARTUP_SECONDS),
         resources: resourceRequirements(resources),

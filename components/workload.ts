@@ -110,13 +110,13 @@ function probeHandler(check: ProbeCheck): Probe {
 }
 
 /**
- * Readiness: checked often and quickly taken out of the Service, so a rollout with maxUnavailable 0
- * waits for pods that really answer. Liveness: slower and more tolerant, so a busy pod is not killed.
+ * Readiness: can the container serve (its dependencies included, where that is its contract)? Checked
+ * often, so a rollout with maxUnavailable 0 waits for pods that really answer and a struggling pod
+ * leaves the Service quickly. Liveness: is the process alive? A cheaper check of the container alone,
+ * slower and far more tolerant (a minute of failures), so an overloaded pod is taken out of the Service,
+ * not restarted into more overload.
  */
-export function probes(
-    readiness: ProbeCheck,
-    liveness: ProbeCheck = readiness,
-): { readinessProbe: Probe; livenessProbe: Probe } {
+export function probes(readiness: ProbeCheck, liveness: ProbeCheck): { readinessProbe: Probe; livenessProbe: Probe } {
     return {
         readinessProbe: { ...probeHandler(readiness), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
         livenessProbe: {
@@ -124,7 +124,7 @@ export function probes(
             initialDelaySeconds: 10,
             periodSeconds: 10,
             timeoutSeconds: 3,
-            failureThreshold: 3,
+            failureThreshold: 6,
         },
     };
 }
@@ -214,16 +214,49 @@ export function envFromSecret(name: string, ref: SecretKeyRef): k8s.types.input.
 /** Surge one new pod before taking an old one away: never fewer ready pods than replicas during a rollout. */
 export const ROLLING_UPDATE = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
 
-/** Requests the scheduler reserves and the memory ceiling past which the container is killed. */
+/**
+ * Requests the scheduler reserves and the ceilings past which the container is killed (memory) or its pod
+ * evicted (ephemeral storage: its writable layer, its logs and its emptyDirs), so one container cannot
+ * fill the node's disk.
+ */
 export interface ContainerResources {
     readonly cpuRequest: string;
     readonly memoryRequest: string;
     readonly memoryLimit: string;
+    readonly ephemeralStorageRequest: string;
+    readonly ephemeralStorageLimit: string;
 }
+
+/**
+ * What a container of ours may keep on the node's disk: the kubelet keeps up to 5 log files of 10 MiB per
+ * container (its defaults), and the app writes nothing else outside its volumes but nginx's small temp
+ * files (an emptyDir with its own limit).
+ */
+export const EPHEMERAL_STORAGE = { ephemeralStorageRequest: "64Mi", ephemeralStorageLimit: "128Mi" } as const;
 
 export function resourceRequirements(r: ContainerResources): k8s.types.input.core.v1.ResourceRequirements {
     // No CPU limit on purpose: CFS throttling hurts latency more than a noisy neighbour does here.
-    return { requests: { cpu: r.cpuRequest, memory: r.memoryRequest }, limits: { memory: r.memoryLimit } };
+    return {
+        requests: { cpu: r.cpuRequest, memory: r.memoryRequest, "ephemeral-storage": r.ephemeralStorageRequest },
+        limits: { memory: r.memoryLimit, "ephemeral-storage": r.ephemeralStorageLimit },
+    };
+}
+
+/**
+ * Spread a tier's pods over nodes and zones, so losing one takes at most part of the tier. ScheduleAnyway:
+ * a preference, so a one-node cluster (minikube, the local node) still runs every replica.
+ * pod-template-hash counts each ReplicaSet's pods apart, so a rolling update does not skew the spread.
+ */
+export function spreadOverNodesAndZones(
+    selector: Record<string, string>,
+): k8s.types.input.core.v1.TopologySpreadConstraint[] {
+    return ["kubernetes.io/hostname", "topology.kubernetes.io/zone"].map((topologyKey) => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: selector },
+        matchLabelKeys: ["pod-template-hash"],
+    }));
 }
 
 /** Voluntary disruptions (node drains, upgrades) take at most one pod of the tier at a time. */

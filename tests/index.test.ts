@@ -98,6 +98,62 @@ for (const [stack, registry] of [
     });
 }
 
+/** The pod templates of the workloads, by workload name. */
+function podSpecs(resources: readonly RecordedResource[]): [string, any][] {
+    return resources
+        .filter((r) => WORKLOADS.includes(r.type as (typeof WORKLOADS)[number]))
+        .map((w) => [String(w.kubeName), w.inputs.spec.template.spec]);
+}
+
+for (const stack of ["dev", "local", "gke"]) {
+    describe(`program, stack ${stack}: what a security review of the pods looks for`, () => {
+        it("gives every container a liveness check other than its readiness check", async () => {
+            for (const [name, pod] of podSpecs((await runProgram(stack)).resources)) {
+                for (const c of pod.containers) {
+                    const handler = (p: Record<string, unknown>) =>
+                        JSON.stringify({ httpGet: p.httpGet, tcpSocket: p.tcpSocket, exec: p.exec });
+                    assert.notEqual(handler(c.livenessProbe), handler(c.readinessProbe), `${name}/${c.name}`);
+                }
+            }
+        });
+
+        it("requests and limits every container's ephemeral storage, and sizes every emptyDir", async () => {
+            for (const [name, pod] of podSpecs((await runProgram(stack)).resources)) {
+                for (const c of pod.containers) {
+                    assert.ok(c.resources.requests["ephemeral-storage"], `${name}/${c.name} request`);
+                    assert.ok(c.resources.limits["ephemeral-storage"], `${name}/${c.name} limit`);
+                }
+                for (const v of pod.volumes ?? []) {
+                    if (v.emptyDir !== undefined) assert.ok(v.emptyDir.sizeLimit, `${name} emptyDir ${v.name}`);
+                }
+            }
+        });
+
+        it("runs every pod as a uid and gid of 10000 or more (the volume's fsGroup too)", async () => {
+            for (const [name, pod] of podSpecs((await runProgram(stack)).resources)) {
+                const { runAsUser, runAsGroup, fsGroup } = pod.securityContext;
+                assert.ok(runAsUser >= 10000 && runAsGroup >= 10000, `${name}: ${runAsUser}:${runAsGroup}`);
+                if (fsGroup !== undefined) assert.ok(fsGroup >= 10000, `${name}: fsGroup ${fsGroup}`);
+            }
+        });
+
+        it("spreads the two stateless tiers over nodes and zones, preferring, not requiring", async () => {
+            const pods = Object.fromEntries(podSpecs((await runProgram(stack)).resources));
+            for (const name of ["frontend", "backend"]) {
+                const constraints = pods[name].topologySpreadConstraints;
+                assert.deepEqual(
+                    constraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable]),
+                    [
+                        ["kubernetes.io/hostname", "ScheduleAnyway"],
+                        ["topology.kubernetes.io/zone", "ScheduleAnyway"],
+                    ],
+                    name,
+                );
+            }
+        });
+    });
+}
+
 for (const stack of ["dev", "gke"]) {
     describe(`program, stack ${stack}`, () => {
         it("deploys the tutorial's objects", async () => {

@@ -87,8 +87,8 @@ describe("Backend", () => {
         assert.deepEqual(container.readinessProbe.httpGet, { path: "/readyz", port: "http" });
         assert.deepEqual(container.livenessProbe.httpGet, { path: "/healthz", port: "http" });
         assert.deepEqual(container.resources, {
-            requests: { cpu: "50m", memory: "32Mi" },
-            limits: { memory: "128Mi" },
+            requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "64Mi" },
+            limits: { memory: "128Mi", "ephemeral-storage": "128Mi" },
         });
     });
 

@@ -54,13 +54,13 @@ describe("Frontend", () => {
             ]);
         });
 
-        it("listens unprivileged on 8080 as uid 101 with a read-only root filesystem", async () => {
+        it("listens unprivileged on 8080 as uid 10101 with a read-only root filesystem", async () => {
             const { resources } = await build("unprivileged");
             const pod = byKubeName(resources, K8S.deployment, "frontend").inputs.spec.template.spec;
             assert.deepEqual(pod.securityContext, {
                 runAsNonRoot: true,
-                runAsUser: 101,
-                runAsGroup: 101,
+                runAsUser: 10101,
+                runAsGroup: 10101,
                 seccompProfile: { type: "RuntimeDefault" },
             });
             const container = pod.containers[0];
@@ -71,10 +71,16 @@ describe("Frontend", () => {
                 capabilities: { drop: ["ALL"] },
             });
             assert.deepEqual(container.readinessProbe.httpGet, { path: NGINX_HEALTH_PATH, port: "http" });
-            assert.deepEqual(container.livenessProbe.httpGet, { path: NGINX_HEALTH_PATH, port: "http" });
+            // Alive while it accepts connections: an overloaded nginx is taken out, not restarted.
+            assert.deepEqual(container.livenessProbe.tcpSocket, { port: "http" });
+            assert.equal(container.livenessProbe.httpGet, undefined);
             assert.deepEqual(container.resources, {
-                requests: { cpu: "50m", memory: "32Mi" },
-                limits: { memory: "128Mi" },
+                requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "64Mi" },
+                limits: { memory: "128Mi", "ephemeral-storage": "128Mi" },
+            });
+            // Its temp files go to an emptyDir with a limit of its own.
+            assert.deepEqual(pod.volumes.find((v: { name: string }) => v.name === "runtime").emptyDir, {
+                sizeLimit: "64Mi",
             });
             const policy = byKubeName(resources, K8S.networkPolicy, "nginx-ingress").inputs.spec;
             assert.deepEqual(policy.ingress, [{ ports: [{ protocol: "TCP", port: 8080 }] }]);
@@ -109,7 +115,13 @@ describe("Frontend", () => {
                 frontendPodSpec({
                     profile: "unprivileged",
                     image: "nginx:1",
-                    resources: { cpuRequest: "1m", memoryRequest: "1Mi", memoryLimit: "1Mi" },
+                    resources: {
+                        cpuRequest: "1m",
+                        memoryRequest: "1Mi",
+                        memoryLimit: "1Mi",
+                        ephemeralStorageRequest: "1Mi",
+                        ephemeralStorageLimit: "1Mi",
+                    },
                 }),
             { message: 'frontend profile "unprivileged" runs the managed nginx config and needs its ConfigMap' },
         );

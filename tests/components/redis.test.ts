@@ -80,9 +80,9 @@ describe("Redis", () => {
         const pod = byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec;
         assert.deepEqual(pod.securityContext, {
             runAsNonRoot: true,
-            runAsUser: 999,
-            runAsGroup: 999,
-            fsGroup: 999,
+            runAsUser: 10999,
+            runAsGroup: 10999,
+            fsGroup: 10999,
             fsGroupChangePolicy: "OnRootMismatch",
             seccompProfile: { type: "RuntimeDefault" },
         });
@@ -91,11 +91,18 @@ describe("Redis", () => {
         assert.equal(container.securityContext.readOnlyRootFilesystem, true);
         assert.deepEqual(container.securityContext.capabilities, { drop: ["ALL"] });
         assert.deepEqual(container.resources, {
-            requests: { cpu: "100m", memory: "128Mi" },
-            limits: { memory: "512Mi" },
+            requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "64Mi" },
+            limits: { memory: "512Mi", "ephemeral-storage": "128Mi" },
         });
         assert.deepEqual(container.readinessProbe.exec.command, ["sh", "-c", "redis-cli -p 6379 ping | grep -q PONG"]);
-        assert.deepEqual(container.livenessProbe.exec.command, container.readinessProbe.exec.command);
+        // Alive while it accepts connections: a Redis too busy to answer PONG in time is not restarted.
+        assert.deepEqual(container.livenessProbe, {
+            tcpSocket: { port: "redis" },
+            initialDelaySeconds: 10,
+            periodSeconds: 10,
+            timeoutSeconds: 3,
+            failureThreshold: 6,
+        });
         assert.equal(pod.automountServiceAccountToken, false);
     });
 

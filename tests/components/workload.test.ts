@@ -14,6 +14,7 @@ import {
     resourceRequirements,
     selectorLabels,
     serviceAnnotations,
+    spreadOverNodesAndZones,
     tierLabels,
     workloadLabels,
 } from "../../components/workload";
@@ -85,10 +86,20 @@ describe("workload building blocks", () => {
         assert.deepEqual(http.livenessProbe.httpGet, { path: "/healthz", port: "http" });
         assert.equal(http.readinessProbe.periodSeconds, 5);
         assert.equal(http.livenessProbe.initialDelaySeconds, 10);
-        assert.deepEqual(probes({ tcpPort: 80 }).livenessProbe.tcpSocket, { port: 80 });
-        assert.deepEqual(probes({ exec: ["redis-cli", "ping"] }).readinessProbe.exec, {
-            command: ["redis-cli", "ping"],
-        });
+        const redis = probes({ exec: ["redis-cli", "ping"] }, { tcpPort: 6379 });
+        assert.deepEqual(redis.readinessProbe.exec, { command: ["redis-cli", "ping"] });
+        assert.deepEqual(redis.livenessProbe.tcpSocket, { port: 6379 });
+    });
+
+    it("restarts a container far more reluctantly than it takes it out of its Service", () => {
+        const { readinessProbe, livenessProbe } = probes({ tcpPort: 80 }, { tcpPort: 80 });
+        const outAfter = (p: typeof readinessProbe) =>
+            Number(p.periodSeconds) * Number(p.failureThreshold) + Number(p.initialDelaySeconds ?? 0);
+        assert.ok(
+            outAfter(livenessProbe) >= 4 * outAfter(readinessProbe),
+            `liveness gives up after ${outAfter(livenessProbe)} s, readiness after ${outAfter(readinessProbe)} s`,
+        );
+        assert.ok(Number(livenessProbe.timeoutSeconds) > Number(readinessProbe.timeoutSeconds));
     });
 
     it("gives a slow start its own probe budget", () => {
@@ -152,11 +163,34 @@ describe("workload building blocks", () => {
         });
     });
 
-    it("requests cpu and memory and limits memory", () => {
-        assert.deepEqual(resourceRequirements({ cpuRequest: "50m", memoryRequest: "32Mi", memoryLimit: "128Mi" }), {
-            requests: { cpu: "50m", memory: "32Mi" },
-            limits: { memory: "128Mi" },
-        });
+    it("requests cpu, memory and ephemeral storage and limits memory and ephemeral storage, not cpu", () => {
+        assert.deepEqual(
+            resourceRequirements({
+                cpuRequest: "50m",
+                memoryRequest: "32Mi",
+                memoryLimit: "128Mi",
+                ephemeralStorageRequest: "1Mi",
+                ephemeralStorageLimit: "2Mi",
+            }),
+            {
+                requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "1Mi" },
+                limits: { memory: "128Mi", "ephemeral-storage": "2Mi" },
+            },
+        );
+    });
+
+    it("spreads a tier over nodes and zones without refusing to schedule on one node", () => {
+        const constraints = spreadOverNodesAndZones({ app: "web", service: "app" });
+        assert.deepEqual(
+            constraints.map((c) => c.topologyKey),
+            ["kubernetes.io/hostname", "topology.kubernetes.io/zone"],
+        );
+        for (const c of constraints) {
+            assert.equal(c.whenUnsatisfiable, "ScheduleAnyway");
+            assert.equal(c.maxSkew, 1);
+            assert.deepEqual(c.labelSelector, { matchLabels: { app: "web", service: "app" } });
+            assert.deepEqual(c.matchLabelKeys, ["pod-template-hash"]);
+        }
     });
 
     it("lets only the given pods in, on one port", () => {

@@ -32,7 +32,7 @@ import {
 import { Address, LoadFigures, request, startLoad, tutorialSession } from "./http";
 
 /** The uid each tier's containers run as (README, "Security"), by the tutorial's `service` label. */
-const TIER_UIDS: Record<string, number> = { nginx: 101, app: 65532, redis: 999 };
+const TIER_UIDS: Record<string, number> = { nginx: 10101, app: 65532, redis: 10999 };
 const POD_COUNTS = { app: 2, nginx: 2, redis: 1 };
 
 function isReady(pod: k8s.V1Pod): boolean {
@@ -128,7 +128,8 @@ describe("real node: the app's pods run for real (issue 9)", function () {
     });
 
     async function pods(tier?: string): Promise<k8s.V1Pod[]> {
-        const labelSelector = tier === undefined ? undefined : `service=${tier}`;
+        // The app's pods (the tutorial's app=web label), not the probe pods a step adds.
+        const labelSelector = tier === undefined ? "app=web" : `app=web,service=${tier}`;
         return (await kube.core.listNamespacedPod({ namespace, labelSelector })).items;
     }
 
@@ -137,6 +138,46 @@ describe("real node: the app's pods run for real (issue 9)", function () {
         const counts = { app: 0, nginx: 0, redis: 0 };
         for (const p of all) counts[p.metadata?.labels?.service as keyof typeof counts]++;
         return all.every(isReady) && JSON.stringify(counts) === JSON.stringify(POD_COUNTS);
+    }
+
+    /**
+     * A pod of the test's own that meets `restricted`, with the tools of the stack's Redis image: `container`
+     * adds to (or replaces the resources of) its one container.
+     */
+    function restrictedPod(
+        name: string,
+        labels: Record<string, string>,
+        container: Partial<k8s.V1Container>,
+        volumes: k8s.V1Volume[] = [],
+    ): k8s.V1Pod {
+        return {
+            metadata: { name, labels },
+            spec: {
+                automountServiceAccountToken: false,
+                restartPolicy: "Never",
+                terminationGracePeriodSeconds: 0,
+                securityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: TIER_UIDS.redis,
+                    runAsGroup: TIER_UIDS.redis,
+                    seccompProfile: { type: "RuntimeDefault" },
+                },
+                containers: [
+                    {
+                        name: "c",
+                        image: redisImage,
+                        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
+                        securityContext: {
+                            allowPrivilegeEscalation: false,
+                            readOnlyRootFilesystem: true,
+                            capabilities: { drop: ["ALL"] },
+                        },
+                        ...container,
+                    },
+                ],
+                volumes,
+            },
+        };
     }
 
     /** `kubectl exec` in a pod's first container; the exit status and both streams. */
@@ -266,35 +307,13 @@ describe("real node: the app's pods run for real (issue 9)", function () {
     });
 
     it("4. NetworkPolicies hold: a pod without the backend's labels cannot open redis:6379 or app:1323; one with them reaches Redis", async () => {
-        /** A pod meeting `restricted`, idle until exec'd into, with the tools of the local redis image. */
-        const probePod = (name: string, labels: Record<string, string>): k8s.V1Pod => ({
-            metadata: { name, labels },
-            spec: {
-                automountServiceAccountToken: false,
-                terminationGracePeriodSeconds: 0,
-                securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: TIER_UIDS.redis,
-                    runAsGroup: TIER_UIDS.redis,
-                    seccompProfile: { type: "RuntimeDefault" },
-                },
-                containers: [
-                    {
-                        name: "probe",
-                        image: redisImage,
-                        command: ["sleep", "600"],
-                        // Never Ready, so a pod with the backend's labels never becomes an endpoint of Service app.
-                        readinessProbe: { exec: { command: ["false"] } },
-                        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
-                        securityContext: {
-                            allowPrivilegeEscalation: false,
-                            readOnlyRootFilesystem: true,
-                            capabilities: { drop: ["ALL"] },
-                        },
-                    },
-                ],
-            },
-        });
+        /** Idle until exec'd into. */
+        const probePod = (name: string, labels: Record<string, string>) =>
+            restrictedPod(name, labels, {
+                command: ["sleep", "600"],
+                // Never Ready, so a pod with the backend's labels never becomes an endpoint of Service app.
+                readinessProbe: { exec: { command: ["false"] } },
+            });
         const stranger = "e2e-stranger";
         const backendLike = "e2e-backend-like";
         try {
@@ -387,7 +406,49 @@ describe("real node: the app's pods run for real (issue 9)", function () {
         }
     });
 
-    it("6. a rolling update of the backend through pulumi up, under load through the NodePort: no request fails", async () => {
+    it("6. a container that writes past its ephemeral-storage limit is evicted; the app's pods are not", async () => {
+        const name = "e2e-disk-filler";
+        const restarts = async () =>
+            (await pods()).flatMap((p) => (p.status?.containerStatuses ?? []).map((c) => c.restartCount));
+        const before = await restarts();
+        await kube.core.createNamespacedPod({
+            namespace,
+            body: restrictedPod(
+                name,
+                {},
+                {
+                    // 48 MiB into scratch space, then wait to be evicted: the limit is 16 MiB.
+                    command: ["sh", "-c", "dd if=/dev/zero of=/scratch/fill bs=1M count=48; sleep 600"],
+                    resources: {
+                        requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "8Mi" },
+                        limits: { memory: "64Mi", "ephemeral-storage": "16Mi" },
+                    },
+                    volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
+                },
+                [{ name: "scratch", emptyDir: {} }],
+            ),
+        });
+        try {
+            // The kubelet measures local storage every 10 s or so.
+            const evicted = await waitUntil(
+                `${name} evicted`,
+                async () => {
+                    const pod = await kube.core.readNamespacedPod({ name, namespace });
+                    return pod.status?.phase === "Failed" && pod.status.reason === "Evicted";
+                },
+                120,
+            );
+            const pod = await kube.core.readNamespacedPod({ name, namespace });
+            console.log(`      evicted after ${evicted.toFixed(1)} s: ${pod.status?.message}`);
+            assert.match(pod.status?.message ?? "", /ephemeral local storage/);
+            assert.ok(await allReady(), "the app's pods are all still Ready");
+            assert.deepEqual(await restarts(), before, "and none restarted");
+        } finally {
+            await kube.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
+        }
+    });
+
+    it("7. a rolling update of the backend through pulumi up, under load through the NodePort: no request fails", async () => {
         // A developer's change of the API: up builds and pushes a new image, and the Deployment rolls to it.
         const oldPods = (await pods("app")).map((p) => p.metadata?.name);
         const oldImage = (await pods("app"))[0].spec?.containers[0].image;
@@ -451,7 +512,7 @@ describe("real node: the app's pods run for real (issue 9)", function () {
         }
     });
 
-    it("7. destroy leaves no pod, container, sandbox, PersistentVolume, volume data or CNI allocation", async () => {
+    it("8. destroy leaves no pod, container, sandbox, PersistentVolume, volume data or CNI allocation", async () => {
         // What destroy must remove, each checked present first so that its absence afterwards means something.
         const volume = (await kube.core.listPersistentVolume()).items.find(
             (v) => v.spec?.claimRef?.namespace === namespace && v.spec.claimRef.name === REDIS_NAMES.claim,

@@ -68,15 +68,16 @@ var images = []image{
 			packages:  []string{"nginx"},
 			versionOf: "nginx",
 			customize: []string{
-				// The pods run as 101 (nginx-unprivileged's user); give it a name. The ConfigMap mounts at managed/.
-				`echo 'nginx:x:101:101:nginx:/nonexistent:/usr/sbin/nologin' >> "$1/etc/passwd"`,
-				`echo 'nginx:x:101:' >> "$1/etc/group"`,
+				// The pods run as 10101: above every host uid (10000+), so an escaped process is nobody there.
+				// Give it a name. The ConfigMap mounts at managed/.
+				`echo 'nginx:x:10101:10101:nginx:/nonexistent:/usr/sbin/nologin' >> "$1/etc/passwd"`,
+				`echo 'nginx:x:10101:' >> "$1/etc/group"`,
 				`mkdir -p "$1/etc/nginx/managed"`,
 			},
 		},
 		config: v1.Config{
 			Cmd:          []string{"nginx", "-c", "/etc/nginx/managed/nginx.conf", "-g", "daemon off;"},
-			User:         "101:101",
+			User:         "10101:10101",
 			WorkingDir:   "/",
 			Env:          []string{pathEnv},
 			ExposedPorts: map[string]struct{}{"8080/tcp": {}},
@@ -93,16 +94,17 @@ var images = []image{
 			packages:  []string{"redis-server", "redis-tools"},
 			versionOf: "redis-server",
 			customize: []string{
-				// The official image's uid/gid 999, which the pods run as, instead of Debian's dynamic ones.
-				`chroot "$1" groupmod --gid 999 redis`,
-				`chroot "$1" usermod --uid 999 --gid 999 redis`,
+				// uid/gid 10999, which the pods run as, instead of Debian's dynamic ones: above every host uid
+				// (10000+), so an escaped process is nobody there.
+				`chroot "$1" groupmod --gid 10999 redis`,
+				`chroot "$1" usermod --uid 10999 --gid 10999 redis`,
 				`mkdir -p "$1/data"`,
-				`chown -R 999:999 "$1/etc/redis" "$1/var/lib/redis" "$1/var/log/redis" "$1/data"`,
+				`chown -R 10999:10999 "$1/etc/redis" "$1/var/lib/redis" "$1/var/log/redis" "$1/data"`,
 			},
 		},
 		config: v1.Config{
 			Cmd:          []string{"redis-server", "/etc/redis/redis.conf"},
-			User:         "999:999",
+			User:         "10999:10999",
 			WorkingDir:   "/data",
 			Env:          []string{pathEnv},
 			ExposedPorts: map[string]struct{}{"6379/tcp": {}},

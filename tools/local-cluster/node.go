@@ -257,7 +257,7 @@ func leftovers(c *config, st *state) []int {
 }
 
 // keepPVDirsWritable opens each new PV directory of the in-tree hostPath provisioner to every
-// user: it makes them 0750 root, and hostPath volumes ignore a pod's fsGroup, so Redis (uid 999,
+// user: it makes them 0750 root, and hostPath volumes ignore a pod's fsGroup, so Redis (uid 10999,
 // restricted Pod Security) could not write its data. Runs until cancelled.
 func keepPVDirsWritable(ctx context.Context, dir string) error {
 	for {
