@@ -7,17 +7,19 @@
 // use for an npm-installed TypeScript or JavaScript program:
 //
 //   - GetRequiredPackages / GetRequiredPlugins: resource plugins named by installed npm packages whose
-//     package.json has `"pulumi": {"resource": true}` (e.g. @pulumi/kubernetes -> kubernetes 4.32.0);
+//     package.json has `"pulumi": {"resource": true}` (e.g. @pulumi/kubernetes -> kubernetes 4.25.0);
 //   - Run: starts `node [nodeargs] <@pulumi/pulumi/cmd/run> --monitor ... <program>` with the config in
 //     PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS, the way the @pulumi/pulumi SDK's run script expects;
+//   - RunPlugin: policy packs written in Node.js (runplugin.go);
 //   - GetPluginInfo, Handshake, About, GetProgramDependencies.
 //
 // Runtime options read from Pulumi.yaml (`runtime: {name: nodejs, options: {...}}`): typescript
-// (default true), nodeargs, tsconfig. Everything else (pulumi new/install/convert, policy packs,
-// component providers written in Node.js) is left unimplemented; the engine treats "unimplemented"
-// as "not supported by this host".
+// (default true), nodeargs, tsconfig. Everything else (pulumi new/install/convert, component providers
+// written in Node.js) is left unimplemented; the engine treats "unimplemented" as "not supported by
+// this host". Dynamic resources need no host support: the engine runs them through the
+// pulumi-resource-pulumi-nodejs plugin the toolchain writes beside the CLI.
 //
-// Built by scripts/toolchain.sh with -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version.
+// Built by tools/toolchain with -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version.
 package main
 
 import (

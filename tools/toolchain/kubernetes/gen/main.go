@@ -8,7 +8,7 @@
 // is re-marshalled compact — and writes a main.go of our own next to them that embeds the files and
 // calls the provider's Serve (with helm-mapping.json too when Serve takes it).
 //
-// Usage: go run ./gen -module-dir <provider module dir> -version 4.32.0 -out <dir>
+// Usage: go run ./gen -module-dir <provider module dir> -version 4.25.0 -out <dir>
 package main
 
 import (
@@ -29,7 +29,7 @@ import (
 
 func main() {
 	moduleDir := flag.String("module-dir", "", "directory of github.com/pulumi/pulumi-kubernetes/provider/v4 (Go module cache)")
-	version := flag.String("version", "", "provider version, without a leading v (e.g. 4.32.0)")
+	version := flag.String("version", "", "provider version, without a leading v (e.g. 4.25.0)")
 	out := flag.String("out", "", "output directory for main.go and the embedded files")
 	flag.Parse()
 	if *moduleDir == "" || *version == "" || *out == "" {
