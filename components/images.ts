@@ -83,24 +83,13 @@ function runImageTool(repo: string, args: readonly string[]): Promise<string> {
     });
 }
 
-/** Parses `images list` (`<reference> <tarball-less>` lines: `localhost/three-tier-app/NAME:TAG`) and `images key` (`NAME KEY`). */
-export function parseImagePlans(list: string, keys: string, names: readonly BuiltImageName[]): ImagePlan[] {
-    const tags = new Map<string, string>();
-    for (const line of list.split("\n").filter((l) => l.trim() !== "")) {
-        const ref = line.trim().split(/\s+/)[0];
-        const match = /\/([a-z0-9._-]+):([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(ref);
-        if (match) tags.set(match[1], match[2]);
-    }
-    const keyOf = new Map<string, string>();
-    for (const line of keys.split("\n").filter((l) => l.trim() !== "")) {
-        const [name, key] = line.trim().split(/\s+/);
-        keyOf.set(name, key);
-    }
+/** Parses what `images key` prints: a line `NAME TAG KEY` per image. */
+export function parseImagePlans(keys: string, names: readonly BuiltImageName[]): ImagePlan[] {
+    const lines = keys.split("\n").map((l) => l.trim().split(/\s+/));
     return names.map((name) => {
-        const tag = tags.get(name);
-        const key = keyOf.get(name);
+        const [, tag, key] = lines.find(([n]) => n === name) ?? [];
         if (tag === undefined || key === undefined || !/^[a-f0-9]{64}$/.test(key)) {
-            throw new Error(`tools/images gave no tag and key for image ${name} (list: ${list}; key: ${keys})`);
+            throw new Error(`tools/images gave no tag and key for image ${name}: ${keys}`);
         }
         return { name, tag, key };
     });
@@ -114,9 +103,7 @@ export function planImages(repo: string, names: readonly BuiltImageName[]): Prom
     const asked = `${repo}\0${names.join(",")}`;
     let plans = plansAsked.get(asked);
     if (plans === undefined) {
-        plans = Promise.all([runImageTool(repo, ["list"]), runImageTool(repo, ["key", ...names])]).then(
-            ([list, keys]) => parseImagePlans(list, keys, names),
-        );
+        plans = runImageTool(repo, ["key", ...names]).then((keys) => parseImagePlans(keys, names));
         plansAsked.set(asked, plans);
     }
     return plans;

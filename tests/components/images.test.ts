@@ -15,24 +15,19 @@ const KEY = "a".repeat(64);
 const DIGEST = `sha256:${"b".repeat(64)}`;
 
 describe("AppImages", () => {
-    describe("parseImagePlans: tags from `images list`, keys from `images key`", () => {
-        const list = [
-            "localhost/three-tier-app/backend:v0.4.0",
-            "localhost/three-tier-app/nginx:1.22.1",
-            "localhost/three-tier-app/redis:7.0.15",
-        ].join("\n");
-
-        it("pairs each requested image with its tag and key, in the order asked", () => {
-            const keys = `redis ${"c".repeat(64)}\nbackend ${KEY}\n`;
-            assert.deepEqual(parseImagePlans(list, keys, ["backend", "redis"]), [
+    describe("parseImagePlans: tag and key of each image from `images key`", () => {
+        it("reads each requested image's tag and key, in the order asked", () => {
+            const keys = `redis 7.0.15 ${"c".repeat(64)}\nbackend v0.4.0 ${KEY}\n`;
+            assert.deepEqual(parseImagePlans(keys, ["backend", "redis"]), [
                 { name: "backend", tag: "v0.4.0", key: KEY },
                 { name: "redis", tag: "7.0.15", key: "c".repeat(64) },
             ]);
         });
 
-        it("fails, naming the image, when the tool gave no key or a malformed one", () => {
-            assert.throws(() => parseImagePlans(list, `backend ${KEY}`, ["nginx"]), /image nginx/);
-            assert.throws(() => parseImagePlans(list, "backend not-a-key", ["backend"]), /image backend/);
+        it("fails, naming the image, when the tool gave no line, no tag or a malformed key", () => {
+            assert.throws(() => parseImagePlans(`backend v0.4.0 ${KEY}`, ["nginx"]), /image nginx/);
+            assert.throws(() => parseImagePlans(`backend ${KEY}`, ["backend"]), /image backend/);
+            assert.throws(() => parseImagePlans("backend v0.4.0 not-a-key", ["backend"]), /image backend/);
         });
     });
 

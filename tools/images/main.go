@@ -6,7 +6,7 @@
 //
 //	images build [--out DIR] [NAME...]                  prints "<reference> <tarball>" per image (all without NAME)
 //	images list                                         prints each reference
-//	images key [NAME...]                                prints "<name> <key>" per image, building nothing
+//	images key [NAME...]                                prints "<name> <tag> <key>" per image, building nothing
 //	images push --registry PREFIX [--insecure] NAME...  builds (or reuses) and pushes each image to PREFIX/<name>:<tag>
 //	                                                    with its SBOM as an OCI referrer; prints a JSON line per image:
 //	                                                    {"name","key","repository","tag","digest","ref","sbom"}
@@ -38,7 +38,7 @@ import (
 
 const usage = `usage: images build [--out DIR] [NAME...]                  build or reuse each image's tarball; prints "<reference> <tarball>"
        images list                                         print each image's reference
-       images key [NAME...]                                print "<name> <key>": the hash of each image's build inputs
+       images key [NAME...]                                print "<name> <tag> <key>": the hash of each image's build inputs
        images push --registry PREFIX [--insecure] NAME...  build or reuse, then push to PREFIX/<name>:<tag>; prints a JSON line per image`
 
 func main() {
@@ -127,7 +127,7 @@ func buildAll(ctx context.Context, env buildEnv, selected []image, log *toolkit.
 	return outs, errors.Join(errs...)
 }
 
-// keyCommand prints each image's key: what `images push` would build, without building it.
+// keyCommand prints each image's tag and key: what `images push` would build and tag, without building it.
 func keyCommand(args []string, stdout io.Writer) error {
 	selected, err := selectImages(args)
 	if err != nil {
@@ -142,7 +142,7 @@ func keyCommand(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, img.name, k)
+		fmt.Fprintln(stdout, img.name, img.tag, k)
 	}
 	return nil
 }

@@ -128,7 +128,7 @@ func TestPushBackend(t *testing.T) {
 
 	for range 2 {
 		keys, err := runImages(t, "key", "backend")
-		if err != nil || keys != "backend "+got.Key+"\n" {
+		if err != nil || keys != "backend "+got.Tag+" "+got.Key+"\n" {
 			t.Errorf("images key printed %q, %v; want the pushed key %s", keys, err, got.Key)
 		}
 	}
@@ -244,7 +244,7 @@ func TestKeyIsStableAndFollowsTheLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(first), "\n")
-	if len(lines) != len(images) || !regexp.MustCompile(`^backend [0-9a-f]{64}$`).MatchString(lines[0]) {
+	if len(lines) != len(images) || !regexp.MustCompile(`^backend v[0-9.]+ [0-9a-f]{64}$`).MatchString(lines[0]) {
 		t.Fatalf("images key printed %q", first)
 	}
 	if again, err := runImages(t, "key"); err != nil || again != first {
