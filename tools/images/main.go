@@ -103,28 +103,33 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return nil
 }
 
-// buildAll builds the images concurrently: mmdebstrap mostly waits for downloads.
-func buildAll(ctx context.Context, env buildEnv, selected []image, log *toolkit.Logger) ([]output, error) {
-	outs := make([]output, len(selected))
-	errs := make([]error, len(selected))
+// concurrently runs do for each of n items at once; it returns their results in order and every error.
+func concurrently[T any](n int, do func(i int) (T, error)) ([]T, error) {
+	results := make([]T, n)
+	errs := make([]error, n)
 	var wg sync.WaitGroup
-	for i, img := range selected {
-		wg.Go(func() {
-			start := time.Now()
-			out, reused, err := build(ctx, env, img)
-			outs[i], errs[i] = out, err
-			switch {
-			case err != nil:
-				log.Printf("%s failed after %s", img.name, toolkit.Since(start))
-			case reused:
-				log.Printf("%s: cached %s", img.name, out.tarball)
-			default:
-				log.Printf("%s: built in %s, %s", img.name, toolkit.Since(start), sizeOf(out.tarball))
-			}
-		})
+	for i := range n {
+		wg.Go(func() { results[i], errs[i] = do(i) })
 	}
 	wg.Wait()
-	return outs, errors.Join(errs...)
+	return results, errors.Join(errs...)
+}
+
+// buildAll builds the images concurrently: mmdebstrap mostly waits for downloads.
+func buildAll(ctx context.Context, env buildEnv, selected []image, log *toolkit.Logger) ([]output, error) {
+	return concurrently(len(selected), func(i int) (output, error) {
+		img, start := selected[i], time.Now()
+		out, reused, err := build(ctx, env, img)
+		switch {
+		case err != nil:
+			log.Printf("%s failed after %s", img.name, toolkit.Since(start))
+		case reused:
+			log.Printf("%s: cached %s", img.name, out.tarball)
+		default:
+			log.Printf("%s: built in %s, %s", img.name, toolkit.Since(start), sizeOf(out.tarball))
+		}
+		return out, err
+	})
 }
 
 // keyCommand prints each image's tag and key: what `images push` would build and tag, without building it.

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -48,20 +46,14 @@ var keychain = authn.NewMultiKeychain(authn.DefaultKeychain, google.Keychain)
 
 // pushAll pushes the built images concurrently, logging each.
 func pushAll(ctx context.Context, to target, selected []image, outs []output, log *toolkit.Logger) ([]pushed, error) {
-	results := make([]pushed, len(selected))
-	errs := make([]error, len(selected))
-	var wg sync.WaitGroup
-	for i, img := range selected {
-		wg.Go(func() {
-			start := time.Now()
-			results[i], errs[i] = push(ctx, to, img, outs[i])
-			if errs[i] == nil {
-				log.Printf("%s: pushed %s in %s", img.name, results[i].Ref, toolkit.Since(start))
-			}
-		})
-	}
-	wg.Wait()
-	return results, errors.Join(errs...)
+	return concurrently(len(selected), func(i int) (pushed, error) {
+		img, start := selected[i], time.Now()
+		p, err := push(ctx, to, img, outs[i])
+		if err == nil {
+			log.Printf("%s: pushed %s in %s", img.name, p.Ref, toolkit.Since(start))
+		}
+		return p, err
+	})
 }
 
 // push sends a built image and its SBOM to the registry. An error names the image and the repository.
