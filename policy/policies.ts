@@ -95,11 +95,7 @@ export const internalServices: ResourceValidationPolicy = {
 export const redisPersistence: StackValidationPolicy = {
     name: "redis-is-persistent",
     description: "Redis runs as a StatefulSet with its data directory on a PersistentVolumeClaim and appendonly yes.",
-    validateStack: (args, reportViolation) =>
-        report(
-            reportViolation,
-            redisPersistenceViolations(args.resources.map((r) => ({ type: r.type, props: r.props }))),
-        ),
+    validateStack: (args, reportViolation) => report(reportViolation, redisPersistenceViolations(args.resources)),
 };
 
 export const gkeCluster: ResourceValidationPolicy = {
@@ -152,8 +148,7 @@ const gkeNodes: StackValidationPolicy = {
     description:
         "Every GKE node pool runs as a dedicated service account with the GKE metadata server; an Autopilot " +
         "cluster has no node pool.",
-    validateStack: (args, reportViolation) =>
-        report(reportViolation, gkeNodeViolations(args.resources.map((r) => ({ type: r.type, props: r.props })))),
+    validateStack: (args, reportViolation) => report(reportViolation, gkeNodeViolations(args.resources)),
 };
 
 export const sharedClusterGuest: StackValidationPolicy = {
@@ -162,13 +157,7 @@ export const sharedClusterGuest: StackValidationPolicy = {
         "A stack that deploys into another stack's cluster (target stack, a StackReference) creates no GCP " +
         "resource, no cluster-level Kubernetes object and one Namespace, and protects nothing: destroy removes " +
         "all of it, and the cluster stays the other stack's.",
-    validateStack: (args, reportViolation) =>
-        report(
-            reportViolation,
-            sharedClusterViolations(
-                args.resources.map((r) => ({ type: r.type, name: r.name, props: r.props, opts: r.opts })),
-            ),
-        ),
+    validateStack: (args, reportViolation) => report(reportViolation, sharedClusterViolations(args.resources)),
 };
 
 export const registryImages: StackValidationPolicy = {
@@ -176,8 +165,7 @@ export const registryImages: StackValidationPolicy = {
     description:
         "On a stack with a GKE cluster every container image is pinned by digest in the stack's own Artifact " +
         "Registry repository; on a stack deployed into another stack's cluster, in an Artifact Registry repository.",
-    validateStack: (args, reportViolation) =>
-        report(reportViolation, registryImageViolations(args.resources.map((r) => ({ type: r.type, props: r.props })))),
+    validateStack: (args, reportViolation) => report(reportViolation, registryImageViolations(args.resources)),
 };
 
 export const POLICIES: Policies = [
