@@ -262,9 +262,13 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         return cidrs;
     };
     const unpinnedImages: string[] = [];
-    /** A tier's image as the stack names it, or undefined for the one this program builds (""). */
+    /**
+     * A tier's image as the stack names it, else `fallback`; none at all ("") means the one this program
+     * builds, which the Args then leave out.
+     */
     const image = (key: ConfigKey, fallback = ""): { image?: ContainerImage } => {
-        const value = raw[key] || fallback;
+        const named = raw[key] ?? String(DEFAULTS[key]);
+        const value = named === "" ? fallback : named;
         if (value === "") return {};
         if (!IMAGE_PATTERN.test(value)) {
             fail(
