@@ -17,6 +17,8 @@ import {
 } from "./components/gke-cluster";
 import { DEFAULT_KUBE_CONTEXT, KubeconfigClusterArgs } from "./components/kubeconfig-cluster";
 import { ACCESS_MODES, REDIS_DEFAULTS } from "./components/redis";
+import { contextServer, kubeconfigTexts } from "./components/kubeconfig";
+import { ReviewAccessArgs } from "./components/review-access";
 import { StackClusterArgs } from "./components/stack-cluster";
 import { ContainerImage, referencedImage, SERVICE_TYPES } from "./components/workload";
 
@@ -25,6 +27,9 @@ export const PROJECT = "three-tier-app";
 
 const TARGETS = ["kubeconfig", "gke", "stack"] as const;
 type Target = (typeof TARGETS)[number];
+
+/** The review identity on target kubeconfig: a ServiceAccount, as clusters without an outside IAM have. */
+const REVIEW_SERVICE_ACCOUNT = "reviewer";
 
 /** Where target kubeconfig's images go by default: minikube's registry addon, the default context's. */
 const DEFAULT_IMAGE_REGISTRY = "localhost:5000/three-tier-app";
@@ -64,13 +69,19 @@ export const DEFAULTS = {
     gkeReleaseChannel: GKE_DEFAULTS.releaseChannel,
     gkePrivateNodes: GKE_DEFAULTS.privateNodes,
     gkeAuthorizedNetworks: GKE_DEFAULTS.authorizedNetworks.join(","),
+    reviewStacks: false,
 };
 
 export type ConfigKey = keyof typeof DEFAULTS;
 export const CONFIG_KEYS = Object.keys(DEFAULTS) as ConfigKey[];
 /** The keys that describe a cluster: with target stack the cluster is clusterStack's, so they must keep their defaults. */
 const CLUSTER_KEYS = CONFIG_KEYS.filter(
-    (key) => key.startsWith("gke") || key === "kubeContext" || key === "kubeconfig" || key === "imageRegistry",
+    (key) =>
+        key.startsWith("gke") ||
+        key === "kubeContext" ||
+        key === "kubeconfig" ||
+        key === "imageRegistry" ||
+        key === "reviewStacks",
 );
 
 /** Upper bound on replicas: well above what this app needs, low enough to catch a typo like 200. */
@@ -112,7 +123,9 @@ export interface AppConfig {
      * The app's Args. `images` is set on target kubeconfig when the app builds any image; on gke and stack the
      * images go to the cluster's Artifact Registry repository, which index.ts takes from the cluster component.
      */
-    readonly app: Required<Omit<ThreeTierAppArgs, "images">> & Pick<ThreeTierAppArgs, "images">;
+    readonly app: Required<Omit<ThreeTierAppArgs, "images" | "namespaceAccess">> & Pick<ThreeTierAppArgs, "images">;
+    /** Review stacks' access to this stack's cluster (ReviewAccess), when it hosts them. */
+    readonly reviewAccess?: ReviewAccessArgs;
     /** Images the stack names by a tag instead of a digest: deployed as given, so not pinned (warned about). */
     readonly unpinnedImages: readonly string[];
 }
@@ -363,6 +376,8 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
     const clusterStack = raw.clusterStack ?? DEFAULTS.clusterStack;
     if (target !== "stack" && clusterStack !== "") fail("clusterStack", "empty unless target is stack", clusterStack);
 
+    const reviewStacks = bool("reviewStacks");
+    let reviewAccess: ReviewAccessArgs | undefined;
     let cluster: ClusterConfig;
     if (target === "stack") {
         if (!CLUSTER_STACK_PATTERN.test(clusterStack)) {
@@ -459,12 +474,26 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         const kubeContext = text("kubeContext", /^\S+$/, "a kubeconfig context name");
         const kubeconfig = raw.kubeconfig ?? DEFAULTS.kubeconfig;
         cluster = { target, kubeContext, kubeconfig: kubeconfig === "" ? undefined : kubeconfig };
+        if (reviewStacks) {
+            // The identity's kubeconfig names the same API server as the stack's own context.
+            const server = kubeconfigTexts(cluster.kubeconfig)
+                .map((text) => contextServer(text, kubeContext))
+                .find((s) => s !== undefined);
+            if (server === undefined) {
+                problems.push(
+                    `${PROJECT}:reviewStacks needs the API server of ${PROJECT}:kubeContext "${kubeContext}", ` +
+                        `which no kubeconfig read (${PROJECT}:kubeconfig, $KUBECONFIG or ~/.kube/config) has`,
+                );
+            }
+            reviewAccess = { identity: { serviceAccount: REVIEW_SERVICE_ACCOUNT }, server };
+        }
     }
 
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         cluster,
         app: { namespace, instance: stack, frontend, backend, redis, ...(images === undefined ? {} : { images }) },
+        ...(reviewAccess === undefined ? {} : { reviewAccess }),
         unpinnedImages,
     };
 }

@@ -1,10 +1,11 @@
 // Reads the stack's config, picks where to deploy (a GKE cluster it provisions, a cluster another stack
 // owns, or a kubeconfig context such as minikube) and deploys the app there through that cluster's provider.
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, loadConfig } from "./config";
+import { ClusterConfig, loadConfig, plainHttpRegistry } from "./config";
 import { ThreeTierApp } from "./components/app";
 import { GkeCluster } from "./components/gke-cluster";
 import { KubeconfigCluster } from "./components/kubeconfig-cluster";
+import { ReviewAccess } from "./components/review-access";
 import { StackCluster } from "./components/stack-cluster";
 
 const config = loadConfig();
@@ -30,12 +31,23 @@ const withDisk =
 // On gke the images go to the cluster's Artifact Registry repository, on a review stack to gke's; on a
 // kubeconfig cluster config names the registry.
 const appArgs =
-    cluster instanceof KubeconfigCluster ? withDisk : { ...withDisk, images: { registry: cluster.imageRegistry } };
+    cluster instanceof KubeconfigCluster
+        ? withDisk
+        : {
+              ...withDisk,
+              images: { registry: cluster.imageRegistry, insecure: cluster.imageRegistry.apply(plainHttpRegistry) },
+          };
+// A review stack binds its identity to the cluster stack's namespace role, in its own namespace.
+const namespaceAccess = cluster instanceof StackCluster ? { namespaceAccess: cluster.namespaceAccess } : {};
 // Every Kubernetes object of the app inherits this provider through parenting.
-const app = new ThreeTierApp("web", appArgs, { providers: [cluster.provider] });
+const app = new ThreeTierApp("web", { ...appArgs, ...namespaceAccess }, { providers: [cluster.provider] });
+
+// The cluster's side of review stacks, where this stack hosts them.
+const review =
+    config.reviewAccess && new ReviewAccess("review", config.reviewAccess, { providers: [cluster.provider] });
 
 // Stack outputs; the cluster's only where this program made one.
-const outputs: Record<string, pulumi.Output<string>> = {
+const outputs: Record<string, pulumi.Input<unknown>> = {
     namespace: app.namespace,
     frontendUrl: app.frontend.url,
     frontendHint: app.frontend.hint,
@@ -45,5 +57,13 @@ if (cluster instanceof GkeCluster) {
     outputs.kubeconfig = cluster.kubeconfig;
     // Review stacks push their images here too (StackCluster).
     outputs.imageRegistry = cluster.imageRegistry;
+}
+if (review) {
+    // Review stacks read both through their StackReference (StackCluster): where their identity may act,
+    // and, for a ServiceAccount identity, the kubeconfig that acts as it.
+    outputs.namespaceAccess = review.namespaceAccess;
+    if (review.kubeconfig) outputs.kubeconfig = review.kubeconfig;
+    // Their images go to this stack's registry, which the cluster's nodes pull from.
+    if (config.app.images) outputs.imageRegistry = config.app.images.registry;
 }
 export = outputs;

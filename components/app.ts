@@ -4,6 +4,7 @@ import { Backend, BackendArgs } from "./backend";
 import { Frontend, FrontendArgs } from "./frontend";
 import { AppImages, AppImagesArgs, BuiltImageName } from "./images";
 import { Redis, RedisArgs } from "./redis";
+import { NamespaceAccess, REVIEW_ROLE_BINDING } from "./review-access";
 import { appLabels, ContainerImage, selectorLabels } from "./workload";
 
 /** Default of ThreeTierAppArgs.namespace: the tutorial's. */
@@ -40,6 +41,11 @@ export interface ThreeTierAppArgs {
      * this repository and pushed there, by digest. Required unless every tier is given an image.
      */
     readonly images?: Omit<AppImagesArgs, "names">;
+    /**
+     * A review stack's access to its own namespace (the cluster stack's ReviewAccess): bound there first,
+     * since its identity may do nothing in the namespace before. Default: none (the identity needs no binding).
+     */
+    readonly namespaceAccess?: pulumi.Input<NamespaceAccess>;
 }
 
 /**
@@ -76,6 +82,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
         this.namespace = namespace.metadata.name;
         const tierArgs = { namespace: this.namespace, instance: args.instance };
         const images = appImages(`${name}-images`, args, this);
+        const inNamespace = { ...childOpts, dependsOn: namespaceAccessBinding(`${name}-review-access`, args, this) };
 
         // Anything not allowed by a tier's own policy is refused.
         new k8s.networking.v1.NetworkPolicy(
@@ -84,13 +91,13 @@ export class ThreeTierApp extends pulumi.ComponentResource {
                 metadata: { name: "default-deny-ingress", namespace: this.namespace, labels: appLabels(args.instance) },
                 spec: { podSelector: {}, policyTypes: ["Ingress"] },
             },
-            childOpts,
+            inNamespace,
         );
 
         this.redis = new Redis(
             `${name}-redis`,
             { ...tierArgs, ...args.redis, image: images.redis, allowFrom: selectorLabels("backend") },
-            childOpts,
+            inNamespace,
         );
         this.backend = new Backend(
             `${name}-backend`,
@@ -102,12 +109,12 @@ export class ThreeTierApp extends pulumi.ComponentResource {
                 redisPassword: this.redis.passwordSecret,
                 allowFrom: selectorLabels("frontend"),
             },
-            childOpts,
+            inNamespace,
         );
         this.frontend = new Frontend(
             `${name}-frontend`,
             { ...tierArgs, ...frontend, image: images.frontend, upstream: this.backend.address },
-            childOpts,
+            inNamespace,
         );
 
         this.registerOutputs({
@@ -116,6 +123,24 @@ export class ThreeTierApp extends pulumi.ComponentResource {
             frontendHint: this.frontend.hint,
         });
     }
+}
+
+/** The RoleBinding of a review stack's identity in its namespace, when the app has namespaceAccess. */
+function namespaceAccessBinding(name: string, args: ThreeTierAppArgs, parent: ThreeTierApp): pulumi.Resource[] {
+    if (args.namespaceAccess === undefined) return [];
+    const access = pulumi.output(args.namespaceAccess);
+    const binding = new k8s.rbac.v1.RoleBinding(
+        name,
+        {
+            metadata: { name: REVIEW_ROLE_BINDING, namespace: parent.namespace, labels: appLabels(args.instance) },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: access.clusterRole },
+            subjects: [access.subject],
+        },
+        // Deleting the namespace deletes the binding, last. Deleting it first would take away the rights the
+        // rest of the destroy needs (the app's objects, the awaits that read them).
+        { parent, retainOnDelete: true },
+    );
+    return [binding];
 }
 
 /** Each tier's image: the one its settings name, else one built by an AppImages child of the app. */

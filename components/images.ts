@@ -22,7 +22,7 @@ export interface AppImagesArgs {
      */
     readonly registry: pulumi.Input<string>;
     /** Plain HTTP to the registry (one on loopback or inside the node's network namespace). Default: false (HTTPS). */
-    readonly insecure?: boolean;
+    readonly insecure?: pulumi.Input<boolean>;
     /** Which images to build and push. Default: BUILT_IMAGES. */
     readonly names?: readonly BuiltImageName[];
 }

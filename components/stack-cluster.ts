@@ -1,10 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { NamespaceAccess } from "./review-access";
 
 /** The output of the cluster's stack that holds its kubeconfig: a gke stack exports GkeCluster.kubeconfig so. */
 const KUBECONFIG_OUTPUT = "kubeconfig";
 /** The output that names its image repository (GkeCluster.imageRegistry), which this stack pushes to too. */
 const IMAGE_REGISTRY_OUTPUT = "imageRegistry";
+/** The output that says how this stack's identity is given rights in its namespace (ReviewAccess). */
+const NAMESPACE_ACCESS_OUTPUT = "namespaceAccess";
 
 export interface StackClusterArgs {
     /**
@@ -24,6 +27,8 @@ export class StackCluster extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
     /** The cluster stack's image repository: this stack's images go there, where the nodes may pull them. */
     public readonly imageRegistry: pulumi.Output<string>;
+    /** The cluster stack's ReviewAccess: this stack's identity may act only where it binds that role. */
+    public readonly namespaceAccess: pulumi.Output<NamespaceAccess>;
 
     constructor(name: string, args: StackClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:StackCluster", name, {}, opts);
@@ -35,6 +40,11 @@ export class StackCluster extends pulumi.ComponentResource {
         // look at, not a sign that the namespace is gone.
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig }, { parent: this });
         this.imageRegistry = reference.requireOutput(IMAGE_REGISTRY_OUTPUT).apply(String);
-        this.registerOutputs({ provider: this.provider, imageRegistry: this.imageRegistry });
+        this.namespaceAccess = reference.requireOutput(NAMESPACE_ACCESS_OUTPUT) as pulumi.Output<NamespaceAccess>;
+        this.registerOutputs({
+            provider: this.provider,
+            imageRegistry: this.imageRegistry,
+            namespaceAccess: this.namespaceAccess,
+        });
     }
 }

@@ -392,6 +392,7 @@ describe("config", () => {
                     ["kubeContext", "gke_p_z_c"],
                     ["kubeconfig", "/tmp/gke.kubeconfig"],
                     ["imageRegistry", "172.31.255.2:5000/three-tier-app"],
+                    ["reviewStacks", "true"],
                 ] as const
             ).map(([key, value]): [string, RawConfig, string] => [
                 `${key} with target stack, whose cluster is the other stack's`,
@@ -399,6 +400,12 @@ describe("config", () => {
                 `${PROJECT}:${key} does not apply when target is stack (the cluster is ${PROJECT}:clusterStack's): ` +
                     `remove it (got "${value}")`,
             ]),
+            [
+                "reviewStacks on a context no kubeconfig has",
+                { reviewStacks: "true", kubeconfig: "clusters: []\ncontexts: []\n", kubeContext: "nowhere" },
+                `${PROJECT}:reviewStacks needs the API server of ${PROJECT}:kubeContext "nowhere", which no ` +
+                    `kubeconfig read (${PROJECT}:kubeconfig, $KUBECONFIG or ~/.kube/config) has`,
+            ],
             [
                 "an image registry without a path",
                 { imageRegistry: "localhost:5000" },

@@ -1,12 +1,17 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config";
 import {
+    byKubeName,
     K8S,
     ofType,
     RecordedResource,
     referencedImageRegistry,
     referencedKubeconfig,
+    referencedNamespaceAccess,
     secretValue,
     unwrap,
 } from "./helpers/mocks";
@@ -264,12 +269,12 @@ describe("program, target kubeconfig", () => {
 
 describe("program, target stack (review stacks: a namespace in the gke stack's cluster)", () => {
     const GKE_STACK = "organization/three-tier-app/gke";
-    const reviewStack = () =>
-        runProgram("dev", {
-            "three-tier-app:target": "stack",
-            "three-tier-app:clusterStack": GKE_STACK,
-            "three-tier-app:namespace": "pr-7",
-        });
+    const REVIEW_STACK_CONFIG = {
+        "three-tier-app:target": "stack",
+        "three-tier-app:clusterStack": GKE_STACK,
+        "three-tier-app:namespace": "pr-7",
+    };
+    const reviewStack = () => runProgram("dev", REVIEW_STACK_CONFIG);
 
     it("reads the cluster stack's kubeconfig through a StackReference and deploys through it", async () => {
         const { resources } = await reviewStack();
@@ -298,7 +303,10 @@ describe("program, target stack (review stacks: a namespace in the gke stack's c
         const { resources } = await reviewStack();
         assert.deepEqual(
             kubernetesObjects(resources),
-            APP_OBJECTS.map((o) => o.replace(/ three-tier$/, " pr-7")).sort(),
+            [
+                ...APP_OBJECTS.map((o) => o.replace(/ three-tier$/, " pr-7")),
+                "rbac.authorization.k8s.io/v1:RoleBinding three-tier-review",
+            ].sort(),
         );
         for (const r of resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== K8S.namespace)) {
             assert.equal(r.inputs.metadata.namespace, "pr-7", `${r.type} ${r.name}`);
@@ -307,6 +315,80 @@ describe("program, target stack (review stacks: a namespace in the gke stack's c
             resources.filter((r) => r.type.startsWith("gcp:")),
             [],
         );
+    });
+
+    it("binds the cluster stack's namespace role to its identity first, and leaves the binding to the namespace", async () => {
+        const { resources } = await reviewStack();
+        const binding = byKubeName(
+            resources,
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+            "three-tier-review",
+        );
+        assert.deepEqual(binding.inputs.roleRef, {
+            apiGroup: "rbac.authorization.k8s.io",
+            kind: "ClusterRole",
+            name: referencedNamespaceAccess.clusterRole,
+        });
+        assert.deepEqual(binding.inputs.subjects, [referencedNamespaceAccess.subject]);
+
+        const { options } = await runProgramRecordingOptions("dev", REVIEW_STACK_CONFIG);
+        const bindingOptions = options.options(
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+            "web-review-access",
+        );
+        // Named decision: deleting it before the rest would take away the rights the destroy needs.
+        assert.equal(bindingOptions.retainOnDelete, true);
+        for (const [type, name] of [
+            ["three-tier-app:index:Redis", "web-redis"],
+            ["three-tier-app:index:Backend", "web-backend"],
+            ["three-tier-app:index:Frontend", "web-frontend"],
+            [K8S.networkPolicy, "web-default-deny"],
+        ]) {
+            assert.deepEqual(options.dependsOn(type, name), ["web-review-access"], `${type} ${name}`);
+        }
+    });
+});
+
+describe("program, target kubeconfig hosting review stacks (reviewStacks, as the local cluster does)", () => {
+    it("declares ReviewAccess for a ServiceAccount and exports what review stacks read", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-"));
+        const file = path.join(dir, "config");
+        fs.writeFileSync(
+            file,
+            "clusters:\n- name: c\n  cluster: {server: 'https://192.0.2.1:6443'}\n" +
+                "contexts:\n- name: here\n  context: {cluster: c}\n",
+        );
+        try {
+            const { resources, result } = await runProgram("dev", {
+                "three-tier-app:reviewStacks": "true",
+                "three-tier-app:kubeconfig": file,
+                "three-tier-app:kubeContext": "here",
+            });
+            assert.deepEqual(
+                ofType(resources, "kubernetes:core/v1:ServiceAccount").map((r) => r.kubeName),
+                ["reviewer"],
+            );
+            assert.deepEqual(await unwrap(result.namespaceAccess), {
+                clusterRole: "three-tier-review-namespace",
+                subject: { kind: "ServiceAccount", name: "reviewer", namespace: "three-tier-review" },
+            });
+            assert.equal(
+                JSON.parse(await unwrap(result.kubeconfig)).clusters[0].cluster.server,
+                "https://192.0.2.1:6443",
+            );
+            assert.equal(await unwrap(result.imageRegistry), "localhost:5000/three-tier-app");
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+
+    it("declares none by default", async () => {
+        const { resources, result } = await runProgram("dev");
+        assert.equal(
+            ofType(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").length,
+            0,
+        );
+        assert.deepEqual(Object.keys(result).sort(), ["frontendHint", "frontendUrl", "namespace"]);
     });
 });
 

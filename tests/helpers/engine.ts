@@ -147,10 +147,28 @@ export async function createStack(
     extraConfig: Record<string, string> = {},
     programDir: string = REPO_ROOT,
 ): Promise<Stack> {
-    const workspace = await LocalWorkspace.create({ workDir: programDir });
+    const values = { kubeContext: cluster.context, kubeconfig: cluster.kubeconfig, namespace, ...extraConfig };
+    return newStack(programDir, stackName, values);
+}
+
+/**
+ * A new stack of this project in another stack's cluster (target stack, as review stacks are), deploying
+ * into `namespace`; no cluster settings of its own.
+ */
+export async function createGuestStack(
+    stackName: string,
+    clusterStack: string,
+    namespace: string,
+    extraConfig: Record<string, string> = {},
+): Promise<Stack> {
+    return newStack(REPO_ROOT, stackName, { target: "stack", clusterStack, namespace, ...extraConfig });
+}
+
+/** Creates stack `stackName` of the program in `workDir` with these settings (short keys of this project). */
+async function newStack(workDir: string, stackName: string, values: Record<string, string>): Promise<Stack> {
+    const workspace = await LocalWorkspace.create({ workDir });
     const stack = await keepingSelection(workspace, () => Stack.create(stackName, workspace));
     const config: ConfigMap = {};
-    const values = { kubeContext: cluster.context, kubeconfig: cluster.kubeconfig, namespace, ...extraConfig };
     for (const [key, value] of Object.entries(values)) config[`${PROJECT}:${key}`] = { value };
     await stack.setAllConfig(config);
     return stack;

@@ -21,6 +21,16 @@ export function referencedKubeconfig(stack: string): string {
 /** The imageRegistry output the mocks give every referenced stack: gke's Artifact Registry repository. */
 export const referencedImageRegistry = "us-central1-docker.pkg.dev/my-gcp-project/three-tier-app";
 
+/** The namespaceAccess output the mocks give every referenced stack: gke's ReviewAccess for its review identity. */
+export const referencedNamespaceAccess = {
+    clusterRole: "three-tier-review-namespace",
+    subject: {
+        kind: "User",
+        name: "three-tier-review@my-gcp-project.iam.gserviceaccount.com",
+        apiGroup: "rbac.authorization.k8s.io",
+    },
+};
+
 /** Fake values for what a cloud would fill in, so outputs that depend on them resolve. */
 function simulatedState(type: string, name: string, inputs: any): Record<string, unknown> {
     if (type.startsWith("kubernetes:") && inputs.metadata !== undefined) {
@@ -40,6 +50,14 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
                 status: loadBalanced ? { loadBalancer: { ingress: [{ ip: "203.0.113.10" }] } } : { loadBalancer: {} },
             };
         }
+        // The token controller fills a ServiceAccount token Secret in; the provider waits for it.
+        if (type === "kubernetes:core/v1:Secret" && inputs.type === "kubernetes.io/service-account-token") {
+            const data = {
+                token: Buffer.from("token-of-" + metadata.name).toString("base64"),
+                "ca.crt": "Q0EtREFUQQ==",
+            };
+            return { ...inputs, metadata, data };
+        }
         return { ...inputs, metadata };
     }
     switch (type) {
@@ -54,7 +72,11 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
         case "pulumi:pulumi:StackReference":
             return {
                 ...inputs,
-                outputs: { kubeconfig: referencedKubeconfig(inputs.name), imageRegistry: referencedImageRegistry },
+                outputs: {
+                    kubeconfig: referencedKubeconfig(inputs.name),
+                    imageRegistry: referencedImageRegistry,
+                    namespaceAccess: referencedNamespaceAccess,
+                },
                 secretOutputNames: ["kubeconfig"],
             };
         // An image the program builds (components/images.ts): the registry answers the push with a digest.
