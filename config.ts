@@ -353,6 +353,8 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         accessMode: oneOf("redisAccessMode", ACCESS_MODES),
         ...(hostPath === "" ? {} : { hostPath }),
         protect,
+        // In GKE (its own stack, review stacks) Redis shares nodes with other namespaces: never without a password.
+        generatePassword: target !== "kubeconfig",
     };
 
     const imageRegistry = text(

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { GeneratedPassword } from "./generated-password";
 import { renderRedisConfig } from "./redis-config";
 import {
     ContainerImage,
@@ -127,9 +128,14 @@ export interface RedisArgs {
     readonly protect?: boolean;
     /**
      * Password Redis requires, kept in a Secret this component makes (see `passwordSecret`). Default:
-     * none (only the NetworkPolicy guards Redis).
+     * generated when generatePassword is set, else none (only the NetworkPolicy guards Redis).
      */
     readonly password?: pulumi.Input<string>;
+    /**
+     * Without a password, generate one (GeneratedPassword: made once, kept secret in the stack's state).
+     * Default: false.
+     */
+    readonly generatePassword?: boolean;
     /** Labels of the pods allowed to connect (the backend's). */
     readonly allowFrom: Record<string, string>;
     /** Default: DEFAULT_REDIS_RESOURCES. */
@@ -200,10 +206,13 @@ export class Redis extends pulumi.ComponentResource {
             childOpts,
         );
 
-        if (args.password !== undefined) {
+        const password =
+            args.password ??
+            (args.generatePassword ? new GeneratedPassword(`${name}-password`, {}, childOpts).value : undefined);
+        if (password !== undefined) {
             const secret = new k8s.core.v1.Secret(
                 `${name}-password`,
-                { metadata: metadata(), type: "Opaque", stringData: { [PASSWORD_KEY]: args.password } },
+                { metadata: metadata(), type: "Opaque", stringData: { [PASSWORD_KEY]: password } },
                 childOpts,
             );
             this.passwordSecret = { name: secret.metadata.name, key: PASSWORD_KEY };

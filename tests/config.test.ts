@@ -44,8 +44,21 @@ describe("config", () => {
                 storageClass: undefined,
                 accessMode: "ReadWriteOnce",
                 protect: false,
+                generatePassword: false,
             });
         });
+
+        for (const target of ["gke", "stack"]) {
+            it(`on target ${target}, in GKE, Redis gets a generated password unless one is set`, () => {
+                const raw = {
+                    target,
+                    ...(target === "gke"
+                        ? { "gcp:project": "my-project-123" }
+                        : { clusterStack: "organization/three-tier-app/gke" }),
+                };
+                assert.equal(parseConfig(raw, "pr-7").app.redis.generatePassword, true);
+            });
+        }
 
         it("reads GKE settings when the target is gke", () => {
             const config = parseConfig(

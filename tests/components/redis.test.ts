@@ -15,7 +15,9 @@ const BASE = {
     allowFrom: { app: "web", service: "app" },
 };
 
-function build(extra: Partial<typeof BASE> & { password?: string; storageClass?: string } = {}) {
+function build(
+    extra: Partial<typeof BASE> & { password?: string; storageClass?: string; generatePassword?: boolean } = {},
+) {
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
         return { provider, redis: new Redis("redis", { ...BASE, ...extra }, { provider }) };
@@ -178,6 +180,25 @@ describe("Redis", () => {
             { name: "REDISCLI_AUTH", ...fromSecret },
         ]);
         assert.doesNotMatch(ofType(resources, K8S.configMap)[0].inputs.data["redis.conf"], /s3cr3t-pass/);
+    });
+
+    it("generates a password when told to and none is given, and keeps it secret in the Secret", async () => {
+        const { resources } = await build({ generatePassword: true });
+        const generated = ofType(resources, "pulumi-nodejs:dynamic:Resource");
+        assert.deepEqual(
+            generated.map((g) => g.name),
+            ["redis-password"],
+        );
+        const secrets = ofType(resources, K8S.secret);
+        assert.equal(secretValue(secrets[0].inputs.stringData).password, "generated-password-of-redis-password");
+        const container = byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec.containers[0];
+        assert.deepEqual(container.args, ["/etc/redis/redis.conf", "--requirepass", "$(REDIS_PASSWORD)"]);
+    });
+
+    it("a given password wins over generating one", async () => {
+        const { resources } = await build({ generatePassword: true, password: "s3cr3t-pass" });
+        assert.equal(ofType(resources, "pulumi-nodejs:dynamic:Resource").length, 0);
+        assert.equal(secretValue(ofType(resources, K8S.secret)[0].inputs.stringData).password, "s3cr3t-pass");
     });
 
     for (const protect of [true, false, undefined]) {

@@ -81,6 +81,8 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
             };
         // An image the program builds (components/images.ts): the registry answers the push with a digest.
         case "pulumi-nodejs:dynamic:Resource": {
+            // A GeneratedPassword (components/generated-password.ts): a value that names its resource.
+            if ("bytes" in inputs) return { ...inputs, value: `generated-password-of-${name}` };
             const digest = `sha256:${createHash("sha256").update(String(inputs.key)).digest("hex")}`;
             return { ...inputs, digest, ref: `${inputs.registry}/${inputs.name}@${digest}` };
         }
