@@ -86,11 +86,45 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
             const digest = `sha256:${createHash("sha256").update(String(inputs.key)).digest("hex")}`;
             return { ...inputs, digest, ref: `${inputs.registry}/${inputs.name}@${digest}` };
         }
-        case "gcp:serviceaccount/account:Account":
-            return { ...inputs, email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };
+        case "gcp:serviceaccount/account:Account": {
+            const email = `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com`;
+            return { ...inputs, email, name: `projects/${inputs.project}/serviceAccounts/${email}` };
+        }
+        case "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
+            return { ...inputs, name: workloadIdentityPool(inputs.workloadIdentityPoolId) };
+        case "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
+            return {
+                ...inputs,
+                name: `${workloadIdentityPool(inputs.workloadIdentityPoolId)}/providers/${inputs.workloadIdentityPoolProviderId}`,
+            };
         default:
             return inputs;
     }
+}
+
+/** The project number the mocks give every project (gcp.organizations.getProject). */
+export const MOCK_PROJECT_NUMBER = "123456789012";
+
+/** A pool's resource name, as GCP forms it from the project's number. */
+function workloadIdentityPool(id: string): string {
+    return `projects/${MOCK_PROJECT_NUMBER}/locations/global/workloadIdentityPools/${id}`;
+}
+
+/** The id a cloud would give, where it is a path other resources take (KMS); else the mocks' `<name>-id`. */
+function simulatedId(type: string, name: string, inputs: any): string {
+    switch (type) {
+        case "gcp:kms/keyRing:KeyRing":
+            return `projects/${inputs.project}/locations/${inputs.location}/keyRings/${inputs.name}`;
+        case "gcp:kms/cryptoKey:CryptoKey":
+            return `${inputs.keyRing}/cryptoKeys/${inputs.name}`;
+        default:
+            return `${name}-id`;
+    }
+}
+
+/** What a provider's function answers under the mocks: its inputs, plus what a cloud would add. */
+function simulatedInvoke(token: string, inputs: any): Record<string, unknown> {
+    return token === "gcp:organizations/getProject:getProject" ? { ...inputs, number: MOCK_PROJECT_NUMBER } : inputs;
 }
 
 interface MockRun<T> {
@@ -121,10 +155,10 @@ export async function runUnderMocks<T>(
                         kubeName: state.metadata?.name,
                     });
                 }
-                return { id: `${args.name}-id`, state };
+                return { id: simulatedId(args.type, args.name, args.inputs), state };
             },
             call(args) {
-                return args.inputs;
+                return simulatedInvoke(args.token, args.inputs);
             },
         },
         "three-tier-app",

@@ -9,12 +9,18 @@ import { OptionRecorder } from "./options";
 
 export const REPO_ROOT = path.join(__dirname, "..", "..");
 
-function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
-    const project = parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"));
+/** The defaults the project file in `dir` declares, under their full keys, as the engine hands them to a stack. */
+export function projectDefaults(dir: string): Record<string, string> {
+    const project = parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
     const config: Record<string, string> = {};
     for (const [key, spec] of Object.entries<{ default?: unknown }>(project.config ?? {})) {
         if (spec.default !== undefined) config[`${project.name}:${key}`] = String(spec.default);
     }
+    return config;
+}
+
+function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
+    const config = projectDefaults(REPO_ROOT);
     const stackFile = parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8"));
     for (const [key, value] of Object.entries(stackFile?.config ?? {})) config[key] = String(value);
     return { ...config, ...overrides };
@@ -33,19 +39,28 @@ export function runProgram(stack: string, overrides: Record<string, string> = {}
 }
 
 /**
- * runProgram inside a root Stack resource, as the engine runs a program, whose stack transformation
- * records the options index.ts gives each resource (mocks see no aliases, protect or dependsOn).
+ * Runs a program (`load` requires its entry module) inside a root Stack resource, as the engine does, whose
+ * stack transformation records the options the program gives each resource (mocks see no aliases, protect or
+ * dependsOn); returns the resources, the recorder and the stack's outputs.
  */
-export async function runProgramRecordingOptions(stack: string, overrides: Record<string, string> = {}) {
+export async function runRecordingOptions(
+    load: () => Record<string, unknown>,
+    options: { readonly stack: string; readonly config: Record<string, string> },
+) {
     const recorder = new OptionRecorder();
     const run = await runUnderMocks(
         () =>
             pulumi.runtime.runInPulumiStack(async () => {
                 pulumi.runtime.registerStackTransformation(recorder.transformation);
-                return loadIndex();
+                return load();
             }),
-        { stack, config: stackConfig(stack, overrides) },
+        options,
     );
-    await run.result;
-    return { resources: run.resources, options: recorder };
+    const outputs = await run.result;
+    return { resources: run.resources, options: recorder, outputs };
+}
+
+/** runProgram recording the options index.ts gives each resource: see runRecordingOptions. */
+export function runProgramRecordingOptions(stack: string, overrides: Record<string, string> = {}) {
+    return runRecordingOptions(loadIndex, { stack, config: stackConfig(stack, overrides) });
 }
