@@ -114,7 +114,15 @@ export const IDENTITY_ROLES = {
             role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
             scope: "key",
             key: "review-stacks",
-            why: "the review stacks' secrets provider; nothing on gke's key",
+            why: "the review stacks' secrets provider",
+        },
+        {
+            role: "roles/cloudkms.cryptoKeyDecrypter",
+            scope: "key",
+            key: "gke-stack",
+            why:
+                "gke's outputs through a StackReference: the CLI (3.259) unwraps the referenced stack's data key " +
+                "before it reads any output, secret or not (pulumi/pulumi#21436)",
         },
     ],
 } as const satisfies IdentityRoles;

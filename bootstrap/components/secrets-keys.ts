@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { byKey, keysOf } from "./by-key";
 
 /**
- * The keys, one per trust level: an identity that may use one cannot decrypt what the other protects, so
- * a review stack's code can never read gke's secrets.
+ * The keys, one per stack kind: only review stacks write with review-stacks. The review identity may also
+ * decrypt with gke-stack, which the CLI asks of anyone reading gke's outputs through a StackReference
+ * (pulumi/pulumi#21436): gke's state must hold nothing a review stack must not read (its kubeconfig holds
+ * no credential; its Redis password is reachable only from gke's API pods).
  */
 export const KMS_KEYS = {
     "gke-stack": "secrets provider of stack gke, and GKE's application-layer encryption of the cluster's Secrets",

@@ -118,11 +118,11 @@ describe("bootstrap program", () => {
     it("has no binding that lets anyone change IAM or act as any service account", async () => {
         const { resources } = await runBootstrap();
         const bindings = recordedBindings(resources);
-        assert.equal(bindings.length, 23, "the table's 19, GKE's agent on its key, three workload identity users");
+        assert.equal(bindings.length, 24, "the table's 20, GKE's agent on its key, three workload identity users");
         assert.deepEqual(unconditionalIamAdminGrants(bindings), []);
     });
 
-    it("keeps gke's key from the review identity: who may use which key", async () => {
+    it("who may use which key: the review identity only decrypts with gke's", async () => {
         const { resources } = await runBootstrap();
         const users = (key: keyof typeof KEY_IDS) =>
             recordedBindings(resources)
@@ -133,6 +133,7 @@ describe("bootstrap program", () => {
             `serviceAccount:service-${MOCK_PROJECT_NUMBER}@container-engine-robot.iam.gserviceaccount.com roles/cloudkms.cryptoKeyEncrypterDecrypter`,
             `serviceAccount:${email("three-tier-deploy")} roles/cloudkms.cryptoKeyEncrypterDecrypter`,
             `serviceAccount:${email("three-tier-preview")} roles/cloudkms.cryptoKeyDecrypter`,
+            `serviceAccount:${email("three-tier-review")} roles/cloudkms.cryptoKeyDecrypter`,
         ]);
         assert.deepEqual(users("review-stacks"), [
             `serviceAccount:${email("three-tier-review")} roles/cloudkms.cryptoKeyEncrypterDecrypter`,

@@ -55,6 +55,7 @@ describe("CiIdentities", () => {
                 review: [
                     "bucket roles/storage.objectViewer",
                     "bucketPrefix roles/storage.objectAdmin",
+                    "key gke-stack roles/cloudkms.cryptoKeyDecrypter",
                     "key review-stacks roles/cloudkms.cryptoKeyEncrypterDecrypter",
                     "project roles/container.clusterViewer",
                 ],
@@ -108,11 +109,12 @@ describe("CiIdentities", () => {
         assert.deepEqual(of("three-tier-review"), [
             "bucket state-b roles/storage.objectViewer",
             "bucketPrefix state-b roles/storage.objectAdmin",
+            `key ${KEY_IDS["gke-stack"]} roles/cloudkms.cryptoKeyDecrypter`,
             `key ${KEY_IDS["review-stacks"]} roles/cloudkms.cryptoKeyEncrypterDecrypter`,
             "project my-gcp-project roles/container.clusterViewer",
         ]);
         assert.deepEqual(of("three-tier-nodes"), ["project my-gcp-project roles/container.defaultNodeServiceAccount"]);
-        assert.equal(bindings.length, 19, "no binding for anyone else");
+        assert.equal(bindings.length, 20, "no binding for anyone else");
     });
 
     it("gives the preview identity the cluster's Secrets through a custom role of two permissions", async () => {
