@@ -173,7 +173,10 @@ async function selectStep(opts: Map<string, string>): Promise<number> {
     const decision = selectDecision(stack, op, await runStreaming("pulumi", ["stack", "select", stack]));
     switch (decision.action) {
         case "fail":
-            return finish([decision.message], 1);
+            // The CLI's error may name the bucket: the log masks it, the summary shows only the verdict.
+            console.error(`${decision.message}:\n${decision.error}`);
+            append("GITHUB_STEP_SUMMARY", `${decision.message}; the step's log has the CLI's error`);
+            return 1;
         case "absent":
             console.log(decision.message);
             append("GITHUB_OUTPUT", "exists=false");

@@ -19,7 +19,7 @@ type Selection =
     | { readonly action: "selected" }
     | { readonly action: "create" }
     | { readonly action: "absent"; readonly message: string }
-    | { readonly action: "fail"; readonly message: string };
+    | { readonly action: "fail"; readonly message: string; readonly error: string };
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -34,7 +34,8 @@ export function selectDecision(stack: string, op: Operation, result: SelectResul
     if (result.status !== EXIT_STACK_NOT_FOUND || !notFound.test(result.output)) {
         return {
             action: "fail",
-            message: `pulumi stack select ${stack} failed (exit ${result.status}), and not because the stack does not exist:\n${result.output.trim()}`,
+            message: `pulumi stack select ${stack} failed (exit ${result.status}), and not because the stack does not exist`,
+            error: result.output.trim(),
         };
     }
     switch (op) {

@@ -66,7 +66,8 @@ describe("pipeline: selecting a stack", () => {
             for (const op of OPERATIONS) {
                 assert.deepEqual(selectDecision(stack, op, result), {
                     action: "fail",
-                    message: `pulumi stack select ${stack} failed (exit ${result.status}), and not because the stack does not exist:\n${result.output.trim()}`,
+                    message: `pulumi stack select ${stack} failed (exit ${result.status}), and not because the stack does not exist`,
+                    error: result.output.trim(),
                 });
             }
         });
