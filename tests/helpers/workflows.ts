@@ -54,12 +54,12 @@ export const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f))
 
 /** A value the workflow files cannot tell (a pull request's head, a job's output). */
 export const OPAQUE = Symbol("opaque");
-export type Value = boolean | string | typeof OPAQUE;
+type Value = boolean | string | typeof OPAQUE;
 /** The values each name may take; throws for a name it does not know. */
-export type Context = (name: string) => readonly Value[];
+type Context = (name: string) => readonly Value[];
 
 /** The marker a secret, variable or token stands for in evaluated values. */
-export const marker = (name: string) => `⟨${name}⟩`;
+const marker = (name: string) => `⟨${name}⟩`;
 
 /** A context of the given names, then of `rest`; any other name throws, so a new construct fails the test. */
 export function contextOf(
@@ -218,7 +218,7 @@ function callContext(called: Workflow, job: Job, caller: Context): Context {
 }
 
 /** What a pull_request-triggered job must never get. */
-export const FORBIDDEN_ON_PULL_REQUESTS = [
+const FORBIDDEN_ON_PULL_REQUESTS = [
     { what: "the passphrase", name: "PULUMI_CONFIG_PASSPHRASE", value: marker("secrets.PULUMI_CONFIG_PASSPHRASE") },
     { what: "the deploy identity", name: "GCP_SERVICE_ACCOUNT", value: marker("vars.GCP_SERVICE_ACCOUNT") },
 ] as const;
@@ -297,7 +297,7 @@ const installs = (step: Step) =>
 
 const SECRET = /\$\{\{[^}]*\b(secrets\.|github\.token\b)/;
 const npmCiProblem = (step: Step) =>
-    /\bnpm (ci|install)\b/.test(step.run ?? "") && !/\bnpm ci\b.*--ignore-scripts/.test(step.run ?? "")
+    (step.run ?? "").split("\n").some((line) => /\bnpm (ci|install)\b/.test(line) && !/--ignore-scripts\b/.test(line))
         ? ["runs npm without --ignore-scripts"]
         : [];
 
@@ -340,7 +340,7 @@ export function setupProblems(action: Action): string[] {
     return [...problems, ...afterAuth.map((s) => `${s.name ?? s.uses ?? s.run}: runs after the credentials exist`)];
 }
 
-/** The concurrency group and cancel-in-progress of the job of `workflow` that runs `operation`. */
+/** The concurrency group and cancel-in-progress of each job of `workflow` that may run `operation`. */
 export function concurrencyOf(workflow: Workflow, operation: string): { group: Value[]; cancels: boolean }[] {
     const context = contextOf({
         "inputs.operation": [operation],

@@ -45,19 +45,21 @@ function operationsPassed(job: Job): string[] {
 
 describe("workflows", () => {
     describe("the expression evaluator", () => {
-        const ops = (operation: string) => operationContext(operation);
         it("handles what the workflows use", () => {
-            assert.deepEqual(evaluate("${{ inputs.operation == 'preview' }}", ops("preview")), [true]);
-            assert.deepEqual(evaluate("inputs.operation == 'up' || inputs.operation == 'destroy'", ops("destroy")), [
-                true,
-            ]);
-            assert.deepEqual(evaluate("(inputs.operation != 'up') && inputs.operation != 'destroy'", ops("up")), [
-                false,
-            ]);
-            assert.deepEqual(evaluate("!(inputs.operation == 'up')", ops("up")), [false]);
-            assert.deepEqual(interpolate("pulumi-${{ format('{0}-{1}', inputs.operation, 'x') }}", ops("drift")), [
-                "pulumi-drift-x",
-            ]);
+            assert.deepEqual(evaluate("${{ inputs.operation == 'preview' }}", operationContext("preview")), [true]);
+            assert.deepEqual(
+                evaluate("inputs.operation == 'up' || inputs.operation == 'destroy'", operationContext("destroy")),
+                [true],
+            );
+            assert.deepEqual(
+                evaluate("(inputs.operation != 'up') && inputs.operation != 'destroy'", operationContext("up")),
+                [false],
+            );
+            assert.deepEqual(evaluate("!(inputs.operation == 'up')", operationContext("up")), [false]);
+            assert.deepEqual(
+                interpolate("pulumi-${{ format('{0}-{1}', inputs.operation, 'x') }}", operationContext("drift")),
+                ["pulumi-drift-x"],
+            );
         });
         it("yields every value an unset variable or an unknown run value allows", () => {
             const review = (value: boolean) => contextOf({ "inputs.review": [value] }, runContext);
@@ -69,7 +71,9 @@ describe("workflows", () => {
             assert.deepEqual(evaluate("format('{0}', github.event.number)", review(true)), [OPAQUE]);
         });
         it("refuses the rest", () => {
-            assert.throws(() => evaluate("github.ref == 'x'", ops("up")), { message: 'unsupported name "github.ref"' });
+            assert.throws(() => evaluate("github.ref == 'x'", operationContext("up")), {
+                message: 'unsupported name "github.ref"',
+            });
             assert.throws(() => evaluate("fromJSON(vars.X)", contextOf({}, runContext)), {
                 message: 'unsupported token "fromJSON" in fromJSON(vars.X)',
             });
