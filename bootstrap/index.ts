@@ -46,5 +46,10 @@ export const reviewServiceAccount = identities.emails.review;
 export const workloadIdentityProvider = federation.providers.github;
 export const deployWorkloadIdentityProvider = federation.providers["github-deploy"];
 export const githubSettings = pulumi
-    .output({ stateBucketUrl, providers: federation.providers, serviceAccounts: identities.emails })
+    .output({
+        stateBucketUrl,
+        secretsProviders: { gke: gkeSecretsProvider, review: reviewSecretsProvider },
+        providers: federation.providers,
+        serviceAccounts: identities.emails,
+    })
     .apply(settingsOf);

@@ -3,7 +3,9 @@
 #   - the kubeconfig context of the `dev` stack (minikube by default) when it answers: stack `dev`;
 #   - otherwise the project's own local cluster (scripts/local-cluster.sh): stack `local`, with a real
 #     node (NodePorts answer on 172.31.255.2) or, where this machine cannot run one, kwok fake nodes.
-# STACK=gke deploys the gke stack instead (needs gcloud credentials and gcp:project set).
+# STACK=gke deploys the gke stack instead: created beforehand with its Cloud KMS key, in the backend
+# PULUMI_BACKEND_URL names, with gcloud credentials and gcp:project set (README, "gke from your own
+# machine").
 # Works on a fresh clone: installs the npm packages and builds the toolchain when missing. Records the
 # stack in .pulumi-state/deployed-stack for `npm run destroy`, and ends with next commands runnable as
 # printed (`npm run pulumi -- ...` carries the toolchain's environment).
@@ -28,8 +30,17 @@ fi
 
 # Every pulumi call goes through scripts/pulumi.sh, the same way in that `npm run pulumi` and
 # `npm run destroy` take: its first call installs the npm packages and builds the toolchain when
-# missing, and it hands stack local its cluster's kubeconfig.
-scripts/pulumi.sh stack select --create "$stack" >/dev/null
+# missing, it hands stack local its cluster's kubeconfig, and it lets the CLI fetch gke's gcp provider.
+if [ "$stack" = gke ]; then
+  # Never created here: a new stack would get a passphrase, and gke's secrets are Cloud KMS's.
+  scripts/pulumi.sh stack select gke >/dev/null || {
+    echo "deploy: cannot select stack gke (above); a new one is created once with its Cloud KMS key:" >&2
+    echo "  pulumi stack init gke --secrets-provider <gkeSecretsProvider>   (README, \"gke from your own machine\")" >&2
+    exit 1
+  }
+else
+  scripts/pulumi.sh stack select --create "$stack" >/dev/null
+fi
 # Recorded before `up`, so that a failed update's partial objects can still be destroyed.
 echo "$stack" >.pulumi-state/deployed-stack
 if [ "$stack" = local ]; then

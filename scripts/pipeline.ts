@@ -7,12 +7,16 @@
 //   review-sweep [--only S]                review stacks whose pull request is closed/unlabelled (or S) → output stacks
 //   review-config --stack S --cluster-stack O/P/S
 //                                          Pulumi.<S>.yaml from .github/review-stack/Pulumi.template.yaml
+//   select --stack S --operation O [--review true]
+//                                          pulumi stack select → output exists; an up creates a missing stack
+//                                          with its Cloud KMS key; a backend error fails the step
 //   recover --stack S                      stale lock of a cancelled run → pulumi cancel; pending operations → refresh
 //   run --stack S --operation preview|up|destroy|drift [--pull-request N] [--remove true]
 //                                          runs pulumi; job summary; the pull request's one comment for S
 //                                          (edited in place); drift: opens/updates/closes the one drift issue
 //
-// Environment: what GitHub Actions sets (GITHUB_*), PULUMI_BACKEND_URL, and GITHUB_TOKEN for the API.
+// Environment: what GitHub Actions sets (GITHUB_*), PULUMI_BACKEND_URL, GITHUB_TOKEN for the API, and
+// for `select` the Cloud KMS keys of new stacks (GKE_SECRETS_PROVIDER, REVIEW_SECRETS_PROVIDER).
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -36,6 +40,7 @@ import {
     PendingOperation,
     pendingDecision,
 } from "../tools/pipeline/stale-lock";
+import { secretsProviderFor, selectDecision } from "../tools/pipeline/stacks";
 
 const PROJECT = "three-tier-app";
 const REPO_ROOT = path.join(__dirname, "..");
@@ -159,6 +164,32 @@ function reviewConfigStep(opts: Map<string, string>): number {
     });
     fs.writeFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), rendered);
     console.log(`wrote Pulumi.${stack}.yaml from ${path.relative(REPO_ROOT, TEMPLATE)}`);
+    return 0;
+}
+
+async function selectStep(opts: Map<string, string>): Promise<number> {
+    const stack = required(opts, "stack");
+    const op = operation(required(opts, "operation"));
+    const decision = selectDecision(stack, op, await runStreaming("pulumi", ["stack", "select", stack]));
+    switch (decision.action) {
+        case "fail":
+            // The CLI's error may name the bucket: the log masks it, the summary shows only the verdict.
+            console.error(`${decision.message}:\n${decision.error}`);
+            append("GITHUB_STEP_SUMMARY", `${decision.message}; the step's log has the CLI's error`);
+            return 1;
+        case "absent":
+            console.log(decision.message);
+            append("GITHUB_OUTPUT", "exists=false");
+            append("GITHUB_STEP_SUMMARY", decision.message);
+            return 0;
+        case "create": {
+            const provider = secretsProviderFor(opts.get("review") === "true", process.env);
+            console.log(`creating ${stack}, its secrets encrypted with ${provider}`);
+            console.log(run("pulumi", ["stack", "init", stack, "--secrets-provider", provider]));
+            break;
+        }
+    }
+    append("GITHUB_OUTPUT", "exists=true");
     return 0;
 }
 
@@ -315,6 +346,8 @@ async function main(argv: readonly string[]): Promise<number> {
             return reviewSweepStep(opts);
         case "review-config":
             return reviewConfigStep(opts);
+        case "select":
+            return selectStep(opts);
         case "recover":
             return recoverStep(opts);
         case "run":

@@ -73,6 +73,8 @@ export interface GithubSettings {
     readonly repositoryVariables: {
         readonly GCP_WORKLOAD_IDENTITY_PROVIDER: string;
         readonly GCP_PREVIEW_SERVICE_ACCOUNT: string;
+        readonly GKE_SECRETS_PROVIDER: string;
+        readonly REVIEW_SECRETS_PROVIDER: string;
     };
     readonly environments: {
         readonly production: { readonly GCP_WORKLOAD_IDENTITY_PROVIDER: string; readonly GCP_SERVICE_ACCOUNT: string };
@@ -83,6 +85,8 @@ export interface GithubSettings {
 /** The GitHub settings the workflows need, from the bootstrap's values. */
 export function githubSettings(values: {
     readonly stateBucketUrl: string;
+    /** The stacks' secrets providers, gcpkms:// URLs: gke's, and the review stacks'. */
+    readonly secretsProviders: { readonly gke: string; readonly review: string };
     readonly providers: Readonly<Record<PoolId, string>>;
     readonly serviceAccounts: Readonly<Record<FederatedIdentity, string>>;
 }): GithubSettings {
@@ -91,6 +95,8 @@ export function githubSettings(values: {
         repositoryVariables: {
             GCP_WORKLOAD_IDENTITY_PROVIDER: values.providers.github,
             GCP_PREVIEW_SERVICE_ACCOUNT: values.serviceAccounts.preview,
+            GKE_SECRETS_PROVIDER: values.secretsProviders.gke,
+            REVIEW_SECRETS_PROVIDER: values.secretsProviders.review,
         },
         environments: {
             // Overrides the repository's provider: deploy jobs take their token to the deploy-only pool.

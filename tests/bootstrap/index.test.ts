@@ -85,6 +85,8 @@ describe("bootstrap program", () => {
                 repositoryVariables: {
                     GCP_WORKLOAD_IDENTITY_PROVIDER: `${POOLS}/github/providers/repo`,
                     GCP_PREVIEW_SERVICE_ACCOUNT: preview,
+                    GKE_SECRETS_PROVIDER: `gcpkms://${KEY_IDS["gke-stack"]}`,
+                    REVIEW_SECRETS_PROVIDER: `gcpkms://${KEY_IDS["review-stacks"]}`,
                 },
                 environments: {
                     production: {

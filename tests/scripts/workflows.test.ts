@@ -1,94 +1,41 @@
-// The workflows' safety properties, read from the YAML itself: an update or destroy is never cancelled,
-// the stale-lock recovery runs only where the concurrency group proves a CI lock stale, previews may be
-// cancelled, fork pull requests get nothing, one place for the Pulumi CLI version, current action majors.
+// The workflows' safety properties, read from the YAML itself: an update or destroy is never cancelled and
+// a drift check never runs beside one, the stale-lock recovery runs only where the concurrency group proves
+// a CI lock stale, previews may be cancelled, fork pull requests get nothing, no pull request reaches the
+// passphrase or the deploy identity, installs run without secrets or install scripts, one place for the
+// Pulumi CLI version, current action majors. The evaluator and checkers: tests/helpers/workflows.ts.
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { OPERATIONS } from "../../tools/pipeline/commands";
+import {
+    Action,
+    concurrencyOf,
+    contextOf,
+    evaluate,
+    files,
+    installProblems,
+    interpolate,
+    Job,
+    load,
+    mayRun,
+    OPAQUE,
+    pullRequestExposures,
+    REPO_ROOT,
+    runContext,
+    SETUP_ACTION,
+    setupProblems,
+    Step,
+    updateGroupProblems,
+    Workflow,
+    WORKFLOWS,
+} from "../helpers/workflows";
 
-const REPO_ROOT = path.join(__dirname, "..", "..");
-const WORKFLOWS = path.join(REPO_ROOT, ".github", "workflows");
 const STACK_WORKFLOW = "./.github/workflows/pulumi-stack.yml";
 const CHANGING = ["up", "destroy"];
 
-interface Step {
-    uses?: string;
-    run?: string;
-    with?: Record<string, unknown>;
-}
-interface Job {
-    if?: string;
-    needs?: string | string[];
-    uses?: string;
-    with?: Record<string, unknown>;
-    secrets?: unknown;
-    permissions?: Record<string, string>;
-    environment?: string;
-    concurrency?: { group: string; "cancel-in-progress"?: boolean | string };
-    steps?: Step[];
-}
-interface Workflow {
-    on: Record<string, unknown>;
-    concurrency?: { group: string; "cancel-in-progress"?: boolean | string };
-    jobs: Record<string, Job>;
-}
-
-const load = (file: string): Workflow => parse(fs.readFileSync(path.join(WORKFLOWS, file), "utf8"));
-const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
-
-const truthy = (value: boolean | string) => value !== false && value !== "";
-
-/**
- * Evaluates the small part of the GitHub expression language these workflows use on inputs.operation:
- * string literals, inputs.operation, ==, !=, &&, ||, parentheses, true/false. Anything else throws, so
- * a new construct fails the test instead of being guessed.
- */
-function evaluate(expression: string, operation: string): boolean | string {
-    const source = expression.replace(/^\s*\$\{\{/, "").replace(/\}\}\s*$/, "");
-    const tokens = source.match(/'[^']*'|==|!=|&&|\|\||[()]|[A-Za-z_][\w.-]*|\S/g) ?? [];
-    let i = 0;
-    const primary = (): boolean | string => {
-        const token = tokens[i++];
-        if (token === "(") {
-            const value = or();
-            if (tokens[i++] !== ")") throw new Error(`missing ) in ${expression}`);
-            return value;
-        }
-        if (token?.startsWith("'")) return token.slice(1, -1);
-        if (token === "inputs.operation") return operation;
-        if (token === "true" || token === "false") return token === "true";
-        throw new Error(`unsupported token "${token}" in ${expression}`);
-    };
-    const comparison = (): boolean | string => {
-        const left = primary();
-        if (tokens[i] === "==" || tokens[i] === "!=") {
-            const op = tokens[i++];
-            const right = primary();
-            return op === "==" ? left === right : left !== right;
-        }
-        return left;
-    };
-    // && and ||: left to right, yielding an operand as GitHub does.
-    const chain = (next: () => boolean | string, operator: "&&" | "||") => (): boolean | string => {
-        let value = next();
-        while (tokens[i] === operator) {
-            i++;
-            const right = next();
-            value = truthy(value) === (operator === "&&") ? right : value;
-        }
-        return value;
-    };
-    const and = chain(comparison, "&&");
-    const or = chain(and, "||");
-    const value = or();
-    if (i !== tokens.length) throw new Error(`unexpected "${tokens[i]}" in ${expression}`);
-    return value;
-}
-
-const cancels = (setting: boolean | string | undefined, operation: string) =>
-    setting !== undefined && truthy(typeof setting === "boolean" ? setting : evaluate(setting, operation));
+const operationContext = (operation: string) => contextOf({ "inputs.operation": [operation] });
 
 /** The operations a job calling pulumi-stack.yml may pass: a literal, or every operation for an expression. */
 function operationsPassed(job: Job): string[] {
@@ -97,40 +44,84 @@ function operationsPassed(job: Job): string[] {
 }
 
 describe("workflows", () => {
-    it("the expression evaluator handles what the workflows use, and refuses the rest", () => {
-        assert.equal(evaluate("${{ inputs.operation == 'preview' }}", "preview"), true);
-        assert.equal(evaluate("inputs.operation == 'up' || inputs.operation == 'destroy'", "destroy"), true);
-        assert.equal(evaluate("(inputs.operation != 'up') && inputs.operation != 'destroy'", "up"), false);
-        assert.throws(() => evaluate("github.ref == 'x'", "up"), { message: /unsupported token "github.ref"/ });
+    describe("the expression evaluator", () => {
+        it("handles what the workflows use", () => {
+            assert.deepEqual(evaluate("${{ inputs.operation == 'preview' }}", operationContext("preview")), [true]);
+            assert.deepEqual(
+                evaluate("inputs.operation == 'up' || inputs.operation == 'destroy'", operationContext("destroy")),
+                [true],
+            );
+            assert.deepEqual(
+                evaluate("(inputs.operation != 'up') && inputs.operation != 'destroy'", operationContext("up")),
+                [false],
+            );
+            assert.deepEqual(evaluate("!(inputs.operation == 'up')", operationContext("up")), [false]);
+            assert.deepEqual(
+                interpolate("pulumi-${{ format('{0}-{1}', inputs.operation, 'x') }}", operationContext("drift")),
+                ["pulumi-drift-x"],
+            );
+        });
+        it("yields every value an unset variable or an unknown run value allows", () => {
+            const review = (value: boolean) => contextOf({ "inputs.review": [value] }, runContext);
+            const account = "inputs.review && vars.REVIEW || vars.DEPLOY";
+            // An unset REVIEW falls through to DEPLOY: the evaluator must say so.
+            assert.deepEqual(evaluate(account, review(true)), ["⟨vars.REVIEW⟩", "⟨vars.DEPLOY⟩", ""]);
+            assert.deepEqual(evaluate("inputs.review && 'a' || 'b'", review(true)), ["a"]);
+            assert.deepEqual(evaluate("github.repository == 'x'", review(true)), [true, false]);
+            assert.deepEqual(evaluate("format('{0}', github.event.number)", review(true)), [OPAQUE]);
+        });
+        it("refuses the rest", () => {
+            assert.throws(() => evaluate("github.ref == 'x'", operationContext("up")), {
+                message: 'unsupported name "github.ref"',
+            });
+            assert.throws(() => evaluate("fromJSON(vars.X)", contextOf({}, runContext)), {
+                message: 'unsupported token "fromJSON" in fromJSON(vars.X)',
+            });
+        });
     });
 
     describe("pulumi-stack.yml", () => {
-        const jobs = Object.entries(load("pulumi-stack.yml").jobs);
-        const runs = (job: Job, operation: string) => job.if === undefined || truthy(evaluate(job.if, operation));
+        const stackWorkflow = load("pulumi-stack.yml");
+        const jobs = Object.entries(stackWorkflow.jobs);
+        const runs = (job: Job, operation: string) => mayRun(job.if, operationContext(operation));
 
         for (const operation of OPERATIONS) {
             it(`${operation} runs in exactly one job`, () =>
                 assert.equal(jobs.filter(([, job]) => runs(job, operation)).length, 1));
         }
 
-        for (const operation of CHANGING) {
-            it(`${operation} is never cancelled, and queues behind any other update or destroy of the stack`, () => {
-                for (const [name, job] of jobs.filter(([, j]) => runs(j, operation))) {
-                    assert.equal(
-                        cancels(job.concurrency?.["cancel-in-progress"], operation),
-                        false,
-                        `${name} cancels ${operation}`,
-                    );
-                    // One group for both operations of a stack: no ref, no operation in its name.
-                    assert.equal(job.concurrency?.group, "pulumi-${{ inputs.stack }}-update", name);
-                }
-            });
-        }
+        it("an update or destroy is never cancelled, and a drift check queues with them in the stack's update group", () =>
+            assert.deepEqual(updateGroupProblems(stackWorkflow, [...CHANGING, "drift"]), []));
+
+        it("the update-group check fails a drift check in a group of its own, or one that may be cancelled", () => {
+            const bad: Workflow = {
+                on: {},
+                jobs: {
+                    read: {
+                        if: "inputs.operation == 'drift'",
+                        concurrency: {
+                            group: "pulumi-${{ inputs.stack }}-${{ inputs.operation }}-${{ github.ref }}",
+                            "cancel-in-progress": "${{ inputs.operation == 'drift' }}",
+                        },
+                    },
+                    apply: {
+                        if: "inputs.operation == 'up' || inputs.operation == 'drift'",
+                        concurrency: { group: "pulumi-${{ inputs.stack }}-update" },
+                    },
+                },
+            };
+            assert.deepEqual(updateGroupProblems(bad, ["up", "drift"]), ["drift runs in 2 jobs"]);
+            delete bad.jobs.apply;
+            assert.deepEqual(updateGroupProblems(bad, ["drift"]), [
+                "drift runs in group pulumi-S-drift-refs/pull/1/merge, not pulumi-S-update",
+                "drift may be cancelled by a newer run",
+            ]);
+        });
 
         it("a preview may be cancelled by a newer one of the same ref", () => {
-            const [[, job]] = jobs.filter(([, j]) => runs(j, "preview"));
-            assert.equal(cancels(job.concurrency?.["cancel-in-progress"], "preview"), true);
-            assert.match(job.concurrency?.group ?? "", /github\.ref/);
+            const [{ group, cancels }] = concurrencyOf(stackWorkflow, "preview");
+            assert.equal(cancels, true);
+            assert.deepEqual(group, ["pulumi-S-preview-refs/pull/1/merge"]);
         });
 
         it("the stale-lock recovery runs only in the update group, before the operation", () => {
@@ -160,6 +151,28 @@ describe("workflows", () => {
                 }
             }
         });
+
+        it("every job selects its stack through pipeline select, so a backend error fails it", () => {
+            for (const [name, job] of jobs) {
+                const runsPulumi = (job.steps ?? []).filter((s) => /pipeline -- (run|recover)/.test(s.run ?? ""));
+                assert.ok(runsPulumi.length > 0, name);
+                const select = (job.steps ?? []).find((s) => /pipeline -- select/.test(s.run ?? ""));
+                assert.match(select?.run ?? "", /--stack "\$STACK" --operation "\$OPERATION"/, name);
+                assert.doesNotMatch(JSON.stringify(job.steps), /pulumi stack (select|init)/, name);
+            }
+        });
+
+        it("new stacks get their Cloud KMS key, and every job reads a stack's key from its state", () => {
+            for (const [name, job] of jobs) {
+                assert.equal(job.env?.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER, "true", name);
+            }
+            const select = stackWorkflow.jobs.apply.steps?.find((s) => /pipeline -- select/.test(s.run ?? ""));
+            assert.deepEqual(
+                { GKE: select?.env?.GKE_SECRETS_PROVIDER, REVIEW: select?.env?.REVIEW_SECRETS_PROVIDER },
+                { GKE: "${{ vars.GKE_SECRETS_PROVIDER }}", REVIEW: "${{ vars.REVIEW_SECRETS_PROVIDER }}" },
+            );
+            assert.match(select?.run ?? "", /--review "\$REVIEW"/);
+        });
     });
 
     describe("the pipeline entry point", () => {
@@ -187,12 +200,11 @@ describe("workflows", () => {
     });
 
     describe("review stacks find gke's cluster through a StackReference", () => {
-        const template = parse(
+        const stackFile = parse(
             fs.readFileSync(path.join(REPO_ROOT, ".github", "review-stack", "Pulumi.template.yaml"), "utf8"),
-        ).config;
-        const setup = parse(
-            fs.readFileSync(path.join(REPO_ROOT, ".github", "actions", "pulumi-setup", "action.yml"), "utf8"),
         );
+        const template = stackFile.config;
+        const setup: Action = parse(fs.readFileSync(SETUP_ACTION, "utf8"));
         const apply = load("pulumi-stack.yml").jobs.apply;
         const applySteps = apply.steps ?? [];
 
@@ -205,6 +217,9 @@ describe("workflows", () => {
             );
         });
 
+        it("the template names no key: each run would otherwise make a new one, and the state has the stack's", () =>
+            assert.deepEqual(Object.keys(stackFile), ["config"]));
+
         it("no workflow fetches cluster credentials or writes a kubeconfig", () => {
             for (const file of files) {
                 const text = fs.readFileSync(path.join(WORKFLOWS, file), "utf8");
@@ -214,7 +229,7 @@ describe("workflows", () => {
 
         it("the apply job renders the review config from gke's fully qualified stack name, before selecting it", () => {
             const render = applySteps.findIndex((s) => /pipeline -- review-config/.test(s.run ?? ""));
-            const select = applySteps.findIndex((s) => /pulumi stack select/.test(s.run ?? ""));
+            const select = applySteps.findIndex((s) => /pipeline -- select/.test(s.run ?? ""));
             assert.ok(render !== -1 && render < select, `render ${render}, select ${select}`);
             const script = applySteps[render].run ?? "";
             assert.match(script, /pulumi stack --show-name --fully-qualify-stack-names --stack gke/);
@@ -224,9 +239,7 @@ describe("workflows", () => {
         it("the runner keeps an identity and gke-gcloud-auth-plugin: gke's kubeconfig runs the plugin", () => {
             const step = applySteps.find((s) => s.uses === "./.github/actions/pulumi-setup");
             assert.equal(step?.with?.["workload-identity-provider"], "${{ vars.GCP_WORKLOAD_IDENTITY_PROVIDER }}");
-            const gcloud = (setup.runs.steps as Step[]).find((s) =>
-                s.uses?.startsWith("google-github-actions/setup-gcloud@"),
-            );
+            const gcloud = setup.runs.steps.find((s) => s.uses?.startsWith("google-github-actions/setup-gcloud@"));
             assert.equal(gcloud?.with?.install_components, "gke-gcloud-auth-plugin");
         });
     });
@@ -267,11 +280,128 @@ describe("workflows", () => {
         });
     }
 
+    describe("no pull request reaches the passphrase or the deploy identity", () => {
+        it("no workflow mentions the passphrase: CI's stacks use Cloud KMS keys", () => {
+            for (const file of [...files.map((f) => path.join(WORKFLOWS, f)), SETUP_ACTION]) {
+                assert.doesNotMatch(fs.readFileSync(file, "utf8"), /PASSPHRASE/, path.basename(file));
+            }
+        });
+
+        for (const file of files) {
+            it(`${file}: through the reusable workflows it calls too`, () =>
+                assert.deepEqual(pullRequestExposures(file, load), []));
+        }
+
+        // A pull-request workflow calling a reusable one as review-stacks.yml does, with each mistake once.
+        const caller = (job: Partial<Job>): Workflow => ({
+            on: { pull_request: {} },
+            jobs: {
+                decide: { steps: [] },
+                up: { needs: "decide", uses: STACK_WORKFLOW, with: { review: true }, ...job },
+            },
+        });
+        const called = (account: string, extra: Partial<Job> = {}): Workflow => ({
+            on: { workflow_call: { inputs: { review: { type: "boolean", default: false } } } },
+            jobs: {
+                apply: {
+                    environment: "${{ inputs.review && 'review' || 'production' }}",
+                    steps: [{ uses: "./.github/actions/pulumi-setup", with: { "service-account": account } }],
+                    ...extra,
+                },
+            },
+        });
+        const SAFE =
+            "${{ inputs.review && vars.GCP_REVIEW_SERVICE_ACCOUNT || !inputs.review && vars.GCP_SERVICE_ACCOUNT || '' }}";
+        const check = (top: Workflow, reusable: Workflow) =>
+            pullRequestExposures("top.yml", (f) => (f === "top.yml" ? top : reusable));
+
+        it("the check passes a review-only call", () => assert.deepEqual(check(caller({}), called(SAFE)), []));
+        it("the check fails the passphrase passed as a secret and used in the called job", () =>
+            assert.deepEqual(
+                check(
+                    caller({ secrets: { PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" } }),
+                    called(SAFE, { env: { PASSWORD: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" } }),
+                ),
+                [
+                    "top.yml › up: gets the passphrase (PULUMI_CONFIG_PASSPHRASE)",
+                    "top.yml › up › pulumi-stack.yml › apply: gets the passphrase (PULUMI_CONFIG_PASSPHRASE)",
+                ],
+            ));
+        it("the check fails secrets: inherit", () =>
+            assert.deepEqual(check(caller({ secrets: "inherit" }), called(SAFE)), [
+                "top.yml › up: secrets: inherit hands it every secret",
+            ]));
+        it("the check fails an identity that falls through to the deploy account when the review one is unset", () =>
+            assert.deepEqual(
+                check(
+                    caller({}),
+                    called("${{ inputs.review && vars.GCP_REVIEW_SERVICE_ACCOUNT || vars.GCP_SERVICE_ACCOUNT }}"),
+                ),
+                ["top.yml › up › pulumi-stack.yml › apply: gets the deploy identity (GCP_SERVICE_ACCOUNT)"],
+            ));
+        it("the check fails a call without review: true (the production environment, the deploy identity)", () =>
+            assert.deepEqual(check(caller({ with: {} }), called(SAFE)), [
+                "top.yml › up › pulumi-stack.yml › apply: gets the deploy identity (GCP_SERVICE_ACCOUNT)",
+                "top.yml › up › pulumi-stack.yml › apply: may run in the production environment",
+            ]));
+        it("the check skips jobs a pull request never runs", () => {
+            const top = caller({ secrets: { PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" } });
+            top.jobs.decide.if = "github.event_name != 'pull_request'";
+            assert.deepEqual(check(top, called(SAFE)), []);
+        });
+    });
+
+    describe("installs run without secrets and without install scripts", () => {
+        const setup: Action = parse(fs.readFileSync(SETUP_ACTION, "utf8"));
+
+        for (const file of files) {
+            it(file, () => assert.deepEqual(installProblems(file, load(file)), []));
+        }
+        it("the setup action: npm ci --ignore-scripts, every install before the credentials", () =>
+            assert.deepEqual(setupProblems(setup), []));
+
+        it("the checks fail a secret in a setup step's environment, and npm running install scripts", () => {
+            const bad: Workflow = {
+                on: {},
+                env: { TOKEN: "${{ github.token }}" },
+                jobs: {
+                    job: {
+                        env: { PULUMI_BACKEND_URL: "${{ secrets.PULUMI_BACKEND_URL }}" },
+                        steps: [
+                            { uses: "./.github/actions/pulumi-setup" },
+                            { name: "deps", run: "npm ci --no-audit" },
+                            { name: "pulumi", run: "pulumi preview" },
+                        ],
+                    },
+                },
+            };
+            assert.deepEqual(installProblems("bad.yml", bad), [
+                "bad.yml › job › ./.github/actions/pulumi-setup: gets a secret (TOKEN, PULUMI_BACKEND_URL)",
+                "bad.yml › job › deps: gets a secret (TOKEN, PULUMI_BACKEND_URL)",
+                "bad.yml › job › deps: runs npm without --ignore-scripts",
+            ]);
+        });
+        it("the checks fail an install after the credentials, and a secret in the npm step", () => {
+            const steps: Step[] = [
+                { uses: "google-github-actions/auth@v3" },
+                { name: "npm", run: "npm ci --ignore-scripts", env: { NPM_TOKEN: "${{ secrets.NPM_TOKEN }}" } },
+                { uses: "google-github-actions/setup-gcloud@v3" },
+            ];
+            assert.deepEqual(setupProblems({ runs: { steps } }), [
+                "npm: gets a secret (NPM_TOKEN)",
+                "npm: runs after the credentials exist",
+            ]);
+        });
+
+        it("the Pulumi plugins are cached, keyed on package-lock.json", () => {
+            const cache = setup.runs.steps.find((s) => s.uses?.startsWith("actions/cache@"));
+            assert.equal(cache?.with?.path, "~/.pulumi/plugins");
+            assert.match(String(cache?.with?.key), /hashFiles\('package-lock\.json'\)/);
+        });
+    });
+
     describe("tool versions", () => {
-        const yamlFiles = [
-            ...files.map((f) => path.join(WORKFLOWS, f)),
-            path.join(REPO_ROOT, ".github", "actions", "pulumi-setup", "action.yml"),
-        ];
+        const yamlFiles = [...files.map((f) => path.join(WORKFLOWS, f)), SETUP_ACTION];
         const steps = yamlFiles.flatMap((file) => {
             const doc = parse(fs.readFileSync(file, "utf8"));
             const all: Step[] =

@@ -2,7 +2,7 @@
 // `scripts/pipeline.ts run`, and what tests/tools/pipeline/commands.test.ts pins down.
 
 export const OPERATIONS = ["preview", "up", "destroy", "drift"] as const;
-type Operation = (typeof OPERATIONS)[number];
+export type Operation = (typeof OPERATIONS)[number];
 
 export function operation(name: string): Operation {
     if (!(OPERATIONS as readonly string[]).includes(name)) {

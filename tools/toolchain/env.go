@@ -12,7 +12,8 @@ import (
 )
 
 // env prints the exports that put the toolchain at a shell's disposal: PATH (the CLI first), PULUMI_HOME,
-// the local file backend and the passphrase. Warnings for what is not built yet go to stderr.
+// the backend (the local file backend unless the caller named one), plugin acquisition and the
+// passphrase. Warnings for what is not built yet go to stderr.
 func (t *toolchain) env(ctx context.Context, w io.Writer) error {
 	c, err := t.resolveCLI(ctx, false)
 	if err != nil {
@@ -31,8 +32,12 @@ func (t *toolchain) env(ctx context.Context, w io.Writer) error {
 	return err
 }
 
-// renderEnv is env's output for the CLI in cliDir and the environment lookupEnv reads. A passphrase file
-// the user set (PULUMI_CONFIG_PASSPHRASE_FILE without PULUMI_CONFIG_PASSPHRASE) is left to be used;
+// renderEnv is env's output for the CLI in cliDir and the environment lookupEnv reads. Two defaults give way
+// to a value the caller set: the local file backend, to a backend URL of their own (gke's gs:// bucket),
+// and plugin acquisition, off because the toolchain builds the plugins it serves and nothing can be
+// downloaded here, to PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=false (the gcp provider of a gke stack,
+// which the toolchain does not build: scripts/pulumi.sh sets it for such a stack). A passphrase file the
+// user set (PULUMI_CONFIG_PASSPHRASE_FILE without PULUMI_CONFIG_PASSPHRASE) is left to be used;
 // otherwise the passphrase is the user's, or empty.
 func renderEnv(cliDir, pulumiHome, stateDir string, lookupEnv func(string) (string, bool)) string {
 	var b strings.Builder
@@ -41,13 +46,27 @@ func renderEnv(cliDir, pulumiHome, stateDir string, lookupEnv func(string) (stri
 	export("PATH", cliDir+string(os.PathListSeparator)+pathWithout(path, cliDir))
 	export("PULUMI_HOME", pulumiHome)
 	export("PULUMI_SKIP_UPDATE_CHECK", "true")
-	export("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
-	export("PULUMI_BACKEND_URL", "file://"+stateDir)
+	export("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", callersOr(lookupEnv, "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true"))
+	export("PULUMI_BACKEND_URL", backendURL(stateDir, lookupEnv))
 	passphrase, set := lookupEnv("PULUMI_CONFIG_PASSPHRASE")
 	if file, _ := lookupEnv("PULUMI_CONFIG_PASSPHRASE_FILE"); set || file == "" {
 		export("PULUMI_CONFIG_PASSPHRASE", passphrase)
 	}
 	return b.String()
+}
+
+// callersOr is the caller's value of name when they set one, else value.
+func callersOr(lookupEnv func(string) (string, bool), name, value string) string {
+	if own, _ := lookupEnv(name); own != "" {
+		return own
+	}
+	return value
+}
+
+// backendURL is the backend the project's commands use: the caller's PULUMI_BACKEND_URL, else the local
+// file backend in stateDir.
+func backendURL(stateDir string, lookupEnv func(string) (string, bool)) string {
+	return callersOr(lookupEnv, "PULUMI_BACKEND_URL", "file://"+stateDir)
 }
 
 // shellQuote quotes s for a POSIX shell as bash's printf %q does: backslashes before the characters the
@@ -117,7 +136,7 @@ type report struct {
 	languageHost                     string // its path, empty when there is none
 	languageHostVersion              string // its --version, from our cache only
 	plugin                           string // the installed provider binary, empty when not installed
-	pulumiHome, stateDir             string
+	pulumiHome, backend              string
 	node, goVersion                  string
 }
 
@@ -139,7 +158,7 @@ func (t *toolchain) versions(ctx context.Context, w io.Writer) error {
 	r := report{
 		pulumiVersion: t.part(cliName).version, kubernetesVersion: t.part(providerName).version,
 		npmPulumi: npm("@pulumi/pulumi"), npmKubernetes: npm("@pulumi/kubernetes"),
-		cli: c, pulumiHome: t.pulumiHome, stateDir: t.stateDir,
+		cli: c, pulumiHome: t.pulumiHome, backend: backendURL(t.stateDir, os.LookupEnv),
 	}
 	if c.source != "missing" {
 		r.cliVersion, _ = cliVersion(ctx, filepath.Join(c.dir, "pulumi"))
@@ -188,7 +207,7 @@ func (r report) render() string {
 		line("kubernetes:", "not installed in %s (run scripts/toolchain.sh ensure)", r.pulumiHome)
 	}
 	line("PULUMI_HOME:", "%s", r.pulumiHome)
-	line("backend:", "file://%s", r.stateDir)
+	line("backend:", "%s", r.backend)
 	line("node:", "%s  go: %s", r.node, r.goVersion)
 	return b.String()
 }

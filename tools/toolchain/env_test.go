@@ -9,22 +9,33 @@ func TestRenderEnv(t *testing.T) {
 	lookup := func(env map[string]string) func(string) (string, bool) {
 		return func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	}
-	const head = "export PATH=/c/bin:/usr/bin:/bin\n" +
-		"export PULUMI_HOME=/c/pulumi-home\n" +
-		"export PULUMI_SKIP_UPDATE_CHECK=true\n" +
-		"export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true\n" +
-		"export PULUMI_BACKEND_URL=file:///repo/.pulumi-state\n"
+	const (
+		tools = "export PATH=/c/bin:/usr/bin:/bin\n" +
+			"export PULUMI_HOME=/c/pulumi-home\n" +
+			"export PULUMI_SKIP_UPDATE_CHECK=true\n"
+		head = tools +
+			"export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true\n" +
+			"export PULUMI_BACKEND_URL=file:///repo/.pulumi-state\n"
+		noPassphrase = "export PULUMI_CONFIG_PASSPHRASE=''\n"
+	)
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
 		want string
 	}{
-		{"no passphrase", map[string]string{"PATH": "/usr/bin:/c/bin:/bin"}, head + "export PULUMI_CONFIG_PASSPHRASE=''\n"},
+		{"no passphrase", map[string]string{"PATH": "/usr/bin:/c/bin:/bin"}, head + noPassphrase},
 		{"the user's passphrase", map[string]string{"PATH": "/usr/bin:/bin", "PULUMI_CONFIG_PASSPHRASE": "a b'c$x"},
 			head + `export PULUMI_CONFIG_PASSPHRASE=a\ b\'c\$x` + "\n"},
 		{"the user's passphrase file", map[string]string{"PATH": "/usr/bin:/bin", "PULUMI_CONFIG_PASSPHRASE_FILE": "/x"}, head},
 		{"both: the passphrase wins", map[string]string{"PATH": "/usr/bin:/bin", "PULUMI_CONFIG_PASSPHRASE": "", "PULUMI_CONFIG_PASSPHRASE_FILE": "/x"},
-			head + "export PULUMI_CONFIG_PASSPHRASE=''\n"},
+			head + noPassphrase},
+		{"the caller's backend and plugin acquisition (gke)", map[string]string{
+			"PATH": "/usr/bin:/bin", "PULUMI_BACKEND_URL": "gs://acme-state", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "false"},
+			tools + "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=false\n" +
+				"export PULUMI_BACKEND_URL=gs://acme-state\n" + noPassphrase},
+		{"empty values are no choice", map[string]string{
+			"PATH": "/usr/bin:/bin", "PULUMI_BACKEND_URL": "", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": ""},
+			head + noPassphrase},
 	} {
 		if got := renderEnv("/c/bin", "/c/pulumi-home", "/repo/.pulumi-state", lookup(tc.env)); got != tc.want {
 			t.Errorf("%s:\n%s\nwant\n%s", tc.name, got, tc.want)
@@ -55,7 +66,7 @@ func TestVersionsReport(t *testing.T) {
 	r := report{
 		pulumiVersion: "3.259.0", kubernetesVersion: "4.25.0", npmPulumi: "3.248.0", npmKubernetes: "4.25.0",
 		cli: cli{"/usr/local/bin", "ambient"}, cliVersion: "v3.260.0", languageHost: "/usr/local/bin/pulumi-language-nodejs",
-		pulumiHome: "/c/pulumi-home", stateDir: "/repo/.pulumi-state", node: "v20.20.2", goVersion: "go1.26.8",
+		pulumiHome: "/c/pulumi-home", backend: "file:///repo/.pulumi-state", node: "v20.20.2", goVersion: "go1.26.8",
 	}
 	want := "pins:        pulumi 3.259.0, kubernetes 4.25.0 (" + kubernetesModule + "@" + kubernetesModuleVersion + ")\n" +
 		"npm:         @pulumi/pulumi 3.248.0, @pulumi/kubernetes 4.25.0\n" +

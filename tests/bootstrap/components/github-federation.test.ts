@@ -118,6 +118,7 @@ describe("GithubFederation", () => {
         assert.deepEqual(
             githubSettings({
                 stateBucketUrl: "gs://b",
+                secretsProviders: { gke: "gcpkms://g", review: "gcpkms://r" },
                 providers: { github: "pool/repo", "github-deploy": "deploy-pool/main" },
                 serviceAccounts: { preview: "p@x", review: "r@x", deploy: "d@x" },
             }),
@@ -126,6 +127,8 @@ describe("GithubFederation", () => {
                 repositoryVariables: {
                     GCP_WORKLOAD_IDENTITY_PROVIDER: "pool/repo",
                     GCP_PREVIEW_SERVICE_ACCOUNT: "p@x",
+                    GKE_SECRETS_PROVIDER: "gcpkms://g",
+                    REVIEW_SECRETS_PROVIDER: "gcpkms://r",
                 },
                 environments: {
                     production: { GCP_WORKLOAD_IDENTITY_PROVIDER: "deploy-pool/main", GCP_SERVICE_ACCOUNT: "d@x" },
@@ -142,6 +145,7 @@ describe("GithubFederation", () => {
             .join("\n");
         const settings = githubSettings({
             stateBucketUrl: "",
+            secretsProviders: { gke: "", review: "" },
             providers: { github: "", "github-deploy": "" },
             serviceAccounts: { preview: "", review: "", deploy: "" },
         });
