@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Backend, BackendArgs } from "./backend";
+import { Backend, BackendArgs, BACKEND_PORT } from "./backend";
 import { Frontend, FrontendArgs } from "./frontend";
 import { AppImages, AppImagesArgs, BuiltImageName } from "./images";
-import { Redis, RedisArgs } from "./redis";
+import { Redis, RedisArgs, REDIS_PORT } from "./redis";
 import { NamespaceAccess, REVIEW_ROLE_BINDING } from "./review-access";
-import { appLabels, ContainerImage, selectorLabels } from "./workload";
+import { appLabels, ContainerImage, denyAllEgress, dnsEgress, egressOnlyTo, selectorLabels } from "./workload";
 
 /** Default of ThreeTierAppArgs.namespace: the tutorial's. */
 export const DEFAULT_NAMESPACE = "three-tier";
@@ -84,14 +84,30 @@ export class ThreeTierApp extends pulumi.ComponentResource {
         const images = appImages(`${name}-images`, args, this);
         const inNamespace = { ...childOpts, dependsOn: namespaceAccessBinding(`${name}-review-access`, args, this) };
 
-        // Anything not allowed by a tier's own policy is refused.
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-default-deny`,
-            {
-                metadata: { name: "default-deny-ingress", namespace: this.namespace, labels: appLabels(args.instance) },
-                spec: { podSelector: {}, policyTypes: ["Ingress"] },
-            },
-            inNamespace,
+        // Anything not allowed by a tier's own policy is refused, in and out: a compromised pod reaches
+        // neither other namespaces nor the cloud's metadata server, only DNS and the tier behind it.
+        const policy = (
+            resourceName: string,
+            policyName: string,
+            spec: k8s.types.input.networking.v1.NetworkPolicySpec,
+        ) =>
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-${resourceName}`,
+                { metadata: { name: policyName, namespace: this.namespace, labels: appLabels(args.instance) }, spec },
+                inNamespace,
+            );
+        policy("default-deny", "default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] });
+        policy("default-deny-egress", "default-deny-egress", denyAllEgress());
+        policy("dns-egress", "dns-egress", dnsEgress());
+        policy(
+            "frontend-egress",
+            "nginx-egress",
+            egressOnlyTo(selectorLabels("frontend"), selectorLabels("backend"), BACKEND_PORT),
+        );
+        policy(
+            "backend-egress",
+            "backend-egress",
+            egressOnlyTo(selectorLabels("backend"), selectorLabels("redis"), REDIS_PORT),
         );
 
         this.redis = new Redis(

@@ -16,7 +16,7 @@ import {
     tierLabels,
 } from "./workload";
 
-const BACKEND_PORT = 1323;
+export const BACKEND_PORT = 1323;
 /** The tutorial's names: Deployment `backend`, Service `app`. */
 const BACKEND_NAMES = {
     deployment: "backend",

@@ -21,7 +21,7 @@ import {
     workloadLabels,
 } from "./workload";
 
-const REDIS_PORT = 6379;
+export const REDIS_PORT = 6379;
 /** The tutorial's names: `kubectl get svc` shows `redis`, `kubectl get pvc` shows `redis-data`. */
 export const REDIS_NAMES = {
     statefulSet: "redis",

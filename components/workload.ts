@@ -274,6 +274,48 @@ export function serviceAnnotations(type: ServiceType): Record<string, string> {
 }
 
 /** A NetworkPolicy spec letting only pods matching `from` reach the selected pods, on one port. */
+/** Namespace-wide: a pod opens only the connections an egress policy allows (with dnsEgress, DNS). */
+export function denyAllEgress(): k8s.types.input.networking.v1.NetworkPolicySpec {
+    return { podSelector: {}, policyTypes: ["Egress"] };
+}
+
+/** Port of the cluster DNS. */
+const DNS_PORT = 53;
+
+/**
+ * Every pod may ask the cluster DNS, to any address on port 53. A named decision: by port, not by
+ * kube-dns' pods, because the resolver a pod reaches is not always a pod (the local cluster's CoreDNS
+ * answers on the node's address, GKE's NodeLocal DNSCache on a link-local one), and a peer selector would
+ * cut such pods off from every name.
+ */
+export function dnsEgress(): k8s.types.input.networking.v1.NetworkPolicySpec {
+    return {
+        podSelector: {},
+        policyTypes: ["Egress"],
+        egress: [
+            {
+                ports: [
+                    { protocol: "UDP", port: DNS_PORT },
+                    { protocol: "TCP", port: DNS_PORT },
+                ],
+            },
+        ],
+    };
+}
+
+/** The pods of `podSelector` may open connections to the pods of `to` on `port`, and nowhere else. */
+export function egressOnlyTo(
+    podSelector: Record<string, string>,
+    to: Record<string, string>,
+    port: number,
+): k8s.types.input.networking.v1.NetworkPolicySpec {
+    return {
+        podSelector: { matchLabels: podSelector },
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ podSelector: { matchLabels: to } }], ports: [{ protocol: "TCP", port }] }],
+    };
+}
+
 export function ingressOnlyFrom(
     podSelector: Record<string, string>,
     from: Record<string, string> | "anywhere",

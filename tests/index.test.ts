@@ -49,8 +49,12 @@ const APP_OBJECTS = [
     "core/v1:Service nginx",
     "core/v1:Service redis",
     "core/v1:Service redis-headless",
+    "networking.k8s.io/v1:NetworkPolicy backend-egress",
     "networking.k8s.io/v1:NetworkPolicy backend-ingress",
+    "networking.k8s.io/v1:NetworkPolicy default-deny-egress",
     "networking.k8s.io/v1:NetworkPolicy default-deny-ingress",
+    "networking.k8s.io/v1:NetworkPolicy dns-egress",
+    "networking.k8s.io/v1:NetworkPolicy nginx-egress",
     "networking.k8s.io/v1:NetworkPolicy nginx-ingress",
     "networking.k8s.io/v1:NetworkPolicy redis-ingress",
     "policy/v1:PodDisruptionBudget backend",
@@ -214,13 +218,45 @@ for (const stack of ["dev", "gke"]) {
                         return [];
                 }
             });
-            assert.equal(selectors.length, 13);
+            assert.equal(selectors.length, 17);
             for (const selector of selectors) {
                 assert.deepEqual(
                     Object.keys(selector).filter((k) => k !== "app" && k !== "service"),
                     [],
                 );
             }
+        });
+
+        it("lets pods open only DNS, nginx → app:1323 and app → redis:6379", async () => {
+            const { resources } = await runProgram(stack);
+            const egress = ofType(resources, K8S.networkPolicy).filter((p) =>
+                p.inputs.spec.policyTypes.includes("Egress"),
+            );
+            const tiers = { "": "every pod", nginx: "nginx", app: "app", redis: "redis" } as Record<string, string>;
+            const describe = (labels: Record<string, string> | undefined) => tiers[labels?.service ?? ""];
+            const allowed = egress.flatMap((p) =>
+                (p.inputs.spec.egress ?? []).flatMap((rule: any) =>
+                    rule.ports.map(
+                        (port: any) =>
+                            `${describe(p.inputs.spec.podSelector.matchLabels)} → ` +
+                            `${rule.to ? rule.to.map((t: any) => describe(t.podSelector.matchLabels)).join(",") : "anywhere"}` +
+                            ` ${port.protocol}/${port.port}`,
+                    ),
+                ),
+            );
+            assert.deepEqual(allowed.sort(), [
+                "app → redis TCP/6379",
+                "every pod → anywhere TCP/53",
+                "every pod → anywhere UDP/53",
+                "nginx → app TCP/1323",
+            ]);
+            // Every pod is isolated for egress: one policy selects them all with no rule.
+            assert.ok(
+                egress.some(
+                    (p) => Object.keys(p.inputs.spec.podSelector).length === 0 && p.inputs.spec.egress === undefined,
+                ),
+                "a default-deny egress policy",
+            );
         });
 
         it("mounts no service-account token in any pod: the app talks to no Kubernetes API", async () => {
