@@ -342,9 +342,11 @@ export class GkeCluster extends pulumi.ComponentResource {
         );
         // Waits for the node pool, so workloads are not created on a cluster without nodes; on destroy,
         // every Kubernetes object (LoadBalancer Services, volumes) is gone before the nodes and the cluster.
+        // clusterIdentifier: without it the provider is replaced, and every object with it, whenever the
+        // kubeconfig's server changes (another endpoint of the same cluster); with it, only a new cluster does.
         this.provider = new k8s.Provider(
             `${name}-k8s`,
-            { kubeconfig: this.kubeconfig },
+            { kubeconfig: this.kubeconfig, clusterIdentifier: cluster.id },
             { ...childOpts, dependsOn: [nodes] },
         );
 

@@ -293,6 +293,12 @@ describe("GkeCluster", () => {
         assert.equal(JSON.parse(providerKubeconfig).users[0].user.exec.provideClusterInfo, true);
     });
 
+    it("names the cluster to its Kubernetes provider, so another endpoint of it updates the provider in place", async () => {
+        const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        // The cluster's id: a new cluster, and only that, replaces the provider and every object with it.
+        assert.equal(byName(resources, K8S.provider, "gke-k8s").inputs.clusterIdentifier, "gke-cluster-id");
+    });
+
     describe("nodeServiceAccountId", () => {
         const cases: [string, string][] = [
             ["gke", "nodes-gke"],
