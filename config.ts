@@ -7,14 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_NAMESPACE, ThreeTierAppArgs } from "./components/app";
 import { BACKEND_DEFAULTS } from "./components/backend";
 import { FRONTEND_DEFAULTS, FRONTEND_PROFILES, TUTORIAL_FRONTEND_IMAGE } from "./components/frontend";
-import {
-    GKE_DEFAULTS,
-    GKE_MODES,
-    GkeClusterArgs,
-    nodeServiceAccountId,
-    regionOf,
-    RELEASE_CHANNELS,
-} from "./components/gke-cluster";
+import { GKE_DEFAULTS, GKE_MODES, GkeClusterArgs, regionOf, RELEASE_CHANNELS } from "./components/gke-cluster";
 import { DEFAULT_KUBE_CONTEXT, KubeconfigClusterArgs } from "./components/kubeconfig-cluster";
 import { ACCESS_MODES, REDIS_DEFAULTS } from "./components/redis";
 import { StackClusterArgs } from "./components/stack-cluster";
@@ -64,6 +57,7 @@ export const DEFAULTS = {
     gkeReleaseChannel: GKE_DEFAULTS.releaseChannel,
     gkePrivateNodes: GKE_DEFAULTS.privateNodes,
     gkeAuthorizedNetworks: GKE_DEFAULTS.authorizedNetworks.join(","),
+    gkeNodeServiceAccount: "",
 };
 
 export type ConfigKey = keyof typeof DEFAULTS;
@@ -139,6 +133,9 @@ const HTTP_PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
 const GKE_MACHINE_TYPE_PATTERN = /^[a-z][a-z0-9]*-[a-z0-9-]+$/;
 const GCP_LOCATION_PATTERN = /^[a-z]+-[a-z]+[0-9]+(?:-[a-z])?$/;
 const GCP_PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+/** `<account id>@<project id>.iam.gserviceaccount.com`: a user-managed service account's email. */
+const SERVICE_ACCOUNT_EMAIL_PATTERN =
+    /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;
 /** `<org>/<project>/<stack>`, each part as the Pulumi CLI accepts it. */
 const CLUSTER_STACK_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const LABEL_VALUE_PATTERN = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -439,7 +436,12 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         cluster = {
             target,
             project,
-            nodeServiceAccountId: nodeServiceAccountId(stack),
+            nodeServiceAccount: text(
+                "gkeNodeServiceAccount",
+                SERVICE_ACCOUNT_EMAIL_PATTERN,
+                "a service account email <id>@<project>.iam.gserviceaccount.com, the bootstrap stack's " +
+                    "nodeServiceAccount output (required when target is gke)",
+            ),
             location,
             mode,
             dataDisk: {

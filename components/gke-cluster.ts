@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,16 +11,6 @@ const GKE_NETWORK_RANGES = {
     pods: { name: "pods", cidr: "10.20.0.0/14" },
     services: { name: "services", cidr: "10.24.0.0/20" },
 } as const;
-/**
- * Project roles a node needs to ship logs, metrics and metadata, and nothing more (what GKE documents for a
- * custom node service account). Pulling images is granted on the app's own repository only (ImageRepository).
- */
-export const NODE_SERVICE_ACCOUNT_ROLES = [
-    "roles/logging.logWriter",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
-    "roles/stackdriver.resourceMetadata.writer",
-] as const;
 /** The nodes' access scope; their service account's roles are what limit them. */
 const NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
 
@@ -49,10 +38,11 @@ export interface GkeClusterArgs {
     /** The GCP project. */
     readonly project: string;
     /**
-     * Account id of the nodes' service account, unique in the project (several stacks may share one):
-     * see nodeServiceAccountId.
+     * Email of the service account the nodes run as, made and granted its project roles outside this program
+     * (the bootstrap stack's nodeServiceAccount output). This component grants it image pulls from the app's
+     * repository only. Required.
      */
-    readonly nodeServiceAccountId: string;
+    readonly nodeServiceAccount: string;
     /** A region (regional cluster) or a zone (zonal cluster). Default: GKE_DEFAULTS.location. */
     readonly location?: string;
     /** Standard or Autopilot; Autopilot needs a region and ignores the node pool settings. Default: standard. */
@@ -88,21 +78,6 @@ export interface GkeClusterArgs {
      * to the location when that is a zone; a regional cluster must name one of its zones. Default: none.
      */
     readonly dataDisk?: { readonly sizeGb: number; readonly zone?: string };
-}
-
-/**
- * A service account id for a stack's nodes: GCP wants 6–30 of [a-z0-9-], starting with a letter. Long
- * stack names are cut and given a hash of the whole name, so two stacks never share an account.
- */
-export function nodeServiceAccountId(stack: string): string {
-    const cleaned = stack
-        .toLowerCase()
-        .replace(/[^a-z0-9-]+/g, "-")
-        .replace(/-+$/, "");
-    const id = `nodes-${cleaned}`;
-    if (id.length <= 30) return id;
-    const hash = createHash("sha256").update(stack).digest("hex").slice(0, 6);
-    return `${id.slice(0, 23).replace(/-+$/, "")}-${hash}`;
 }
 
 /** The region of a GCP location: a zone such as us-central1-a lies in us-central1. */
@@ -147,7 +122,7 @@ export function gkeKubeconfig(args: { name: string; endpoint: string; caCertific
 
 /**
  * A VPC-native GKE cluster, Standard with its own autoscaled node pool or Autopilot, its nodes running as
- * a least-privilege service account, and a Kubernetes provider for it.
+ * the least-privilege service account it is given, and a Kubernetes provider for it.
  */
 export class GkeCluster extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
@@ -191,26 +166,12 @@ export class GkeCluster extends pulumi.ComponentResource {
         const privateNodes = args.privateNodes ?? GKE_DEFAULTS.privateNodes;
         const authorizedNetworks = args.authorizedNetworks ?? GKE_DEFAULTS.authorizedNetworks;
 
-        const nodeServiceAccount = new gcp.serviceaccount.Account(
-            `${name}-nodes`,
-            { project, accountId: args.nodeServiceAccountId, displayName: `GKE nodes of ${name}` },
-            childOpts,
-        );
-        const roleBindings = NODE_SERVICE_ACCOUNT_ROLES.map(
-            (role) =>
-                new gcp.projects.IAMMember(
-                    `${name}-nodes-${role.split("/")[1]}`,
-                    { project, role, member: pulumi.interpolate`serviceAccount:${nodeServiceAccount.email}` },
-                    childOpts,
-                ),
-        );
-
         this.imageRegistry = new ImageRepository(
             `${name}-images`,
             {
                 project,
                 region: regionOf(location),
-                readers: [pulumi.interpolate`serviceAccount:${nodeServiceAccount.email}`],
+                readers: [`serviceAccount:${args.nodeServiceAccount}`],
                 labels: { "part-of": PART_OF },
             },
             childOpts,
@@ -249,7 +210,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                           // Autopilot's nodes run as this account instead of the project's default one.
                           clusterAutoscaling: {
                               autoProvisioningDefaults: {
-                                  serviceAccount: nodeServiceAccount.email,
+                                  serviceAccount: args.nodeServiceAccount,
                                   oauthScopes: NODE_OAUTH_SCOPES,
                               },
                           },
@@ -258,6 +219,9 @@ export class GkeCluster extends pulumi.ComponentResource {
                           // The node pool below is managed on its own, so it can change without recreating the cluster.
                           removeDefaultNodePool: true,
                           initialNodeCount: 1,
+                          // The default pool GKE starts with, until the line above deletes it, runs as this
+                          // account too, not as the Compute Engine default account (Editor on the project).
+                          nodeConfig: { serviceAccount: args.nodeServiceAccount, oauthScopes: NODE_OAUTH_SCOPES },
                           // Dataplane V2 enforces the app's NetworkPolicies (Autopilot always runs it).
                           datapathProvider: "ADVANCED_DATAPATH",
                       }),
@@ -285,8 +249,9 @@ export class GkeCluster extends pulumi.ComponentResource {
                 masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
                 deletionProtection: protect,
             },
-            // Autopilot starts nodes as the account at once: it needs its roles first.
-            { ...childOpts, protect, dependsOn: autopilot ? roleBindings : [] },
+            // nodeConfig only shapes the default pool at creation: once that is gone GKE reports the remaining
+            // pool's settings there, and that difference would replace the cluster on every update.
+            { ...childOpts, protect, ignoreChanges: ["nodeConfig"] },
         );
 
         // Autopilot makes its own nodes; the provider then waits for the cluster alone.
@@ -306,14 +271,14 @@ export class GkeCluster extends pulumi.ComponentResource {
                       management: { autoRepair: true, autoUpgrade: true },
                       nodeConfig: {
                           machineType: args.machineType ?? GKE_DEFAULTS.machineType,
-                          serviceAccount: nodeServiceAccount.email,
+                          serviceAccount: args.nodeServiceAccount,
                           oauthScopes: NODE_OAUTH_SCOPES,
                           // Pods see the GKE metadata server, which serves Workload Identity, not the node's identity.
                           workloadMetadataConfig: { mode: "GKE_METADATA" },
                           shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
                       },
                   },
-                  { ...childOpts, protect, dependsOn: roleBindings },
+                  { ...childOpts, protect },
               );
 
         if (args.dataDisk !== undefined) {

@@ -336,6 +336,19 @@ describe("program, stack gke", () => {
         assert.equal(await unwrap(result.imageRegistry), "us-central1-docker.pkg.dev/my-gcp-project/three-tier-app");
     });
 
+    it("runs its nodes as the bootstrap stack's account, and creates no service account or project role", async () => {
+        const { resources } = await runProgram("gke");
+        const account = "three-tier-nodes@my-gcp-project.iam.gserviceaccount.com";
+        assert.equal(ofType(resources, "gcp:container/nodePool:NodePool")[0].inputs.nodeConfig.serviceAccount, account);
+        assert.equal(ofType(resources, "gcp:container/cluster:Cluster")[0].inputs.nodeConfig.serviceAccount, account);
+        assert.deepEqual(
+            resources
+                .filter((r) => r.type.startsWith("gcp:serviceaccount/") || r.type.startsWith("gcp:projects/"))
+                .map((r) => `${r.type} ${r.name}`),
+            [],
+        );
+    });
+
     it("pulls nothing from Docker Hub: no tutorial or upstream image unless a stack names one", async () => {
         const images = workloadImages((await runProgram("gke")).resources);
         for (const image of images) assert.doesNotMatch(image, / (c1524db4f1\/|nginxinc\/|redis:)/);

@@ -1,12 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    GkeCluster,
-    gkeKubeconfig,
-    NODE_SERVICE_ACCOUNT_ROLES,
-    nodeServiceAccountId,
-    regionOf,
-} from "../../components/gke-cluster";
+import { GkeCluster, gkeKubeconfig, regionOf } from "../../components/gke-cluster";
 import { byName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
 import { OptionRecorder } from "../helpers/options";
 
@@ -15,7 +9,6 @@ const TYPES = {
     nodePool: "gcp:container/nodePool:NodePool",
     router: "gcp:compute/router:Router",
     nat: "gcp:compute/routerNat:RouterNat",
-    iamMember: "gcp:projects/iAMMember:IAMMember",
     repository: "gcp:artifactregistry/repository:Repository",
     repositoryMember: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
 } as const;
@@ -28,7 +21,7 @@ const ARGS = {
     minNodeCount: 1,
     maxNodeCount: 5,
     releaseChannel: "STABLE" as const,
-    nodeServiceAccountId: "nodes-gke",
+    nodeServiceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
 };
 
 describe("GkeCluster", () => {
@@ -64,17 +57,41 @@ describe("GkeCluster", () => {
         );
     });
 
-    it("gives the cluster its own autoscaled node pool with a least-privilege service account", async () => {
+    it("gives the cluster its own autoscaled node pool, running as the service account it is given", async () => {
         const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
         const pool = byName(resources, "gcp:container/nodePool:NodePool", "gke-nodes").inputs;
         assert.equal(pool.cluster, "gke-cluster-1234567");
         assert.equal(pool.initialNodeCount, 2);
         assert.deepEqual(pool.autoscaling, { minNodeCount: 1, maxNodeCount: 5 });
         assert.equal(pool.nodeConfig.machineType, "e2-standard-4");
-        assert.equal(pool.nodeConfig.serviceAccount, "nodes-gke@my-project.iam.gserviceaccount.com");
+        assert.equal(pool.nodeConfig.serviceAccount, "three-tier-nodes@my-project.iam.gserviceaccount.com");
+        assert.deepEqual(pool.nodeConfig.oauthScopes, ["https://www.googleapis.com/auth/cloud-platform"]);
         assert.deepEqual(pool.nodeConfig.workloadMetadataConfig, { mode: "GKE_METADATA" });
-        const roles = ofType(resources, "gcp:projects/iAMMember:IAMMember").map((m) => m.inputs.role);
-        assert.deepEqual(roles.sort(), [...NODE_SERVICE_ACCOUNT_ROLES].sort());
+    });
+
+    it("runs the default pool GKE starts with as that account too, and ignores that setting afterwards", async () => {
+        const recorder = new OptionRecorder();
+        const { resources } = await runUnderMocks(
+            () => new GkeCluster("gke", ARGS, { transformations: [recorder.transformation] }),
+        );
+        const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+        assert.deepEqual(cluster.nodeConfig, {
+            serviceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
+            oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+        });
+        assert.deepEqual(recorder.options(TYPES.cluster, "gke-cluster").ignoreChanges, ["nodeConfig"]);
+    });
+
+    it("creates no service account and grants no project role: the account and its roles come from outside", async () => {
+        for (const mode of ["standard", "autopilot"] as const) {
+            const { resources } = await runUnderMocks(
+                () => new GkeCluster("gke", { ...ARGS, mode, location: "europe-west1" }),
+            );
+            const iam = resources.filter(
+                (r) => r.type.startsWith("gcp:serviceaccount/") || r.type.startsWith("gcp:projects/"),
+            );
+            assert.deepEqual(iam, [], mode);
+        }
     });
 
     it("adds nothing for private nodes or an endpoint limit unless asked", async () => {
@@ -85,14 +102,6 @@ describe("GkeCluster", () => {
         assert.equal(cluster.enableAutopilot, undefined);
         assert.deepEqual([...ofType(resources, TYPES.router), ...ofType(resources, TYPES.nat)], []);
     });
-
-    it("names exactly the project roles GKE documents for a node service account, image pulls not among them", () =>
-        assert.deepEqual([...NODE_SERVICE_ACCOUNT_ROLES].sort(), [
-            "roles/logging.logWriter",
-            "roles/monitoring.metricWriter",
-            "roles/monitoring.viewer",
-            "roles/stackdriver.resourceMetadata.writer",
-        ]));
 
     it("keeps the app's images in an Artifact Registry repository that only its nodes may read", async () => {
         const { resources, result } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
@@ -119,7 +128,7 @@ describe("GkeCluster", () => {
             [
                 [
                     "roles/artifactregistry.reader",
-                    "serviceAccount:nodes-gke@my-project.iam.gserviceaccount.com",
+                    "serviceAccount:three-tier-nodes@my-project.iam.gserviceaccount.com",
                     "three-tier-app",
                 ],
             ],
@@ -146,9 +155,7 @@ describe("GkeCluster", () => {
             const { resources, recorder, names } = await protectedNames(true);
             assert.equal(byName(resources, TYPES.cluster, "gke-cluster").inputs.deletionProtection, true);
             assert.deepEqual(names, ["gke-cluster", "gke-nodes"]);
-            // gke-nodes is also the service account's name: only the node pool is protected.
             assert.equal(recorder.options(TYPES.nodePool, "gke-nodes").protect, true);
-            assert.equal(recorder.options("gcp:serviceaccount/account:Account", "gke-nodes").protect, undefined);
         });
     });
 
@@ -189,7 +196,7 @@ describe("GkeCluster", () => {
     describe("Autopilot", () => {
         const AUTOPILOT = { ...ARGS, location: "europe-west1", mode: "autopilot" as const };
 
-        it("has no node pool; its nodes run as the dedicated account, once it has its roles", async () => {
+        it("has no node pool; its nodes run as the account it is given", async () => {
             const recorder = new OptionRecorder();
             const { resources } = await runUnderMocks(
                 () => new GkeCluster("gke", AUTOPILOT, { transformations: [recorder.transformation] }),
@@ -199,20 +206,14 @@ describe("GkeCluster", () => {
             assert.equal(cluster.enableAutopilot, true);
             assert.deepEqual(cluster.clusterAutoscaling, {
                 autoProvisioningDefaults: {
-                    serviceAccount: "nodes-gke@my-project.iam.gserviceaccount.com",
+                    serviceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
                     oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
                 },
             });
-            for (const key of ["removeDefaultNodePool", "initialNodeCount", "datapathProvider"]) {
+            for (const key of ["removeDefaultNodePool", "initialNodeCount", "datapathProvider", "nodeConfig"]) {
                 assert.equal(cluster[key], undefined, key);
             }
             assert.deepEqual(cluster.workloadIdentityConfig, { workloadPool: "my-project.svc.id.goog" });
-            assert.deepEqual(
-                recorder.dependsOn(TYPES.cluster, "gke-cluster").sort(),
-                ofType(resources, TYPES.iamMember)
-                    .map((m) => m.name)
-                    .sort(),
-            );
             assert.deepEqual(recorder.dependsOn(K8S.provider, "gke-k8s"), ["gke-cluster"]);
         });
 
@@ -230,15 +231,12 @@ describe("GkeCluster", () => {
         });
     });
 
-    it("a Standard cluster's provider waits for the node pool, which waits for the account's roles", async () => {
+    it("a Standard cluster's provider waits for the node pool", async () => {
         const recorder = new OptionRecorder();
-        const { resources } = await runUnderMocks(
-            () => new GkeCluster("gke", ARGS, { transformations: [recorder.transformation] }),
-        );
+        await runUnderMocks(() => new GkeCluster("gke", ARGS, { transformations: [recorder.transformation] }));
         assert.deepEqual(recorder.dependsOn(K8S.provider, "gke-k8s"), ["gke-nodes"]);
-        assert.equal(recorder.dependsOn(TYPES.nodePool, "gke-nodes").length, NODE_SERVICE_ACCOUNT_ROLES.length);
+        assert.deepEqual(recorder.dependsOn(TYPES.nodePool, "gke-nodes"), []);
         assert.deepEqual(recorder.dependsOn(TYPES.cluster, "gke-cluster"), []);
-        assert.equal(ofType(resources, TYPES.iamMember).length, NODE_SERVICE_ACCOUNT_ROLES.length);
     });
 
     it("private nodes: no public IPs, Cloud NAT for image pulls, a public endpoint limited to the given networks", async () => {
@@ -297,23 +295,6 @@ describe("GkeCluster", () => {
         const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
         // The cluster's id: a new cluster, and only that, replaces the provider and every object with it.
         assert.equal(byName(resources, K8S.provider, "gke-k8s").inputs.clusterIdentifier, "gke-cluster-id");
-    });
-
-    describe("nodeServiceAccountId", () => {
-        const cases: [string, string][] = [
-            ["gke", "nodes-gke"],
-            ["pr-1234", "nodes-pr-1234"],
-            ["Review_Stack.Name", "nodes-review-stack-name"],
-            ["twenty-four-characters-", "nodes-twenty-four-characters"],
-            ["a-very-long-stack-name-for-previews", "nodes-a-very-long-stack-1cf637"],
-            ["a-very-long-stack-name-for-reviews", "nodes-a-very-long-stack-5fb078"],
-        ];
-        for (const [stack, id] of cases) {
-            it(`${stack} → ${id}`, () => {
-                assert.equal(nodeServiceAccountId(stack), id);
-                assert.match(id, /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
-            });
-        }
     });
 
     describe("regionOf", () => {

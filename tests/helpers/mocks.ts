@@ -62,8 +62,6 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
             const digest = `sha256:${createHash("sha256").update(String(inputs.key)).digest("hex")}`;
             return { ...inputs, digest, ref: `${inputs.registry}/${inputs.name}@${digest}` };
         }
-        case "gcp:serviceaccount/account:Account":
-            return { ...inputs, email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };
         default:
             return inputs;
     }
