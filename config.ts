@@ -58,6 +58,7 @@ export const DEFAULTS = {
     gkePrivateNodes: GKE_DEFAULTS.privateNodes,
     gkeAuthorizedNetworks: GKE_DEFAULTS.authorizedNetworks.join(","),
     gkeNodeServiceAccount: "",
+    gkeDatabaseEncryptionKey: "",
 };
 
 export type ConfigKey = keyof typeof DEFAULTS;
@@ -136,6 +137,9 @@ const GCP_PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 /** `<account id>@<project id>.iam.gserviceaccount.com`: a user-managed service account's email. */
 const SERVICE_ACCOUNT_EMAIL_PATTERN =
     /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;
+/** `projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>`; the location is captured. */
+const KMS_CRYPTO_KEY_PATTERN =
+    /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/([a-z0-9-]+)\/keyRings\/[A-Za-z0-9_-]{1,63}\/cryptoKeys\/[A-Za-z0-9_-]{1,63}$/;
 /** `<org>/<project>/<stack>`, each part as the Pulumi CLI accepts it. */
 const CLUSTER_STACK_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const LABEL_VALUE_PATTERN = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -394,6 +398,12 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         if (!GCP_PROJECT_PATTERN.test(project)) {
             fail("gcp:project", "a Google Cloud project id (required when target is gke)", project);
         }
+        const nodeServiceAccount = text(
+            "gkeNodeServiceAccount",
+            SERVICE_ACCOUNT_EMAIL_PATTERN,
+            "a service account email <id>@<project>.iam.gserviceaccount.com, the bootstrap stack's " +
+                "nodeServiceAccount output (required when target is gke)",
+        );
         const minNodeCount = wholeNumber("gkeMinNodeCount", 0, MAX_GKE_NODES);
         const maxNodeCount = wholeNumber("gkeMaxNodeCount", 1, MAX_GKE_NODES);
         const nodeCount = wholeNumber("gkeNodeCount", 1, MAX_GKE_NODES);
@@ -416,6 +426,22 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
                 location,
             );
         }
+        const databaseEncryptionKey = text(
+            "gkeDatabaseEncryptionKey",
+            KMS_CRYPTO_KEY_PATTERN,
+            "a Cloud KMS key projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>, the " +
+                "bootstrap stack's gkeDatabaseEncryptionKey output (required when target is gke)",
+        );
+        // The key in the cluster's region, as GKE asks: reading a Secret then never waits on a Cloud KMS in
+        // another failure domain. (A malformed location has its own message above.)
+        const keyLocation = KMS_CRYPTO_KEY_PATTERN.exec(databaseEncryptionKey)?.[1];
+        if (keyLocation !== undefined && GCP_LOCATION_PATTERN.test(location) && keyLocation !== regionOf(location)) {
+            fail(
+                "gkeDatabaseEncryptionKey",
+                `a Cloud KMS key in ${regionOf(location)}, the region of ${PROJECT}:gkeLocation`,
+                databaseEncryptionKey,
+            );
+        }
         const dataZone = raw.gkeDataZone ?? DEFAULTS.gkeDataZone;
         const regional = regionOf(location) === location;
         if (
@@ -436,14 +462,10 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         cluster = {
             target,
             project,
-            nodeServiceAccount: text(
-                "gkeNodeServiceAccount",
-                SERVICE_ACCOUNT_EMAIL_PATTERN,
-                "a service account email <id>@<project>.iam.gserviceaccount.com, the bootstrap stack's " +
-                    "nodeServiceAccount output (required when target is gke)",
-            ),
+            nodeServiceAccount,
             location,
             mode,
+            databaseEncryptionKey,
             dataDisk: {
                 sizeGb: diskSizeGb(redis.storageSize),
                 ...(dataZone === "" ? {} : { zone: dataZone }),

@@ -43,6 +43,12 @@ export interface GkeClusterArgs {
      * repository only. Required.
      */
     readonly nodeServiceAccount: string;
+    /**
+     * Cloud KMS key (`projects/…/locations/…/keyRings/…/cryptoKeys/…`, in the cluster's region) that encrypts
+     * the cluster's Secrets at the application layer; GKE's service agent must be allowed to use it (the
+     * bootstrap stack's gkeDatabaseEncryptionKey output). Required.
+     */
+    readonly databaseEncryptionKey: string;
     /** A region (regional cluster) or a zone (zonal cluster). Default: GKE_DEFAULTS.location. */
     readonly location?: string;
     /** Standard or Autopilot; Autopilot needs a region and ignores the node pool settings. Default: standard. */
@@ -232,6 +238,9 @@ export class GkeCluster extends pulumi.ComponentResource {
                 },
                 releaseChannel: { channel: args.releaseChannel ?? GKE_DEFAULTS.releaseChannel },
                 workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
+                // Secrets (the Redis password) are encrypted in etcd with a key this project controls, so a
+                // copy of etcd alone does not reveal them, and revoking the key makes them unreadable.
+                databaseEncryption: { state: "ENCRYPTED", keyName: args.databaseEncryptionKey },
                 ...(privateNodes
                     ? { privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false } }
                     : {}),

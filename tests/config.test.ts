@@ -14,11 +14,15 @@ import {
 } from "../config";
 
 const STACK = "test";
+/** The bootstrap stack's key for Secrets of the clusters in a region. */
+const keyIn = (region: string) =>
+    `projects/my-project/locations/${region}/keyRings/three-tier-app/cryptoKeys/gke-stack`;
 /** What a gke stack must set: its project and the bootstrap stack's outputs. */
 const GKE: RawConfig = {
     target: "gke",
     "gcp:project": "my-project",
     gkeNodeServiceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
+    gkeDatabaseEncryptionKey: keyIn("us-central1"),
 };
 /** Every key at its default, as the engine hands a stack Pulumi.yaml's defaults. */
 const ALL_DEFAULTS: RawConfig = Object.fromEntries(CONFIG_KEYS.map((k) => [k, String(DEFAULTS[k])]));
@@ -77,6 +81,7 @@ describe("config", () => {
                 protect: false,
                 dataDisk: { sizeGb: 10 },
                 nodeServiceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
+                databaseEncryptionKey: keyIn("us-central1"),
             });
         });
 
@@ -97,6 +102,7 @@ describe("config", () => {
                     gkeMode: "autopilot",
                     gkeLocation: "europe-west1",
                     gkeDataZone: "europe-west1-c",
+                    gkeDatabaseEncryptionKey: keyIn("europe-west1"),
                     gkePrivateNodes: "true",
                     gkeAuthorizedNetworks: "203.0.113.0/24, 198.51.100.7/32,",
                 },
@@ -312,6 +318,29 @@ describe("config", () => {
                 `${PROJECT}:gkeNodeServiceAccount must be a service account email <id>@<project>.iam.gserviceaccount.com, ` +
                     `the bootstrap stack's nodeServiceAccount output (required when target is gke) (got "${account}")`,
             ]),
+            ...[
+                "",
+                "gke-stack",
+                "projects/my-project/locations/us-central1/keyRings/three-tier-app",
+                "projects/my-project/locations/us-central1/keyRings/three-tier-app/cryptoKeys/gke-stack/cryptoKeyVersions/1",
+                "projects/My Project/locations/us-central1/keyRings/three-tier-app/cryptoKeys/gke-stack",
+            ].map((key): [string, RawConfig, string] => [
+                `a Secrets encryption key that is not a Cloud KMS key id: "${key}"`,
+                { ...GKE, gkeDatabaseEncryptionKey: key },
+                `${PROJECT}:gkeDatabaseEncryptionKey must be a Cloud KMS key projects/<project>/locations/<location>/` +
+                    "keyRings/<ring>/cryptoKeys/<key>, the bootstrap stack's gkeDatabaseEncryptionKey output (required " +
+                    `when target is gke) (got "${key}")`,
+            ]),
+            [
+                "a Secrets encryption key in another region than the cluster",
+                {
+                    ...GKE,
+                    gkeLocation: "europe-west1-b",
+                    gkeDatabaseEncryptionKey: keyIn("us-central1"),
+                },
+                `${PROJECT}:gkeDatabaseEncryptionKey must be a Cloud KMS key in europe-west1, the region of ` +
+                    `${PROJECT}:gkeLocation (got "${keyIn("us-central1")}")`,
+            ],
             [
                 "gke with an unknown release channel",
                 { ...GKE, gkeReleaseChannel: "beta" },
@@ -357,12 +386,17 @@ describe("config", () => {
             ],
             [
                 "a regional cluster without a zone for the Redis disk",
-                { ...GKE, gkeLocation: "us-east1" },
+                { ...GKE, gkeLocation: "us-east1", gkeDatabaseEncryptionKey: keyIn("us-east1") },
                 `${PROJECT}:gkeDataZone must be a zone of us-east1 (the Redis disk's; required for a regional cluster) (got "")`,
             ],
             [
                 "a Redis disk zone outside the cluster's region",
-                { ...GKE, gkeLocation: "us-east1", gkeDataZone: "us-west1-a" },
+                {
+                    ...GKE,
+                    gkeLocation: "us-east1",
+                    gkeDataZone: "us-west1-a",
+                    gkeDatabaseEncryptionKey: keyIn("us-east1"),
+                },
                 `${PROJECT}:gkeDataZone must be a zone of us-east1 (the Redis disk's; required for a regional cluster) (got "us-west1-a")`,
             ],
             [
@@ -401,6 +435,7 @@ describe("config", () => {
                     ["gkeMode", "autopilot"],
                     ["gkeNodeCount", "3"],
                     ["gkeNodeServiceAccount", "three-tier-nodes@my-project.iam.gserviceaccount.com"],
+                    ["gkeDatabaseEncryptionKey", keyIn("us-central1")],
                     ["kubeContext", "gke_p_z_c"],
                     ["kubeconfig", "/tmp/gke.kubeconfig"],
                     ["imageRegistry", "172.31.255.2:5000/three-tier-app"],
@@ -446,6 +481,7 @@ describe("config", () => {
                     ...GKE,
                     gkeMode: "autopilot",
                     gkeLocation: "us-east1-b",
+                    gkeDatabaseEncryptionKey: keyIn("us-east1"),
                 },
                 `${PROJECT}:gkeLocation must be a region such as us-east1 when ${PROJECT}:gkeMode is autopilot (got "us-east1-b")`,
             ],
@@ -484,6 +520,9 @@ describe("config", () => {
                 `gcp:project must be a Google Cloud project id (required when target is gke) (got "")`,
                 `${PROJECT}:gkeNodeServiceAccount must be a service account email <id>@<project>.iam.gserviceaccount.com, ` +
                     `the bootstrap stack's nodeServiceAccount output (required when target is gke) (got "")`,
+                `${PROJECT}:gkeDatabaseEncryptionKey must be a Cloud KMS key projects/<project>/locations/<location>/` +
+                    "keyRings/<ring>/cryptoKeys/<key>, the bootstrap stack's gkeDatabaseEncryptionKey output (required " +
+                    'when target is gke) (got "")',
             ]));
 
         it("a stack name that cannot be the instance label", () =>

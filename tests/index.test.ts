@@ -349,6 +349,14 @@ describe("program, stack gke", () => {
         );
     });
 
+    it("encrypts the cluster's Secrets with the bootstrap stack's KMS key", async () => {
+        const cluster = ofType((await runProgram("gke")).resources, "gcp:container/cluster:Cluster")[0].inputs;
+        assert.deepEqual(cluster.databaseEncryption, {
+            state: "ENCRYPTED",
+            keyName: "projects/my-gcp-project/locations/us-central1/keyRings/three-tier-app/cryptoKeys/gke-stack",
+        });
+    });
+
     it("pulls nothing from Docker Hub: no tutorial or upstream image unless a stack names one", async () => {
         const images = workloadImages((await runProgram("gke")).resources);
         for (const image of images) assert.doesNotMatch(image, / (c1524db4f1\/|nginxinc\/|redis:)/);

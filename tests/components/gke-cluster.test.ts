@@ -22,6 +22,7 @@ const ARGS = {
     maxNodeCount: 5,
     releaseChannel: "STABLE" as const,
     nodeServiceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
+    databaseEncryptionKey: "projects/my-project/locations/europe-west1/keyRings/three-tier-app/cryptoKeys/gke-stack",
 };
 
 describe("GkeCluster", () => {
@@ -41,6 +42,10 @@ describe("GkeCluster", () => {
         assert.deepEqual(cluster.workloadIdentityConfig, { workloadPool: "my-project.svc.id.goog" });
         assert.equal(cluster.datapathProvider, "ADVANCED_DATAPATH");
         assert.equal(cluster.enableLegacyAbac, false);
+        assert.deepEqual(cluster.databaseEncryption, {
+            state: "ENCRYPTED",
+            keyName: "projects/my-project/locations/europe-west1/keyRings/three-tier-app/cryptoKeys/gke-stack",
+        });
         assert.deepEqual(cluster.masterAuth, { clientCertificateConfig: { issueClientCertificate: false } });
         assert.equal(cluster.network, "gke-network-id");
         assert.equal(cluster.subnetwork, "gke-subnetwork-id");
