@@ -56,6 +56,7 @@ export const DEFAULTS = {
     gkeMaxNodeCount: GKE_DEFAULTS.maxNodeCount,
     gkeReleaseChannel: GKE_DEFAULTS.releaseChannel,
     gkePrivateNodes: GKE_DEFAULTS.privateNodes,
+    gkeIpEndpoint: GKE_DEFAULTS.ipEndpoint,
     gkeAuthorizedNetworks: GKE_DEFAULTS.authorizedNetworks.join(","),
     gkeNodeServiceAccount: "",
     gkeDatabaseEncryptionKey: "",
@@ -459,6 +460,16 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
                 dataZone,
             );
         }
+        const ipEndpoint = bool("gkeIpEndpoint");
+        const authorizedNetworks = cidrList("gkeAuthorizedNetworks");
+        if (!ipEndpoint && authorizedNetworks.length > 0) {
+            fail(
+                "gkeAuthorizedNetworks",
+                `empty unless ${PROJECT}:gkeIpEndpoint is true: authorized networks limit the control plane's IP ` +
+                    "endpoint; its DNS endpoint admits callers by IAM",
+                raw.gkeAuthorizedNetworks ?? "",
+            );
+        }
         cluster = {
             target,
             project,
@@ -476,7 +487,8 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
             maxNodeCount,
             releaseChannel: oneOf("gkeReleaseChannel", RELEASE_CHANNELS),
             privateNodes: bool("gkePrivateNodes"),
-            authorizedNetworks: cidrList("gkeAuthorizedNetworks"),
+            ipEndpoint,
+            authorizedNetworks,
             protect,
         };
     } else {

@@ -30,6 +30,7 @@ export const GKE_DEFAULTS = {
     maxNodeCount: 4,
     releaseChannel: "REGULAR" as ReleaseChannel,
     privateNodes: false,
+    ipEndpoint: false,
     authorizedNetworks: [] as readonly string[],
     protect: false,
 } as const;
@@ -67,11 +68,20 @@ export interface GkeClusterArgs {
     /** Default: GKE_DEFAULTS.releaseChannel. */
     readonly releaseChannel?: ReleaseChannel;
     /**
-     * Nodes without public IPs; they reach the internet (image registries) through Cloud NAT. The control
-     * plane keeps its public endpoint, limited by authorizedNetworks. Default: false.
+     * Nodes without public IPs; they reach the internet (image registries) through Cloud NAT. How the
+     * control plane is reached does not change (see ipEndpoint). Default: false.
      */
     readonly privateNodes?: boolean;
-    /** CIDRs allowed to reach the control plane's endpoint. Default: none, so the endpoint is open to all. */
+    /**
+     * The control plane's IP endpoint besides its DNS endpoint, which is always on and admits callers by IAM
+     * from any network: what CI runners without stable addresses need. The IP endpoint admits whoever can
+     * reach it, limited only by authorizedNetworks. Default: false (DNS endpoint only).
+     */
+    readonly ipEndpoint?: boolean;
+    /**
+     * CIDRs allowed to reach the control plane's IP endpoint; only with ipEndpoint. Default: none, so the IP
+     * endpoint, when on, is open to all.
+     */
     readonly authorizedNetworks?: readonly string[];
     /**
      * Long-lived cluster: GKE deletion protection on, and Pulumi `protect` on the cluster and the node
@@ -91,18 +101,18 @@ export function regionOf(location: string): string {
     return /-[a-z]$/.test(location) ? location.slice(0, -2) : location;
 }
 
-/** A kubeconfig that authenticates with gcloud's exec plugin, so it holds no long-lived credential. */
-export function gkeKubeconfig(args: { name: string; endpoint: string; caCertificate: string }): string {
+/**
+ * A kubeconfig for the control plane's DNS endpoint (`dnsEndpoint`, a host name), which every caller can
+ * reach and which admits them by IAM, whether or not the IP endpoint is on. That endpoint serves a
+ * certificate from a public CA, so no cluster CA is needed; it authenticates with gcloud's exec plugin, so
+ * it holds no credential either.
+ */
+export function gkeKubeconfig(args: { name: string; dnsEndpoint: string }): string {
     return JSON.stringify(
         {
             apiVersion: "v1",
             kind: "Config",
-            clusters: [
-                {
-                    name: args.name,
-                    cluster: { server: `https://${args.endpoint}`, "certificate-authority-data": args.caCertificate },
-                },
-            ],
+            clusters: [{ name: args.name, cluster: { server: `https://${args.dnsEndpoint}` } }],
             contexts: [{ name: args.name, context: { cluster: args.name, user: args.name } }],
             "current-context": args.name,
             users: [
@@ -145,6 +155,14 @@ export class GkeCluster extends pulumi.ComponentResource {
         const childOpts = { parent: this };
         const project = args.project;
         const location = args.location ?? GKE_DEFAULTS.location;
+        const ipEndpoint = args.ipEndpoint ?? GKE_DEFAULTS.ipEndpoint;
+        const authorizedNetworks = args.authorizedNetworks ?? GKE_DEFAULTS.authorizedNetworks;
+        if (!ipEndpoint && authorizedNetworks.length > 0) {
+            throw new Error(
+                "GkeClusterArgs.authorizedNetworks: they limit the IP endpoint, so they need ipEndpoint true, " +
+                    `got ${authorizedNetworks.join(",")}`,
+            );
+        }
 
         const network = new gcp.compute.Network(
             `${name}-network`,
@@ -170,7 +188,6 @@ export class GkeCluster extends pulumi.ComponentResource {
         const protect = args.protect ?? GKE_DEFAULTS.protect;
         const autopilot = (args.mode ?? GKE_DEFAULTS.mode) === "autopilot";
         const privateNodes = args.privateNodes ?? GKE_DEFAULTS.privateNodes;
-        const authorizedNetworks = args.authorizedNetworks ?? GKE_DEFAULTS.authorizedNetworks;
 
         this.imageRegistry = new ImageRepository(
             `${name}-images`,
@@ -241,8 +258,21 @@ export class GkeCluster extends pulumi.ComponentResource {
                 // Secrets (the Redis password) are encrypted in etcd with a key this project controls, so a
                 // copy of etcd alone does not reveal them, and revoking the key makes them unreadable.
                 databaseEncryption: { state: "ENCRYPTED", keyName: args.databaseEncryptionKey },
+                // The DNS endpoint, open to callers outside Google Cloud and admitting them by IAM, is what
+                // kubectl, CI and this program's provider use (gkeKubeconfig); the IP endpoint is optional.
+                controlPlaneEndpointsConfig: {
+                    dnsEndpointConfig: { allowExternalTraffic: true },
+                    ipEndpointsConfig: { enabled: ipEndpoint },
+                },
+                // With the IP endpoint on it keeps its public address (authorizedNetworks limit it); with it off
+                // there is no IP endpoint to make public or private, so that is left unset.
                 ...(privateNodes
-                    ? { privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false } }
+                    ? {
+                          privateClusterConfig: {
+                              enablePrivateNodes: true,
+                              ...(ipEndpoint ? { enablePrivateEndpoint: false } : {}),
+                          },
+                      }
                     : {}),
                 ...(authorizedNetworks.length > 0
                     ? {
@@ -304,15 +334,12 @@ export class GkeCluster extends pulumi.ComponentResource {
 
         this.clusterName = cluster.name;
         this.kubeconfig = pulumi.secret(
-            pulumi
-                .all([cluster.name, cluster.endpoint, cluster.masterAuth])
-                .apply(([clusterName, endpoint, masterAuth]) =>
-                    gkeKubeconfig({
-                        name: `gke_${project}_${location}_${clusterName}`,
-                        endpoint,
-                        caCertificate: masterAuth.clusterCaCertificate ?? "",
-                    }),
-                ),
+            pulumi.all([cluster.name, cluster.controlPlaneEndpointsConfig]).apply(([clusterName, endpoints]) =>
+                gkeKubeconfig({
+                    name: `gke_${project}_${location}_${clusterName}`,
+                    dnsEndpoint: endpoints.dnsEndpointConfig?.endpoint ?? "",
+                }),
+            ),
         );
         // Waits for the node pool, so workloads are not created on a cluster without nodes; on destroy,
         // every Kubernetes object (LoadBalancer Services, volumes) is gone before the nodes and the cluster.

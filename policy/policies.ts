@@ -17,7 +17,7 @@ export const DEFAULT_DESTROYABLE_STACKS: readonly string[] = ["dev", "local", "p
  * (protect both or neither); a policy config listing `gke` makes protection mandatory there.
  */
 export const DEFAULT_LONG_LIVED_STACKS: readonly string[] = [];
-/** Private nodes need a limited control-plane endpoint everywhere unless a stack's policy config says why not. */
+/** Private nodes need a limited control-plane IP endpoint, or none, unless a stack's policy config says why not. */
 const DEFAULT_OPEN_ENDPOINT_STACKS: readonly string[] = [];
 /** The frontend's Service, the only way in. */
 export const DEFAULT_EXPOSABLE_SERVICES: readonly string[] = ["nginx"];
@@ -103,8 +103,8 @@ export const gkeCluster: ResourceValidationPolicy = {
     description:
         "A GKE cluster's deletionProtection and Pulumi protect agree: both off on destroyableStacks, both on on " +
         "longLivedStacks, equal elsewhere; Workload Identity on, no legacy ABAC and no basic auth; private nodes " +
-        "behind master authorized networks unless the stack is in openEndpointStacks; Autopilot nodes run as a " +
-        "dedicated account.",
+        "behind no IP endpoint or one limited by master authorized networks, unless the stack is in " +
+        "openEndpointStacks; Autopilot nodes run as a dedicated account.",
     configSchema: {
         properties: {
             destroyableStacks: stringList(
@@ -119,7 +119,7 @@ export const gkeCluster: ResourceValidationPolicy = {
             ),
             openEndpointStacks: stringList(
                 "Stack-name patterns (* matches any characters) whose private nodes may have a control-plane " +
-                    "endpoint open to every address.",
+                    "IP endpoint open to every address.",
                 "^[A-Za-z0-9_.*-]+$",
                 DEFAULT_OPEN_ENDPOINT_STACKS,
             ),

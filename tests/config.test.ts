@@ -77,6 +77,7 @@ describe("config", () => {
                 maxNodeCount: 5,
                 releaseChannel: "REGULAR",
                 privateNodes: false,
+                ipEndpoint: false,
                 authorizedNetworks: [],
                 protect: false,
                 dataDisk: { sizeGb: 10 },
@@ -95,7 +96,7 @@ describe("config", () => {
             );
         });
 
-        it("reads the GKE variants: Autopilot in a region, private nodes, authorized networks", () => {
+        it("reads the GKE variants: Autopilot in a region, private nodes, an IP endpoint behind authorized networks", () => {
             const config = parseConfig(
                 {
                     ...GKE,
@@ -104,6 +105,7 @@ describe("config", () => {
                     gkeDataZone: "europe-west1-c",
                     gkeDatabaseEncryptionKey: keyIn("europe-west1"),
                     gkePrivateNodes: "true",
+                    gkeIpEndpoint: "true",
                     gkeAuthorizedNetworks: "203.0.113.0/24, 198.51.100.7/32,",
                 },
                 STACK,
@@ -112,6 +114,7 @@ describe("config", () => {
             assert.equal(config.cluster.mode, "autopilot");
             assert.equal(config.cluster.location, "europe-west1");
             assert.equal(config.cluster.privateNodes, true);
+            assert.equal(config.cluster.ipEndpoint, true);
             assert.deepEqual(config.cluster.authorizedNetworks, ["203.0.113.0/24", "198.51.100.7/32"]);
             assert.deepEqual(config.cluster.dataDisk, { sizeGb: 10, zone: "europe-west1-c" });
         });
@@ -434,6 +437,7 @@ describe("config", () => {
                     ["gkeLocation", "europe-west1-b"],
                     ["gkeMode", "autopilot"],
                     ["gkeNodeCount", "3"],
+                    ["gkeIpEndpoint", "true"],
                     ["gkeNodeServiceAccount", "three-tier-nodes@my-project.iam.gserviceaccount.com"],
                     ["gkeDatabaseEncryptionKey", keyIn("us-central1")],
                     ["kubeContext", "gke_p_z_c"],
@@ -486,6 +490,17 @@ describe("config", () => {
                 `${PROJECT}:gkeLocation must be a region such as us-east1 when ${PROJECT}:gkeMode is autopilot (got "us-east1-b")`,
             ],
             [
+                "authorized networks without the IP endpoint they limit",
+                { ...GKE, gkeAuthorizedNetworks: "203.0.113.0/24" },
+                `${PROJECT}:gkeAuthorizedNetworks must be empty unless ${PROJECT}:gkeIpEndpoint is true: authorized ` +
+                    `networks limit the control plane's IP endpoint; its DNS endpoint admits callers by IAM (got "203.0.113.0/24")`,
+            ],
+            [
+                "an IP endpoint setting that is not a boolean",
+                { ...GKE, gkeIpEndpoint: "yes" },
+                `${PROJECT}:gkeIpEndpoint must be true or false (got "yes")`,
+            ],
+            [
                 "private nodes not a boolean",
                 { ...GKE, gkePrivateNodes: "on" },
                 `${PROJECT}:gkePrivateNodes must be true or false (got "on")`,
@@ -493,7 +508,7 @@ describe("config", () => {
             ...["203.0.113.0", "203.0.113.0/33", "203.0.113.1/24", "2001:db8::/32", "10.0.0.0/8/1", "any"].map(
                 (cidr): [string, RawConfig, string] => [
                     `an authorized network that is not an IPv4 network: ${cidr}`,
-                    { ...GKE, gkeAuthorizedNetworks: `10.0.0.0/8,${cidr}` },
+                    { ...GKE, gkeIpEndpoint: "true", gkeAuthorizedNetworks: `10.0.0.0/8,${cidr}` },
                     `${PROJECT}:gkeAuthorizedNetworks must be empty, or up to 50 comma-separated IPv4 CIDRs such as ` +
                         `203.0.113.0/24 with no bits set after the prefix (got "10.0.0.0/8,${cidr}")`,
                 ],
@@ -502,6 +517,7 @@ describe("config", () => {
                 "more authorized networks than GKE allows",
                 {
                     ...GKE,
+                    gkeIpEndpoint: "true",
                     gkeAuthorizedNetworks: Array.from({ length: 51 }, (_, i) => `10.0.${i}.0/24`).join(","),
                 },
                 `${PROJECT}:gkeAuthorizedNetworks must be empty, or up to 50 comma-separated IPv4 CIDRs such as ` +

@@ -349,6 +349,19 @@ describe("program, stack gke", () => {
         );
     });
 
+    it("reaches the control plane through its DNS endpoint alone, as its stack file leaves it", async () => {
+        const { resources, result } = await runProgram("gke");
+        const cluster = ofType(resources, "gcp:container/cluster:Cluster")[0].inputs;
+        assert.deepEqual(cluster.controlPlaneEndpointsConfig, {
+            dnsEndpointConfig: { allowExternalTraffic: true },
+            ipEndpointsConfig: { enabled: false },
+        });
+        assert.equal(
+            JSON.parse(await unwrap(result.kubeconfig)).clusters[0].cluster.server,
+            "https://gke-0123456789abcdef-123456789012.us-central1-a.gke.goog",
+        );
+    });
+
     it("encrypts the cluster's Secrets with the bootstrap stack's KMS key", async () => {
         const cluster = ofType((await runProgram("gke")).resources, "gcp:container/cluster:Cluster")[0].inputs;
         assert.deepEqual(cluster.databaseEncryption, {
@@ -391,16 +404,18 @@ describe("program, stack gke", () => {
         assert.equal(ofType(resources, K8S.claim)[0].inputs.spec.volumeName, "three-tier-redis-data");
     });
 
-    it("Autopilot with private nodes behind authorized networks: no node pool, Cloud NAT", async () => {
+    it("Autopilot with private nodes and an IP endpoint behind authorized networks: no node pool, Cloud NAT", async () => {
         const { resources } = await runProgram("gke", {
             "three-tier-app:gkeMode": "autopilot",
             "three-tier-app:gkeLocation": "us-central1",
             "three-tier-app:gkeDataZone": "us-central1-f",
             "three-tier-app:gkePrivateNodes": "true",
+            "three-tier-app:gkeIpEndpoint": "true",
             "three-tier-app:gkeAuthorizedNetworks": "203.0.113.0/24",
         });
         const cluster = ofType(resources, "gcp:container/cluster:Cluster")[0].inputs;
         assert.equal(cluster.enableAutopilot, true);
+        assert.deepEqual(cluster.controlPlaneEndpointsConfig.ipEndpointsConfig, { enabled: true });
         assert.equal(cluster.privateClusterConfig.enablePrivateNodes, true);
         assert.deepEqual(cluster.masterAuthorizedNetworksConfig.cidrBlocks, [
             { cidrBlock: "203.0.113.0/24", displayName: "203.0.113.0/24" },

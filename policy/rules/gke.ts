@@ -1,5 +1,6 @@
 // GKE cluster settings: protected consistently with what the stack is for, Workload Identity on, no
-// legacy ABAC, no basic auth, private nodes behind a limited endpoint; nodes run as a dedicated account.
+// legacy ABAC, no basic auth, private nodes behind a limited IP endpoint or none; nodes run as a
+// dedicated account.
 import { read, whenKnown } from "./known";
 import { stackMatches } from "./stacks";
 
@@ -14,6 +15,8 @@ export interface ClusterProps {
     readonly masterAuth?: { readonly username?: string; readonly password?: string };
     readonly enableAutopilot?: boolean;
     readonly privateClusterConfig?: { readonly enablePrivateNodes?: boolean };
+    /** The provider's default for ipEndpointsConfig.enabled is true. */
+    readonly controlPlaneEndpointsConfig?: { readonly ipEndpointsConfig?: { readonly enabled?: boolean } };
     readonly masterAuthorizedNetworksConfig?: { readonly cidrBlocks?: readonly { readonly cidrBlock?: string }[] };
     readonly clusterAutoscaling?: { readonly autoProvisioningDefaults?: { readonly serviceAccount?: string } };
 }
@@ -106,12 +109,15 @@ export function gkeClusterViolations(
         ),
         ...whenKnown(() =>
             props.privateClusterConfig?.enablePrivateNodes === true &&
+            props.controlPlaneEndpointsConfig?.ipEndpointsConfig?.enabled !== false &&
             (props.masterAuthorizedNetworksConfig?.cidrBlocks ?? []).length === 0 &&
             !(roles.openEndpoint ?? []).some((p) => stackMatches(stack, p))
                 ? [
-                      "private nodes behind a control-plane endpoint open to every address: list the networks " +
+                      "private nodes behind a control-plane IP endpoint open to every address: list the networks " +
                           "that may reach it in masterAuthorizedNetworksConfig.cidrBlocks (config " +
-                          "gkeAuthorizedNetworks), or add the stack to the policy config openEndpointStacks",
+                          "gkeAuthorizedNetworks), turn it off (controlPlaneEndpointsConfig.ipEndpointsConfig.enabled " +
+                          "false, config gkeIpEndpoint false: the DNS endpoint admits by IAM), or add the stack to " +
+                          "the policy config openEndpointStacks",
                   ]
                 : [],
         ),

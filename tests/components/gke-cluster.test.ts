@@ -102,6 +102,11 @@ describe("GkeCluster", () => {
     it("adds nothing for private nodes or an endpoint limit unless asked", async () => {
         const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
         const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+        // By default only the DNS endpoint, which admits callers by IAM from anywhere (CI runners too).
+        assert.deepEqual(cluster.controlPlaneEndpointsConfig, {
+            dnsEndpointConfig: { allowExternalTraffic: true },
+            ipEndpointsConfig: { enabled: false },
+        });
         assert.equal(cluster.privateClusterConfig, undefined);
         assert.equal(cluster.masterAuthorizedNetworksConfig, undefined);
         assert.equal(cluster.enableAutopilot, undefined);
@@ -244,16 +249,21 @@ describe("GkeCluster", () => {
         assert.deepEqual(recorder.dependsOn(TYPES.cluster, "gke-cluster"), []);
     });
 
-    it("private nodes: no public IPs, Cloud NAT for image pulls, a public endpoint limited to the given networks", async () => {
+    it("private nodes: no public IPs, Cloud NAT for image pulls, a public IP endpoint limited to the given networks", async () => {
         const { resources } = await runUnderMocks(
             () =>
                 new GkeCluster("gke", {
                     ...ARGS,
                     privateNodes: true,
+                    ipEndpoint: true,
                     authorizedNetworks: ["203.0.113.0/24", "198.51.100.7/32"],
                 }),
         );
         const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+        assert.deepEqual(cluster.controlPlaneEndpointsConfig, {
+            dnsEndpointConfig: { allowExternalTraffic: true },
+            ipEndpointsConfig: { enabled: true },
+        });
         assert.deepEqual(cluster.privateClusterConfig, { enablePrivateNodes: true, enablePrivateEndpoint: false });
         assert.deepEqual(cluster.masterAuthorizedNetworksConfig, {
             cidrBlocks: [
@@ -269,9 +279,35 @@ describe("GkeCluster", () => {
         assert.equal(nat.sourceSubnetworkIpRangesToNat, "ALL_SUBNETWORKS_ALL_IP_RANGES");
     });
 
+    it("private nodes behind the DNS endpoint alone: no IP endpoint to make public or private", async () => {
+        const { resources } = await runUnderMocks(() => new GkeCluster("gke", { ...ARGS, privateNodes: true }));
+        const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+        assert.deepEqual(cluster.privateClusterConfig, { enablePrivateNodes: true });
+        assert.deepEqual(cluster.controlPlaneEndpointsConfig.ipEndpointsConfig, { enabled: false });
+        assert.equal(cluster.masterAuthorizedNetworksConfig, undefined);
+    });
+
+    it("refuses authorized networks without the IP endpoint they would limit, before creating anything", async () => {
+        const registered: string[] = [];
+        const record: pulumi.ResourceTransformation = ({ name }) => {
+            registered.push(name);
+            return undefined;
+        };
+        const args = { ...ARGS, authorizedNetworks: ["10.0.0.0/8", "192.0.2.0/24"] };
+        await assert.rejects(
+            runUnderMocks(() => new GkeCluster("gke", args, { transformations: [record] })),
+            {
+                message:
+                    "GkeClusterArgs.authorizedNetworks: they limit the IP endpoint, so they need ipEndpoint true, " +
+                    "got 10.0.0.0/8,192.0.2.0/24",
+            },
+        );
+        assert.deepEqual(registered, ["gke"], "the component alone, none of its children");
+    });
+
     it("public nodes with an endpoint limited to the given networks", async () => {
         const { resources } = await runUnderMocks(
-            () => new GkeCluster("gke", { ...ARGS, authorizedNetworks: ["10.0.0.0/8"] }),
+            () => new GkeCluster("gke", { ...ARGS, ipEndpoint: true, authorizedNetworks: ["10.0.0.0/8"] }),
         );
         const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
         assert.equal(cluster.privateClusterConfig, undefined);
@@ -281,20 +317,24 @@ describe("GkeCluster", () => {
         assert.deepEqual(ofType(resources, TYPES.router), []);
     });
 
-    it("builds its Kubernetes provider from a secret kubeconfig that uses gke-gcloud-auth-plugin", async () => {
-        const { resources, result } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
-        const providers = ofType(resources, K8S.provider);
-        assert.equal(providers.length, 1);
-        const kubeconfig = JSON.parse(await unwrap(result.kubeconfig));
-        assert.equal(kubeconfig.clusters[0].cluster.server, "https://203.0.113.1");
-        assert.equal(kubeconfig.clusters[0].cluster["certificate-authority-data"], "Q0EtREFUQQ==");
-        assert.equal(kubeconfig.users[0].user.exec.command, "gke-gcloud-auth-plugin");
-        assert.equal(kubeconfig["current-context"], "gke_my-project_europe-west1-b_gke-cluster-1234567");
-        assert.equal(await pulumi.isSecret(result.kubeconfig), true);
-        assert.equal(await unwrap(result.clusterName), "gke-cluster-1234567");
-        const providerKubeconfig = secretValue(providers[0].inputs.kubeconfig);
-        assert.equal(JSON.parse(providerKubeconfig).users[0].user.exec.provideClusterInfo, true);
-    });
+    for (const ipEndpoint of [false, true]) {
+        it(`builds its Kubernetes provider from a kubeconfig for the DNS endpoint, IP endpoint ${ipEndpoint ? "on" : "off"}`, async () => {
+            const { resources, result } = await runUnderMocks(() => new GkeCluster("gke", { ...ARGS, ipEndpoint }));
+            const providers = ofType(resources, K8S.provider);
+            assert.equal(providers.length, 1);
+            const kubeconfig = JSON.parse(await unwrap(result.kubeconfig));
+            // The mocks' DNS endpoint, not the IP endpoint (203.0.113.1) and its CA, which the cluster reports too.
+            assert.deepEqual(kubeconfig.clusters[0].cluster, {
+                server: "https://gke-0123456789abcdef-123456789012.europe-west1-b.gke.goog",
+            });
+            assert.equal(kubeconfig.users[0].user.exec.command, "gke-gcloud-auth-plugin");
+            assert.equal(kubeconfig["current-context"], "gke_my-project_europe-west1-b_gke-cluster-1234567");
+            assert.equal(await pulumi.isSecret(result.kubeconfig), true);
+            assert.equal(await unwrap(result.clusterName), "gke-cluster-1234567");
+            const providerKubeconfig = secretValue(providers[0].inputs.kubeconfig);
+            assert.equal(JSON.parse(providerKubeconfig).users[0].user.exec.provideClusterInfo, true);
+        });
+    }
 
     it("names the cluster to its Kubernetes provider, so another endpoint of it updates the provider in place", async () => {
         const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
@@ -312,10 +352,13 @@ describe("GkeCluster", () => {
             it(`${location} → ${region}`, () => assert.equal(regionOf(location), region));
     });
 
-    it("writes a kubeconfig holding no credential", () => {
-        const kubeconfig = JSON.parse(gkeKubeconfig({ name: "c", endpoint: "10.0.0.1", caCertificate: "CA" }));
+    it("writes a kubeconfig for the DNS endpoint holding no credential and no CA", () => {
+        const kubeconfig = JSON.parse(gkeKubeconfig({ name: "c", dnsEndpoint: "gke-1.europe-west1.gke.goog" }));
+        assert.deepEqual(kubeconfig.clusters, [
+            { name: "c", cluster: { server: "https://gke-1.europe-west1.gke.goog" } },
+        ]);
         assert.deepEqual(kubeconfig.contexts, [{ name: "c", context: { cluster: "c", user: "c" } }]);
-        assert.equal(kubeconfig.users[0].user.token, undefined);
+        assert.deepEqual(Object.keys(kubeconfig.users[0].user), ["exec"]);
         assert.equal(kubeconfig.users[0].user.exec.apiVersion, "client.authentication.k8s.io/v1beta1");
     });
 });

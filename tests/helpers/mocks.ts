@@ -49,6 +49,13 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
                 name: inputs.name ?? `${name}-1234567`,
                 endpoint: "203.0.113.1",
                 masterAuth: { clusterCaCertificate: "Q0EtREFUQQ==" },
+                controlPlaneEndpointsConfig: {
+                    ...inputs.controlPlaneEndpointsConfig,
+                    dnsEndpointConfig: {
+                        ...inputs.controlPlaneEndpointsConfig?.dnsEndpointConfig,
+                        endpoint: `gke-0123456789abcdef-123456789012.${inputs.location}.gke.goog`,
+                    },
+                },
             };
         // A StackReference's state is the referenced stack's outputs: here gke's secret kubeconfig.
         case "pulumi:pulumi:StackReference":

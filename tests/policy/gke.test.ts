@@ -148,9 +148,10 @@ describe("policy: gke-cluster-hygiene", () => {
 describe("policy: gke-cluster-hygiene, the GKE variants", () => {
     const PRIVATE: ClusterProps = { ...GOOD, privateClusterConfig: { enablePrivateNodes: true } };
     const OPEN_ENDPOINT =
-        "private nodes behind a control-plane endpoint open to every address: list the networks that may reach " +
-        "it in masterAuthorizedNetworksConfig.cidrBlocks (config gkeAuthorizedNetworks), or add the stack to the " +
-        "policy config openEndpointStacks";
+        "private nodes behind a control-plane IP endpoint open to every address: list the networks that may reach " +
+        "it in masterAuthorizedNetworksConfig.cidrBlocks (config gkeAuthorizedNetworks), turn it off " +
+        "(controlPlaneEndpointsConfig.ipEndpointsConfig.enabled false, config gkeIpEndpoint false: the DNS " +
+        "endpoint admits by IAM), or add the stack to the policy config openEndpointStacks";
     const DEFAULT_ACCOUNT =
         "Autopilot nodes run as the Compute Engine default service account (Editor on the project): set " +
         "clusterAutoscaling.autoProvisioningDefaults.serviceAccount to a dedicated account";
@@ -176,6 +177,18 @@ describe("policy: gke-cluster-hygiene, the GKE variants", () => {
             [OPEN_ENDPOINT],
         ],
         ["private nodes, open endpoint, the stack says why", PRIVATE, { ...ROLES, openEndpoint: ["pr-*"] }, []],
+        [
+            "private nodes, an open IP endpoint asked for",
+            { ...PRIVATE, controlPlaneEndpointsConfig: { ipEndpointsConfig: { enabled: true } } },
+            ROLES,
+            [OPEN_ENDPOINT],
+        ],
+        [
+            "private nodes, no IP endpoint: the DNS endpoint alone, which admits by IAM",
+            { ...PRIVATE, controlPlaneEndpointsConfig: { ipEndpointsConfig: { enabled: false } } },
+            ROLES,
+            [],
+        ],
         ["Autopilot with a dedicated account", AUTOPILOT, ROLES, []],
         ["Autopilot with no account", { ...GOOD, enableAutopilot: true }, ROLES, [DEFAULT_ACCOUNT]],
         [

@@ -49,6 +49,24 @@ describe("policy pack on the program", () => {
             [],
         ));
 
+    it("passes gke with private nodes behind the DNS endpoint alone, no authorized networks needed", async () =>
+        assert.deepEqual(await violations("gke", { "three-tier-app:gkePrivateNodes": "true" }), []));
+
+    it("refuses gke with private nodes behind an IP endpoint open to every address", async () =>
+        assert.deepEqual(
+            await violations("gke", {
+                "three-tier-app:gkePrivateNodes": "true",
+                "three-tier-app:gkeIpEndpoint": "true",
+            }),
+            [
+                "gke-cluster-hygiene: private nodes behind a control-plane IP endpoint open to every address: list " +
+                    "the networks that may reach it in masterAuthorizedNetworksConfig.cidrBlocks (config " +
+                    "gkeAuthorizedNetworks), turn it off (controlPlaneEndpointsConfig.ipEndpointsConfig.enabled " +
+                    "false, config gkeIpEndpoint false: the DNS endpoint admits by IAM), or add the stack to the " +
+                    "policy config openEndpointStacks",
+            ],
+        ));
+
     it("refuses gke running an image it did not build (a tag from Docker Hub)", async () =>
         assert.deepEqual(await violations("gke", { "three-tier-app:redisImage": "redis:7.4.2-alpine" }), [
             'gke-images-come-from-the-stacks-registry: StatefulSet/redis container "redis" image "redis:7.4.2-alpine" ' +
