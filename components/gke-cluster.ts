@@ -145,7 +145,10 @@ export class GkeCluster extends pulumi.ComponentResource {
     public readonly clusterName: pulumi.Output<string>;
     /** The data disk, when dataDisk was given. */
     public readonly dataDisk?: GceDisk;
-    /** Secret: it names the cluster's endpoint and CA. */
+    /**
+     * Not a secret: it names the DNS endpoint and runs gke-gcloud-auth-plugin, and holds no credential, so
+     * review stacks read it through a StackReference without being able to decrypt any of this stack's secrets.
+     */
     public readonly kubeconfig: pulumi.Output<string>;
     /** The Artifact Registry repository the app's images go to, which the nodes may pull from. */
     public readonly imageRegistry: pulumi.Output<string>;
@@ -333,14 +336,14 @@ export class GkeCluster extends pulumi.ComponentResource {
         }
 
         this.clusterName = cluster.name;
-        this.kubeconfig = pulumi.secret(
-            pulumi.all([cluster.name, cluster.controlPlaneEndpointsConfig]).apply(([clusterName, endpoints]) =>
+        this.kubeconfig = pulumi
+            .all([cluster.name, cluster.controlPlaneEndpointsConfig])
+            .apply(([clusterName, endpoints]) =>
                 gkeKubeconfig({
                     name: `gke_${project}_${location}_${clusterName}`,
                     dnsEndpoint: endpoints.dnsEndpointConfig?.endpoint ?? "",
                 }),
-            ),
-        );
+            );
         // Waits for the node pool, so workloads are not created on a cluster without nodes; on destroy,
         // every Kubernetes object (LoadBalancer Services, volumes) is gone before the nodes and the cluster.
         // clusterIdentifier: without it the provider is replaced, and every object with it, whenever the

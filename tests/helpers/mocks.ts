@@ -57,12 +57,12 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
                     },
                 },
             };
-        // A StackReference's state is the referenced stack's outputs: here gke's secret kubeconfig.
+        // A StackReference's state is the referenced stack's outputs: here gke's, none of them secret.
         case "pulumi:pulumi:StackReference":
             return {
                 ...inputs,
                 outputs: { kubeconfig: referencedKubeconfig(inputs.name), imageRegistry: referencedImageRegistry },
-                secretOutputNames: ["kubeconfig"],
+                secretOutputNames: [],
             };
         // An image the program builds (components/images.ts): the registry answers the push with a digest.
         case "pulumi-nodejs:dynamic:Resource": {
