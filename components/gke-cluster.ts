@@ -11,6 +11,17 @@ const GKE_NETWORK_RANGES = {
     pods: { name: "pods", cidr: "10.20.0.0/14" },
     services: { name: "services", cidr: "10.24.0.0/20" },
 } as const;
+/**
+ * When GKE may upgrade the control plane and recreate nodes: Saturdays and Sundays, 02:00–10:00 UTC, away
+ * from working hours. GKE needs at least 48 hours in any 32 days, counting windows of 4 hours or more:
+ * 8-hour windows on the at least 8 weekend days of any 32 give 64. The dates are the first weekend the
+ * rule applies from (a Saturday); GKE reports times in UTC, so they are written in UTC to avoid a diff.
+ */
+export const GKE_MAINTENANCE_WINDOW = {
+    startTime: "2025-01-04T02:00:00Z",
+    endTime: "2025-01-04T10:00:00Z",
+    recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
+} as const;
 /** The nodes' access scope; their service account's roles are what limit them. */
 const NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
 
@@ -257,6 +268,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                     servicesSecondaryRangeName: GKE_NETWORK_RANGES.services.name,
                 },
                 releaseChannel: { channel: args.releaseChannel ?? GKE_DEFAULTS.releaseChannel },
+                maintenancePolicy: { recurringWindow: GKE_MAINTENANCE_WINDOW },
                 workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
                 // Secrets (the Redis password) are encrypted in etcd with a key this project controls, so a
                 // copy of etcd alone does not reveal them, and revoking the key makes them unreadable.

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { GkeCluster, gkeKubeconfig, regionOf } from "../../components/gke-cluster";
+import { GKE_MAINTENANCE_WINDOW, GkeCluster, gkeKubeconfig, regionOf } from "../../components/gke-cluster";
 import { byName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
 import { OptionRecorder } from "../helpers/options";
 
@@ -39,6 +39,13 @@ describe("GkeCluster", () => {
             servicesSecondaryRangeName: "services",
         });
         assert.deepEqual(cluster.releaseChannel, { channel: "STABLE" });
+        assert.deepEqual(cluster.maintenancePolicy, {
+            recurringWindow: {
+                startTime: "2025-01-04T02:00:00Z",
+                endTime: "2025-01-04T10:00:00Z",
+                recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
+            },
+        });
         assert.deepEqual(cluster.workloadIdentityConfig, { workloadPool: "my-project.svc.id.goog" });
         assert.equal(cluster.datapathProvider, "ADVANCED_DATAPATH");
         assert.equal(cluster.enableLegacyAbac, false);
@@ -341,6 +348,16 @@ describe("GkeCluster", () => {
         const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
         // The cluster's id: a new cluster, and only that, replaces the provider and every object with it.
         assert.equal(byName(resources, K8S.provider, "gke-k8s").inputs.clusterIdentifier, "gke-cluster-id");
+    });
+
+    it("allows GKE the maintenance it requires: 48 hours in any 32 days, in windows of 4 hours or more", () => {
+        const { startTime, endTime, recurrence } = GKE_MAINTENANCE_WINDOW;
+        const hours = (Date.parse(endTime) - Date.parse(startTime)) / 3_600_000;
+        const days = /^FREQ=WEEKLY;BYDAY=([A-Z]{2}(?:,[A-Z]{2})*)$/.exec(recurrence)?.[1].split(",") ?? [];
+        assert.ok(hours >= 4, `${hours} h a window`);
+        // 32 days hold at least 4 of each weekday.
+        assert.ok(hours * days.length * 4 >= 48, `${hours} h on ${days.join(",")}`);
+        assert.equal(new Date(startTime).getUTCDay(), 6, "starts on a Saturday, the first day it recurs on");
     });
 
     describe("regionOf", () => {
