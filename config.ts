@@ -473,6 +473,7 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         cluster = {
             target,
             project,
+            stack,
             nodeServiceAccount,
             location,
             mode,

@@ -49,6 +49,8 @@ export const GKE_DEFAULTS = {
 export interface GkeClusterArgs {
     /** The GCP project. */
     readonly project: string;
+    /** The stack that owns the cluster: the `stack` label of everything here that takes labels (gcpLabels). */
+    readonly stack: string;
     /**
      * Email of the service account the nodes run as, made and granted its project roles outside this program
      * (the bootstrap stack's nodeServiceAccount output). This component grants it image pulls from the app's
@@ -105,6 +107,21 @@ export interface GkeClusterArgs {
      * to the location when that is a zone; a regional cluster must name one of its zones. Default: none.
      */
     readonly dataDisk?: { readonly sizeGb: number; readonly zone?: string };
+}
+
+/**
+ * The GCP labels of everything a stack's cluster owns that takes labels (cluster, nodes, data disk, image
+ * repository): what it is part of and which stack made it, for billing reports and inventory. A label value
+ * takes lowercase letters, digits, '_' and '-' only, 63 at most; a stack name may hold more.
+ */
+export function gcpLabels(stack: string): Record<string, string> {
+    return {
+        "part-of": PART_OF,
+        stack: stack
+            .toLowerCase()
+            .replace(/[^a-z0-9_-]/g, "-")
+            .slice(0, 63),
+    };
 }
 
 /** The region of a GCP location: a zone such as us-central1-a lies in us-central1. */
@@ -202,6 +219,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         const protect = args.protect ?? GKE_DEFAULTS.protect;
         const autopilot = (args.mode ?? GKE_DEFAULTS.mode) === "autopilot";
         const privateNodes = args.privateNodes ?? GKE_DEFAULTS.privateNodes;
+        const labels = gcpLabels(args.stack);
 
         this.imageRegistry = new ImageRepository(
             `${name}-images`,
@@ -209,7 +227,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                 project,
                 region: regionOf(location),
                 readers: [`serviceAccount:${args.nodeServiceAccount}`],
-                labels: { "part-of": PART_OF },
+                labels,
             },
             childOpts,
         ).registry;
@@ -269,6 +287,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                 },
                 releaseChannel: { channel: args.releaseChannel ?? GKE_DEFAULTS.releaseChannel },
                 maintenancePolicy: { recurringWindow: GKE_MAINTENANCE_WINDOW },
+                resourceLabels: labels,
                 workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
                 // Secrets (the Redis password) are encrypted in etcd with a key this project controls, so a
                 // copy of etcd alone does not reveal them, and revoking the key makes them unreadable.
@@ -325,6 +344,8 @@ export class GkeCluster extends pulumi.ComponentResource {
                       management: { autoRepair: true, autoUpgrade: true },
                       nodeConfig: {
                           machineType: args.machineType ?? GKE_DEFAULTS.machineType,
+                          // The node VMs' own labels: they are what a billing report groups.
+                          resourceLabels: labels,
                           serviceAccount: args.nodeServiceAccount,
                           oauthScopes: NODE_OAUTH_SCOPES,
                           // Pods see the GKE metadata server, which serves Workload Identity, not the node's identity.
@@ -341,7 +362,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                 throw new Error(`GkeClusterArgs.dataDisk.zone: a zone is needed, got "${zone}"`);
             const disk = new gcp.compute.Disk(
                 `${name}-data`,
-                { project, zone, size: args.dataDisk.sizeGb, type: "pd-balanced" },
+                { project, zone, size: args.dataDisk.sizeGb, type: "pd-balanced", labels },
                 { ...childOpts, protect },
             );
             this.dataDisk = { id: disk.id, zone };

@@ -69,6 +69,7 @@ describe("config", () => {
             assert.deepEqual(config.cluster, {
                 target: "gke",
                 project: "my-project",
+                stack: "test",
                 location: "us-central1-a",
                 mode: "standard",
                 machineType: "e2-standard-2",

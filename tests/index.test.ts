@@ -366,6 +366,16 @@ describe("program, stack gke", () => {
         );
     });
 
+    it("labels the cluster, its node VMs, the Redis disk and the image repository with the app and the stack", async () => {
+        const { resources } = await runProgram("gke");
+        const labels = { "part-of": "three-tier-app", stack: "gke" };
+        const one = (type: string) => ofType(resources, type)[0].inputs;
+        assert.deepEqual(one("gcp:container/cluster:Cluster").resourceLabels, labels);
+        assert.deepEqual(one("gcp:container/nodePool:NodePool").nodeConfig.resourceLabels, labels);
+        assert.deepEqual(one("gcp:compute/disk:Disk").labels, labels);
+        assert.deepEqual(one("gcp:artifactregistry/repository:Repository").labels, labels);
+    });
+
     it("encrypts the cluster's Secrets with the bootstrap stack's KMS key", async () => {
         const cluster = ofType((await runProgram("gke")).resources, "gcp:container/cluster:Cluster")[0].inputs;
         assert.deepEqual(cluster.databaseEncryption, {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { GKE_MAINTENANCE_WINDOW, GkeCluster, gkeKubeconfig, regionOf } from "../../components/gke-cluster";
+import { gcpLabels, GKE_MAINTENANCE_WINDOW, GkeCluster, gkeKubeconfig, regionOf } from "../../components/gke-cluster";
 import { byName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
 import { OptionRecorder } from "../helpers/options";
 
@@ -13,8 +13,12 @@ const TYPES = {
     repositoryMember: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
 } as const;
 
+/** gcpLabels of ARGS.stack. */
+const LABELS = { "part-of": "three-tier-app", stack: "review_7-eu" };
+
 const ARGS = {
     project: "my-project",
+    stack: "Review_7.EU",
     location: "europe-west1-b",
     machineType: "e2-standard-4",
     nodeCount: 2,
@@ -127,7 +131,7 @@ describe("GkeCluster", () => {
         assert.equal(repository.inputs.project, "my-project");
         assert.equal(repository.inputs.location, "europe-west1", "the cluster's region");
         assert.equal(repository.inputs.format, "DOCKER");
-        assert.deepEqual(repository.inputs.labels, { "part-of": "three-tier-app" });
+        assert.deepEqual(repository.inputs.labels, LABELS);
         const policies = repository.inputs.cleanupPolicies;
         assert.deepEqual(
             policies.map((p: any) => [p.id, p.action]),
@@ -189,8 +193,8 @@ describe("GkeCluster", () => {
             );
             const disk = byName(resources, "gcp:compute/disk:Disk", "gke-data").inputs;
             assert.deepEqual(
-                { project: disk.project, zone: disk.zone, size: disk.size, type: disk.type },
-                { project: "my-project", zone: "europe-west1-b", size: 20, type: "pd-balanced" },
+                { project: disk.project, zone: disk.zone, size: disk.size, type: disk.type, labels: disk.labels },
+                { project: "my-project", zone: "europe-west1-b", size: 20, type: "pd-balanced", labels: LABELS },
             );
             assert.equal(result.dataDisk?.zone, "europe-west1-b");
             assert.equal(await unwrap(result.dataDisk?.id), "gke-data-id");
@@ -358,6 +362,28 @@ describe("GkeCluster", () => {
         // 32 days hold at least 4 of each weekday.
         assert.ok(hours * days.length * 4 >= 48, `${hours} h on ${days.join(",")}`);
         assert.equal(new Date(startTime).getUTCDay(), 6, "starts on a Saturday, the first day it recurs on");
+    });
+
+    it("labels the cluster and its node VMs with what they are part of and the stack", async () => {
+        const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        assert.deepEqual(byName(resources, TYPES.cluster, "gke-cluster").inputs.resourceLabels, LABELS);
+        assert.deepEqual(byName(resources, TYPES.nodePool, "gke-nodes").inputs.nodeConfig.resourceLabels, LABELS);
+    });
+
+    describe("gcpLabels: the stack name as a GCP label value", () => {
+        const cases: [string, string][] = [
+            ["gke", "gke"],
+            ["pr-1234", "pr-1234"],
+            ["Review_7.EU", "review_7-eu"],
+            ["a".repeat(63), "a".repeat(63)],
+            ["b".repeat(70), "b".repeat(63)],
+        ];
+        for (const [stack, value] of cases) {
+            it(`${stack} → ${value}`, () => {
+                assert.deepEqual(gcpLabels(stack), { "part-of": "three-tier-app", stack: value });
+                assert.match(value, /^[a-z0-9_-]{0,63}$/);
+            });
+        }
     });
 
     describe("regionOf", () => {
