@@ -60,6 +60,7 @@ export const DEFAULTS = {
     gkeAuthorizedNetworks: GKE_DEFAULTS.authorizedNetworks.join(","),
     gkeNodeServiceAccount: "",
     gkeDatabaseEncryptionKey: "",
+    gkeReviewServiceAccount: "",
 };
 
 export type ConfigKey = keyof typeof DEFAULTS;
@@ -460,6 +461,15 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
                 dataZone,
             );
         }
+        const reviewServiceAccount = raw.gkeReviewServiceAccount ?? DEFAULTS.gkeReviewServiceAccount;
+        if (reviewServiceAccount !== "" && !SERVICE_ACCOUNT_EMAIL_PATTERN.test(reviewServiceAccount)) {
+            fail(
+                "gkeReviewServiceAccount",
+                "empty (no review stacks) or the email <id>@<project>.iam.gserviceaccount.com of the service " +
+                    "account review stacks deploy as",
+                reviewServiceAccount,
+            );
+        }
         const ipEndpoint = bool("gkeIpEndpoint");
         const authorizedNetworks = cidrList("gkeAuthorizedNetworks");
         if (!ipEndpoint && authorizedNetworks.length > 0) {
@@ -475,6 +485,7 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
             project,
             stack,
             nodeServiceAccount,
+            ...(reviewServiceAccount === "" ? {} : { reviewServiceAccount }),
             location,
             mode,
             databaseEncryptionKey,

@@ -63,6 +63,11 @@ export interface GkeClusterArgs {
      * bootstrap stack's gkeDatabaseEncryptionKey output). Required.
      */
     readonly databaseEncryptionKey: string;
+    /**
+     * Email of the service account review stacks deploy as: it may push their images to the app's repository,
+     * where this cluster's nodes pull them. Default: none (no review stacks).
+     */
+    readonly reviewServiceAccount?: string;
     /** A region (regional cluster) or a zone (zonal cluster). Default: GKE_DEFAULTS.location. */
     readonly location?: string;
     /** Standard or Autopilot; Autopilot needs a region and ignores the node pool settings. Default: standard. */
@@ -227,6 +232,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                 project,
                 region: regionOf(location),
                 readers: [`serviceAccount:${args.nodeServiceAccount}`],
+                writers: args.reviewServiceAccount === undefined ? [] : [`serviceAccount:${args.reviewServiceAccount}`],
                 labels,
             },
             childOpts,

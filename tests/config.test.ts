@@ -87,6 +87,13 @@ describe("config", () => {
             });
         });
 
+        it("gkeReviewServiceAccount: in the Args when set, absent when empty", () => {
+            const review = "three-tier-review@my-project.iam.gserviceaccount.com";
+            const withReview = parseConfig({ ...GKE, gkeReviewServiceAccount: review }, STACK).cluster;
+            assert.equal(withReview.target === "gke" && withReview.reviewServiceAccount, review);
+            assert.equal("reviewServiceAccount" in parseConfig({ ...ALL_DEFAULTS, ...GKE }, STACK).cluster, false);
+        });
+
         it("reads the cluster's stack when the target is stack", () => {
             const config = parseConfig({ target: "stack", clusterStack: "organization/three-tier-app/gke" }, "pr-7");
             assert.deepEqual(config.cluster, { target: "stack", clusterStack: "organization/three-tier-app/gke" });
@@ -345,6 +352,15 @@ describe("config", () => {
                 `${PROJECT}:gkeDatabaseEncryptionKey must be a Cloud KMS key in europe-west1, the region of ` +
                     `${PROJECT}:gkeLocation (got "${keyIn("us-central1")}")`,
             ],
+            ...["nodes", "three-tier-review@developer.gserviceaccount.com"].map(
+                (account): [string, RawConfig, string] => [
+                    `a review stacks' account that is not a service account email: "${account}"`,
+                    { ...GKE, gkeReviewServiceAccount: account },
+                    `${PROJECT}:gkeReviewServiceAccount must be empty (no review stacks) or the email ` +
+                        "<id>@<project>.iam.gserviceaccount.com of the service account review stacks deploy as " +
+                        `(got "${account}")`,
+                ],
+            ),
             [
                 "gke with an unknown release channel",
                 { ...GKE, gkeReleaseChannel: "beta" },
@@ -439,6 +455,7 @@ describe("config", () => {
                     ["gkeMode", "autopilot"],
                     ["gkeNodeCount", "3"],
                     ["gkeIpEndpoint", "true"],
+                    ["gkeReviewServiceAccount", "three-tier-review@my-project.iam.gserviceaccount.com"],
                     ["gkeNodeServiceAccount", "three-tier-nodes@my-project.iam.gserviceaccount.com"],
                     ["gkeDatabaseEncryptionKey", keyIn("us-central1")],
                     ["kubeContext", "gke_p_z_c"],

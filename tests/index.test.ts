@@ -376,6 +376,20 @@ describe("program, stack gke", () => {
         assert.deepEqual(one("gcp:artifactregistry/repository:Repository").labels, labels);
     });
 
+    it("lets the review stacks' account, as its stack file names it, push to its repository; none without one", async () => {
+        const writers = async (overrides: Record<string, string>) =>
+            ofType(
+                (await runProgram("gke", overrides)).resources,
+                "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+            )
+                .filter((m) => m.inputs.role === "roles/artifactregistry.writer")
+                .map((m) => m.inputs.member);
+        assert.deepEqual(await writers({}), [
+            "serviceAccount:three-tier-review@my-gcp-project.iam.gserviceaccount.com",
+        ]);
+        assert.deepEqual(await writers({ "three-tier-app:gkeReviewServiceAccount": "" }), []);
+    });
+
     it("encrypts the cluster's Secrets with the bootstrap stack's KMS key", async () => {
         const cluster = ofType((await runProgram("gke")).resources, "gcp:container/cluster:Cluster")[0].inputs;
         assert.deepEqual(cluster.databaseEncryption, {

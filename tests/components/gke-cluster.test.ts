@@ -157,6 +157,35 @@ describe("GkeCluster", () => {
         assert.equal(await unwrap(result.imageRegistry), "europe-west1-docker.pkg.dev/my-project/three-tier-app");
     });
 
+    it("lets review stacks' account push to the repository when there is one, on the repository alone", async () => {
+        const { resources } = await runUnderMocks(
+            () =>
+                new GkeCluster("gke", {
+                    ...ARGS,
+                    reviewServiceAccount: "three-tier-review@my-project.iam.gserviceaccount.com",
+                }),
+        );
+        assert.deepEqual(
+            ofType(resources, TYPES.repositoryMember).map((m) => [m.name, m.inputs.role, m.inputs.member]),
+            [
+                [
+                    "gke-images-reader-0",
+                    "roles/artifactregistry.reader",
+                    "serviceAccount:three-tier-nodes@my-project.iam.gserviceaccount.com",
+                ],
+                [
+                    "gke-images-writer-0",
+                    "roles/artifactregistry.writer",
+                    "serviceAccount:three-tier-review@my-project.iam.gserviceaccount.com",
+                ],
+            ],
+        );
+        assert.deepEqual(
+            resources.filter((r) => r.type.startsWith("gcp:projects/")),
+            [],
+        );
+    });
+
     describe("protect", () => {
         async function protectedNames(protect: boolean | undefined) {
             const recorder = new OptionRecorder();
