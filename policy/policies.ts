@@ -2,7 +2,13 @@
 // policy config. index.ts only hands this list to the PolicyPack.
 import { Policies, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { nonRootViolations, pinnedImageViolations, probesAndResourcesViolations } from "./rules/containers";
-import { CLUSTER_TYPE, ClusterProps, gkeClusterViolations, gkeNodeViolations } from "./rules/gke";
+import {
+    CLUSTER_TYPE,
+    ClusterProps,
+    gkeClusterViolations,
+    gkeHardeningViolations,
+    gkeNodeViolations,
+} from "./rules/gke";
 import { TYPES, WorkloadProps } from "./rules/kubernetes";
 import { redisPersistenceViolations } from "./rules/redis";
 import { registryImageViolations } from "./rules/registry";
@@ -143,6 +149,15 @@ export const gkeCluster: ResourceValidationPolicy = {
     },
 };
 
+export const gkeHardening: ResourceValidationPolicy = {
+    name: "gke-cluster-is-hardened",
+    description:
+        "A GKE cluster encrypts Secrets at the application layer with a Cloud KMS key, runs even the default node " +
+        "pool a Standard cluster starts with as a dedicated account, has a maintenance window, and carries the " +
+        "labels part-of and stack; so does every node pool's nodeConfig.resourceLabels.",
+    validateResource: (args, reportViolation) => report(reportViolation, gkeHardeningViolations(args.type, args.props)),
+};
+
 const gkeNodes: StackValidationPolicy = {
     name: "gke-nodes-are-least-privilege",
     description:
@@ -175,6 +190,7 @@ export const POLICIES: Policies = [
     internalServices,
     redisPersistence,
     gkeCluster,
+    gkeHardening,
     gkeNodes,
     sharedClusterGuest,
     registryImages,
