@@ -477,7 +477,7 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
                 "gkeAuthorizedNetworks",
                 `empty unless ${PROJECT}:gkeIpEndpoint is true: authorized networks limit the control plane's IP ` +
                     "endpoint; its DNS endpoint admits callers by IAM",
-                raw.gkeAuthorizedNetworks ?? "",
+                raw.gkeAuthorizedNetworks ?? DEFAULTS.gkeAuthorizedNetworks,
             );
         }
         cluster = {

@@ -42,6 +42,8 @@ const outputs: Record<string, pulumi.Output<string>> = {
 };
 if (cluster instanceof GkeCluster) {
     outputs.clusterName = cluster.clusterName;
+    // Review stacks read it through their StackReference; it holds no credential, so it is no secret, and
+    // no output here is one: they need none of this stack's secrets.
     outputs.kubeconfig = cluster.kubeconfig;
     // Review stacks push their images here too (StackCluster).
     outputs.imageRegistry = cluster.imageRegistry;
