@@ -7,14 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_NAMESPACE, ThreeTierAppArgs } from "./components/app";
 import { BACKEND_DEFAULTS } from "./components/backend";
 import { FRONTEND_DEFAULTS, FRONTEND_PROFILES, TUTORIAL_FRONTEND_IMAGE } from "./components/frontend";
-import {
-    GKE_DEFAULTS,
-    GKE_MODES,
-    GkeClusterArgs,
-    nodeServiceAccountId,
-    regionOf,
-    RELEASE_CHANNELS,
-} from "./components/gke-cluster";
+import { GKE_DEFAULTS, GKE_MODES, GkeClusterArgs, regionOf, RELEASE_CHANNELS } from "./components/gke-cluster";
 import { DEFAULT_KUBE_CONTEXT, KubeconfigClusterArgs } from "./components/kubeconfig-cluster";
 import { ACCESS_MODES, REDIS_DEFAULTS } from "./components/redis";
 import { contextServer, kubeconfigTexts } from "./components/kubeconfig";
@@ -68,7 +61,11 @@ export const DEFAULTS = {
     gkeMaxNodeCount: GKE_DEFAULTS.maxNodeCount,
     gkeReleaseChannel: GKE_DEFAULTS.releaseChannel,
     gkePrivateNodes: GKE_DEFAULTS.privateNodes,
+    gkeIpEndpoint: GKE_DEFAULTS.ipEndpoint,
     gkeAuthorizedNetworks: GKE_DEFAULTS.authorizedNetworks.join(","),
+    gkeNodeServiceAccount: "",
+    gkeDatabaseEncryptionKey: "",
+    gkeReviewServiceAccount: "",
     reviewStacks: false,
 };
 
@@ -152,6 +149,12 @@ const HTTP_PATH_PATTERN = /^\/[A-Za-z0-9._~\/-]*$/;
 const GKE_MACHINE_TYPE_PATTERN = /^[a-z][a-z0-9]*-[a-z0-9-]+$/;
 const GCP_LOCATION_PATTERN = /^[a-z]+-[a-z]+[0-9]+(?:-[a-z])?$/;
 const GCP_PROJECT_PATTERN = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+/** `<account id>@<project id>.iam.gserviceaccount.com`: a user-managed service account's email. */
+const SERVICE_ACCOUNT_EMAIL_PATTERN =
+    /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/;
+/** `projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>`; the location is captured. */
+const KMS_CRYPTO_KEY_PATTERN =
+    /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/([a-z0-9-]+)\/keyRings\/[A-Za-z0-9_-]{1,63}\/cryptoKeys\/[A-Za-z0-9_-]{1,63}$/;
 /** `<org>/<project>/<stack>`, each part as the Pulumi CLI accepts it. */
 const CLUSTER_STACK_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const LABEL_VALUE_PATTERN = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -414,6 +417,12 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         if (!GCP_PROJECT_PATTERN.test(project)) {
             fail("gcp:project", "a Google Cloud project id (required when target is gke)", project);
         }
+        const nodeServiceAccount = text(
+            "gkeNodeServiceAccount",
+            SERVICE_ACCOUNT_EMAIL_PATTERN,
+            "a service account email <id>@<project>.iam.gserviceaccount.com, the bootstrap stack's " +
+                "nodeServiceAccount output (required when target is gke)",
+        );
         const minNodeCount = wholeNumber("gkeMinNodeCount", 0, MAX_GKE_NODES);
         const maxNodeCount = wholeNumber("gkeMaxNodeCount", 1, MAX_GKE_NODES);
         const nodeCount = wholeNumber("gkeNodeCount", 1, MAX_GKE_NODES);
@@ -436,6 +445,22 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
                 location,
             );
         }
+        const databaseEncryptionKey = text(
+            "gkeDatabaseEncryptionKey",
+            KMS_CRYPTO_KEY_PATTERN,
+            "a Cloud KMS key projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>, the " +
+                "bootstrap stack's gkeDatabaseEncryptionKey output (required when target is gke)",
+        );
+        // The key in the cluster's region, as GKE asks: reading a Secret then never waits on a Cloud KMS in
+        // another failure domain. (A malformed location has its own message above.)
+        const keyLocation = KMS_CRYPTO_KEY_PATTERN.exec(databaseEncryptionKey)?.[1];
+        if (keyLocation !== undefined && GCP_LOCATION_PATTERN.test(location) && keyLocation !== regionOf(location)) {
+            fail(
+                "gkeDatabaseEncryptionKey",
+                `a Cloud KMS key in ${regionOf(location)}, the region of ${PROJECT}:gkeLocation`,
+                databaseEncryptionKey,
+            );
+        }
         const dataZone = raw.gkeDataZone ?? DEFAULTS.gkeDataZone;
         const regional = regionOf(location) === location;
         if (
@@ -453,12 +478,44 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
                 dataZone,
             );
         }
+        const reviewServiceAccount = raw.gkeReviewServiceAccount ?? DEFAULTS.gkeReviewServiceAccount;
+        if (reviewServiceAccount !== "" && !SERVICE_ACCOUNT_EMAIL_PATTERN.test(reviewServiceAccount)) {
+            fail(
+                "gkeReviewServiceAccount",
+                "empty (no review stacks) or the email <id>@<project>.iam.gserviceaccount.com of the service " +
+                    "account review stacks deploy as",
+                reviewServiceAccount,
+            );
+        }
+        if (reviewServiceAccount !== "") {
+            // GKE names an IAM identity by its email in Kubernetes: RBAC and admission take it as a user.
+            reviewAccess = { instance: stack, identity: { user: reviewServiceAccount } };
+        }
+        if (reviewStacks) {
+            problems.push(
+                `${PROJECT}:reviewStacks applies to target kubeconfig; on gke, review stacks are on when ` +
+                    `${PROJECT}:gkeReviewServiceAccount names their identity`,
+            );
+        }
+        const ipEndpoint = bool("gkeIpEndpoint");
+        const authorizedNetworks = cidrList("gkeAuthorizedNetworks");
+        if (!ipEndpoint && authorizedNetworks.length > 0) {
+            fail(
+                "gkeAuthorizedNetworks",
+                `empty unless ${PROJECT}:gkeIpEndpoint is true: authorized networks limit the control plane's IP ` +
+                    "endpoint; its DNS endpoint admits callers by IAM",
+                raw.gkeAuthorizedNetworks ?? DEFAULTS.gkeAuthorizedNetworks,
+            );
+        }
         cluster = {
             target,
             project,
-            nodeServiceAccountId: nodeServiceAccountId(stack),
+            stack,
+            nodeServiceAccount,
+            ...(reviewServiceAccount === "" ? {} : { reviewServiceAccount }),
             location,
             mode,
+            databaseEncryptionKey,
             dataDisk: {
                 sizeGb: diskSizeGb(redis.storageSize),
                 ...(dataZone === "" ? {} : { zone: dataZone }),
@@ -469,7 +526,8 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
             maxNodeCount,
             releaseChannel: oneOf("gkeReleaseChannel", RELEASE_CHANNELS),
             privateNodes: bool("gkePrivateNodes"),
-            authorizedNetworks: cidrList("gkeAuthorizedNetworks"),
+            ipEndpoint,
+            authorizedNetworks,
             protect,
         };
     } else {
@@ -487,7 +545,7 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
                         `which no kubeconfig read (${PROJECT}:kubeconfig, $KUBECONFIG or ~/.kube/config) has`,
                 );
             }
-            reviewAccess = { identity: { serviceAccount: REVIEW_SERVICE_ACCOUNT }, server };
+            reviewAccess = { instance: stack, identity: { serviceAccount: REVIEW_SERVICE_ACCOUNT }, server };
         }
     }
 

@@ -54,6 +54,8 @@ const outputs: Record<string, pulumi.Input<unknown>> = {
 };
 if (cluster instanceof GkeCluster) {
     outputs.clusterName = cluster.clusterName;
+    // Review stacks read it through their StackReference; it holds no credential, so it is no secret, and
+    // no output here is one: they need none of this stack's secrets.
     outputs.kubeconfig = cluster.kubeconfig;
     // Review stacks push their images here too (StackCluster).
     outputs.imageRegistry = cluster.imageRegistry;
@@ -61,7 +63,7 @@ if (cluster instanceof GkeCluster) {
 if (review) {
     // Review stacks read both through their StackReference (StackCluster): where their identity may act,
     // and, for a ServiceAccount identity, the kubeconfig that acts as it.
-    outputs.namespaceAccess = review.namespaceAccess;
+    outputs.namespaceAccess = pulumi.output(review.namespaceAccess);
     if (review.kubeconfig) outputs.kubeconfig = review.kubeconfig;
     // Their images go to this stack's registry, which the cluster's nodes pull from.
     if (config.app.images) outputs.imageRegistry = config.app.images.registry;

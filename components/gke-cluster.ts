@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,15 +12,16 @@ const GKE_NETWORK_RANGES = {
     services: { name: "services", cidr: "10.24.0.0/20" },
 } as const;
 /**
- * Project roles a node needs to ship logs, metrics and metadata, and nothing more (what GKE documents for a
- * custom node service account). Pulling images is granted on the app's own repository only (ImageRepository).
+ * When GKE may upgrade the control plane and recreate nodes: Saturdays and Sundays, 02:00–10:00 UTC, away
+ * from working hours. GKE needs at least 48 hours in any 32 days, counting windows of 4 hours or more:
+ * 8-hour windows on the at least 8 weekend days of any 32 give 64. The dates are the first weekend the
+ * rule applies from (a Saturday); GKE reports times in UTC, so they are written in UTC to avoid a diff.
  */
-export const NODE_SERVICE_ACCOUNT_ROLES = [
-    "roles/logging.logWriter",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
-    "roles/stackdriver.resourceMetadata.writer",
-] as const;
+export const GKE_MAINTENANCE_WINDOW = {
+    startTime: "2025-01-04T02:00:00Z",
+    endTime: "2025-01-04T10:00:00Z",
+    recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
+} as const;
 /** The nodes' access scope; their service account's roles are what limit them. */
 const NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
 
@@ -41,6 +41,7 @@ export const GKE_DEFAULTS = {
     maxNodeCount: 4,
     releaseChannel: "REGULAR" as ReleaseChannel,
     privateNodes: false,
+    ipEndpoint: false,
     authorizedNetworks: [] as readonly string[],
     protect: false,
 } as const;
@@ -48,11 +49,25 @@ export const GKE_DEFAULTS = {
 export interface GkeClusterArgs {
     /** The GCP project. */
     readonly project: string;
+    /** The stack that owns the cluster: the `stack` label of everything here that takes labels (gcpLabels). */
+    readonly stack: string;
     /**
-     * Account id of the nodes' service account, unique in the project (several stacks may share one):
-     * see nodeServiceAccountId.
+     * Email of the service account the nodes run as, made and granted its project roles outside this program
+     * (the bootstrap stack's nodeServiceAccount output). This component grants it image pulls from the app's
+     * repository only. Required.
      */
-    readonly nodeServiceAccountId: string;
+    readonly nodeServiceAccount: string;
+    /**
+     * Cloud KMS key (`projects/…/locations/…/keyRings/…/cryptoKeys/…`, in the cluster's region) that encrypts
+     * the cluster's Secrets at the application layer; GKE's service agent must be allowed to use it (the
+     * bootstrap stack's gkeDatabaseEncryptionKey output). Required.
+     */
+    readonly databaseEncryptionKey: string;
+    /**
+     * Email of the service account review stacks deploy as: it may push their images to the app's repository,
+     * where this cluster's nodes pull them. Default: none (no review stacks).
+     */
+    readonly reviewServiceAccount?: string;
     /** A region (regional cluster) or a zone (zonal cluster). Default: GKE_DEFAULTS.location. */
     readonly location?: string;
     /** Standard or Autopilot; Autopilot needs a region and ignores the node pool settings. Default: standard. */
@@ -71,11 +86,20 @@ export interface GkeClusterArgs {
     /** Default: GKE_DEFAULTS.releaseChannel. */
     readonly releaseChannel?: ReleaseChannel;
     /**
-     * Nodes without public IPs; they reach the internet (image registries) through Cloud NAT. The control
-     * plane keeps its public endpoint, limited by authorizedNetworks. Default: false.
+     * Nodes without public IPs; they reach the internet (image registries) through Cloud NAT. How the
+     * control plane is reached does not change (see ipEndpoint). Default: false.
      */
     readonly privateNodes?: boolean;
-    /** CIDRs allowed to reach the control plane's endpoint. Default: none, so the endpoint is open to all. */
+    /**
+     * The control plane's IP endpoint besides its DNS endpoint, which is always on and admits callers by IAM
+     * from any network: what CI runners without stable addresses need. The IP endpoint admits whoever can
+     * reach it, limited only by authorizedNetworks. Default: false (DNS endpoint only).
+     */
+    readonly ipEndpoint?: boolean;
+    /**
+     * CIDRs allowed to reach the control plane's IP endpoint; only with ipEndpoint. Default: none, so the IP
+     * endpoint, when on, is open to all.
+     */
     readonly authorizedNetworks?: readonly string[];
     /**
      * Long-lived cluster: GKE deletion protection on, and Pulumi `protect` on the cluster and the node
@@ -91,18 +115,18 @@ export interface GkeClusterArgs {
 }
 
 /**
- * A service account id for a stack's nodes: GCP wants 6–30 of [a-z0-9-], starting with a letter. Long
- * stack names are cut and given a hash of the whole name, so two stacks never share an account.
+ * The GCP labels of everything a stack's cluster owns that takes labels (cluster, nodes, data disk, image
+ * repository): what it is part of and which stack made it, for billing reports and inventory. A label value
+ * takes lowercase letters, digits, '_' and '-' only, 63 at most; a stack name may hold more.
  */
-export function nodeServiceAccountId(stack: string): string {
-    const cleaned = stack
-        .toLowerCase()
-        .replace(/[^a-z0-9-]+/g, "-")
-        .replace(/-+$/, "");
-    const id = `nodes-${cleaned}`;
-    if (id.length <= 30) return id;
-    const hash = createHash("sha256").update(stack).digest("hex").slice(0, 6);
-    return `${id.slice(0, 23).replace(/-+$/, "")}-${hash}`;
+export function gcpLabels(stack: string): Record<string, string> {
+    return {
+        "part-of": PART_OF,
+        stack: stack
+            .toLowerCase()
+            .replace(/[^a-z0-9_-]/g, "-")
+            .slice(0, 63),
+    };
 }
 
 /** The region of a GCP location: a zone such as us-central1-a lies in us-central1. */
@@ -110,18 +134,18 @@ export function regionOf(location: string): string {
     return /-[a-z]$/.test(location) ? location.slice(0, -2) : location;
 }
 
-/** A kubeconfig that authenticates with gcloud's exec plugin, so it holds no long-lived credential. */
-export function gkeKubeconfig(args: { name: string; endpoint: string; caCertificate: string }): string {
+/**
+ * A kubeconfig for the control plane's DNS endpoint (`dnsEndpoint`, a host name), which every caller can
+ * reach and which admits them by IAM, whether or not the IP endpoint is on. That endpoint serves a
+ * certificate from a public CA, so no cluster CA is needed; it authenticates with gcloud's exec plugin, so
+ * it holds no credential either.
+ */
+export function gkeKubeconfig(args: { name: string; dnsEndpoint: string }): string {
     return JSON.stringify(
         {
             apiVersion: "v1",
             kind: "Config",
-            clusters: [
-                {
-                    name: args.name,
-                    cluster: { server: `https://${args.endpoint}`, "certificate-authority-data": args.caCertificate },
-                },
-            ],
+            clusters: [{ name: args.name, cluster: { server: `https://${args.dnsEndpoint}` } }],
             contexts: [{ name: args.name, context: { cluster: args.name, user: args.name } }],
             "current-context": args.name,
             users: [
@@ -147,14 +171,17 @@ export function gkeKubeconfig(args: { name: string; endpoint: string; caCertific
 
 /**
  * A VPC-native GKE cluster, Standard with its own autoscaled node pool or Autopilot, its nodes running as
- * a least-privilege service account, and a Kubernetes provider for it.
+ * the least-privilege service account it is given, and a Kubernetes provider for it.
  */
 export class GkeCluster extends pulumi.ComponentResource {
     public readonly provider: k8s.Provider;
     public readonly clusterName: pulumi.Output<string>;
     /** The data disk, when dataDisk was given. */
     public readonly dataDisk?: GceDisk;
-    /** Secret: it names the cluster's endpoint and CA. */
+    /**
+     * Not a secret: it names the DNS endpoint and runs gke-gcloud-auth-plugin, and holds no credential, so
+     * review stacks read it through a StackReference without being able to decrypt any of this stack's secrets.
+     */
     public readonly kubeconfig: pulumi.Output<string>;
     /** The Artifact Registry repository the app's images go to, which the nodes may pull from. */
     public readonly imageRegistry: pulumi.Output<string>;
@@ -164,6 +191,14 @@ export class GkeCluster extends pulumi.ComponentResource {
         const childOpts = { parent: this };
         const project = args.project;
         const location = args.location ?? GKE_DEFAULTS.location;
+        const ipEndpoint = args.ipEndpoint ?? GKE_DEFAULTS.ipEndpoint;
+        const authorizedNetworks = args.authorizedNetworks ?? GKE_DEFAULTS.authorizedNetworks;
+        if (!ipEndpoint && authorizedNetworks.length > 0) {
+            throw new Error(
+                "GkeClusterArgs.authorizedNetworks: they limit the IP endpoint, so they need ipEndpoint true, " +
+                    `got ${authorizedNetworks.join(",")}`,
+            );
+        }
 
         const network = new gcp.compute.Network(
             `${name}-network`,
@@ -189,29 +224,16 @@ export class GkeCluster extends pulumi.ComponentResource {
         const protect = args.protect ?? GKE_DEFAULTS.protect;
         const autopilot = (args.mode ?? GKE_DEFAULTS.mode) === "autopilot";
         const privateNodes = args.privateNodes ?? GKE_DEFAULTS.privateNodes;
-        const authorizedNetworks = args.authorizedNetworks ?? GKE_DEFAULTS.authorizedNetworks;
-
-        const nodeServiceAccount = new gcp.serviceaccount.Account(
-            `${name}-nodes`,
-            { project, accountId: args.nodeServiceAccountId, displayName: `GKE nodes of ${name}` },
-            childOpts,
-        );
-        const roleBindings = NODE_SERVICE_ACCOUNT_ROLES.map(
-            (role) =>
-                new gcp.projects.IAMMember(
-                    `${name}-nodes-${role.split("/")[1]}`,
-                    { project, role, member: pulumi.interpolate`serviceAccount:${nodeServiceAccount.email}` },
-                    childOpts,
-                ),
-        );
+        const labels = gcpLabels(args.stack);
 
         this.imageRegistry = new ImageRepository(
             `${name}-images`,
             {
                 project,
                 region: regionOf(location),
-                readers: [pulumi.interpolate`serviceAccount:${nodeServiceAccount.email}`],
-                labels: { "part-of": PART_OF },
+                readers: [`serviceAccount:${args.nodeServiceAccount}`],
+                writers: args.reviewServiceAccount === undefined ? [] : [`serviceAccount:${args.reviewServiceAccount}`],
+                labels,
             },
             childOpts,
         ).registry;
@@ -249,7 +271,7 @@ export class GkeCluster extends pulumi.ComponentResource {
                           // Autopilot's nodes run as this account instead of the project's default one.
                           clusterAutoscaling: {
                               autoProvisioningDefaults: {
-                                  serviceAccount: nodeServiceAccount.email,
+                                  serviceAccount: args.nodeServiceAccount,
                                   oauthScopes: NODE_OAUTH_SCOPES,
                               },
                           },
@@ -258,6 +280,9 @@ export class GkeCluster extends pulumi.ComponentResource {
                           // The node pool below is managed on its own, so it can change without recreating the cluster.
                           removeDefaultNodePool: true,
                           initialNodeCount: 1,
+                          // The default pool GKE starts with, until the line above deletes it, runs as this
+                          // account too, not as the Compute Engine default account (Editor on the project).
+                          nodeConfig: { serviceAccount: args.nodeServiceAccount, oauthScopes: NODE_OAUTH_SCOPES },
                           // Dataplane V2 enforces the app's NetworkPolicies (Autopilot always runs it).
                           datapathProvider: "ADVANCED_DATAPATH",
                       }),
@@ -267,9 +292,27 @@ export class GkeCluster extends pulumi.ComponentResource {
                     servicesSecondaryRangeName: GKE_NETWORK_RANGES.services.name,
                 },
                 releaseChannel: { channel: args.releaseChannel ?? GKE_DEFAULTS.releaseChannel },
+                maintenancePolicy: { recurringWindow: GKE_MAINTENANCE_WINDOW },
+                resourceLabels: labels,
                 workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
+                // Secrets (the Redis password) are encrypted in etcd with a key this project controls, so a
+                // copy of etcd alone does not reveal them, and revoking the key makes them unreadable.
+                databaseEncryption: { state: "ENCRYPTED", keyName: args.databaseEncryptionKey },
+                // The DNS endpoint, open to callers outside Google Cloud and admitting them by IAM, is what
+                // kubectl, CI and this program's provider use (gkeKubeconfig); the IP endpoint is optional.
+                controlPlaneEndpointsConfig: {
+                    dnsEndpointConfig: { allowExternalTraffic: true },
+                    ipEndpointsConfig: { enabled: ipEndpoint },
+                },
+                // With the IP endpoint on it keeps its public address (authorizedNetworks limit it); with it off
+                // there is no IP endpoint to make public or private, so that is left unset.
                 ...(privateNodes
-                    ? { privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false } }
+                    ? {
+                          privateClusterConfig: {
+                              enablePrivateNodes: true,
+                              ...(ipEndpoint ? { enablePrivateEndpoint: false } : {}),
+                          },
+                      }
                     : {}),
                 ...(authorizedNetworks.length > 0
                     ? {
@@ -285,8 +328,9 @@ export class GkeCluster extends pulumi.ComponentResource {
                 masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
                 deletionProtection: protect,
             },
-            // Autopilot starts nodes as the account at once: it needs its roles first.
-            { ...childOpts, protect, dependsOn: autopilot ? roleBindings : [] },
+            // nodeConfig only shapes the default pool at creation: once that is gone GKE reports the remaining
+            // pool's settings there, and that difference would replace the cluster on every update.
+            { ...childOpts, protect, ignoreChanges: ["nodeConfig"] },
         );
 
         // Autopilot makes its own nodes; the provider then waits for the cluster alone.
@@ -306,14 +350,16 @@ export class GkeCluster extends pulumi.ComponentResource {
                       management: { autoRepair: true, autoUpgrade: true },
                       nodeConfig: {
                           machineType: args.machineType ?? GKE_DEFAULTS.machineType,
-                          serviceAccount: nodeServiceAccount.email,
+                          // The node VMs' own labels: they are what a billing report groups.
+                          resourceLabels: labels,
+                          serviceAccount: args.nodeServiceAccount,
                           oauthScopes: NODE_OAUTH_SCOPES,
                           // Pods see the GKE metadata server, which serves Workload Identity, not the node's identity.
                           workloadMetadataConfig: { mode: "GKE_METADATA" },
                           shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
                       },
                   },
-                  { ...childOpts, protect, dependsOn: roleBindings },
+                  { ...childOpts, protect },
               );
 
         if (args.dataDisk !== undefined) {
@@ -322,29 +368,28 @@ export class GkeCluster extends pulumi.ComponentResource {
                 throw new Error(`GkeClusterArgs.dataDisk.zone: a zone is needed, got "${zone}"`);
             const disk = new gcp.compute.Disk(
                 `${name}-data`,
-                { project, zone, size: args.dataDisk.sizeGb, type: "pd-balanced" },
+                { project, zone, size: args.dataDisk.sizeGb, type: "pd-balanced", labels },
                 { ...childOpts, protect },
             );
             this.dataDisk = { id: disk.id, zone };
         }
 
         this.clusterName = cluster.name;
-        this.kubeconfig = pulumi.secret(
-            pulumi
-                .all([cluster.name, cluster.endpoint, cluster.masterAuth])
-                .apply(([clusterName, endpoint, masterAuth]) =>
-                    gkeKubeconfig({
-                        name: `gke_${project}_${location}_${clusterName}`,
-                        endpoint,
-                        caCertificate: masterAuth.clusterCaCertificate ?? "",
-                    }),
-                ),
-        );
+        this.kubeconfig = pulumi
+            .all([cluster.name, cluster.controlPlaneEndpointsConfig])
+            .apply(([clusterName, endpoints]) =>
+                gkeKubeconfig({
+                    name: `gke_${project}_${location}_${clusterName}`,
+                    dnsEndpoint: endpoints.dnsEndpointConfig?.endpoint ?? "",
+                }),
+            );
         // Waits for the node pool, so workloads are not created on a cluster without nodes; on destroy,
         // every Kubernetes object (LoadBalancer Services, volumes) is gone before the nodes and the cluster.
+        // clusterIdentifier: without it the provider is replaced, and every object with it, whenever the
+        // kubeconfig's server changes (another endpoint of the same cluster); with it, only a new cluster does.
         this.provider = new k8s.Provider(
             `${name}-k8s`,
-            { kubeconfig: this.kubeconfig },
+            { kubeconfig: this.kubeconfig, clusterIdentifier: cluster.id },
             { ...childOpts, dependsOn: [nodes] },
         );
 

@@ -17,15 +17,21 @@ export interface ImageRepositoryArgs {
     readonly region: string;
     /** Default: IMAGE_REPOSITORY_DEFAULTS.repositoryId. */
     readonly repositoryId?: string;
-    /** IAM members (`serviceAccount:…`) that may pull: the nodes. Nobody else is granted anything here. */
+    /** IAM members (`serviceAccount:…`) that may pull: the nodes. */
     readonly readers: readonly pulumi.Input<string>[];
+    /**
+     * IAM members that may push (and pull), such as the identity review stacks deploy their own images as.
+     * Nobody but readers and writers is granted anything here. Default: none.
+     */
+    readonly writers?: readonly pulumi.Input<string>[];
     /** GCP labels. Default: none. */
     readonly labels?: Record<string, string>;
 }
 
 /**
- * A Docker repository in Artifact Registry for the app's images, readable by the nodes only (on this
- * repository, not project-wide), pruned by a cleanup policy that keeps the recent versions.
+ * A Docker repository in Artifact Registry for the app's images, readable by the nodes and writable by
+ * review stacks only (on this repository, not project-wide), pruned by a cleanup policy that keeps the
+ * recent versions.
  */
 export class ImageRepository extends pulumi.ComponentResource {
     /** Where images are pushed and pulled: `<region>-docker.pkg.dev/<project>/<repository>`. */
@@ -60,20 +66,27 @@ export class ImageRepository extends pulumi.ComponentResource {
             },
             childOpts,
         );
-        args.readers.forEach(
-            (member, i) =>
-                new gcp.artifactregistry.RepositoryIamMember(
-                    `${name}-reader-${i}`,
-                    {
-                        project: args.project,
-                        location: repository.location,
-                        repository: repository.repositoryId,
-                        role: "roles/artifactregistry.reader",
-                        member,
-                    },
-                    childOpts,
-                ),
-        );
+        // Granted on this repository alone, not project-wide.
+        const grants = [
+            { kind: "reader", role: "roles/artifactregistry.reader", members: args.readers },
+            { kind: "writer", role: "roles/artifactregistry.writer", members: args.writers ?? [] },
+        ];
+        for (const { kind, role, members } of grants) {
+            members.forEach(
+                (member, i) =>
+                    new gcp.artifactregistry.RepositoryIamMember(
+                        `${name}-${kind}-${i}`,
+                        {
+                            project: args.project,
+                            location: repository.location,
+                            repository: repository.repositoryId,
+                            role,
+                            member,
+                        },
+                        childOpts,
+                    ),
+            );
+        }
         this.registry = pulumi.interpolate`${repository.location}-docker.pkg.dev/${repository.project}/${repository.repositoryId}`;
         this.registerOutputs({ registry: this.registry });
     }

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { tokenKubeconfig } from "./kubeconfig";
+import { appLabels } from "./workload";
 
 /** Review stacks deploy into namespaces `pr-<number>` of the cluster that declares ReviewAccess. */
 export const REVIEW_NAMESPACE_PREFIX = "pr-";
@@ -32,6 +33,8 @@ export interface NamespaceAccess {
 }
 
 export interface ReviewAccessArgs {
+    /** Value of `app.kubernetes.io/instance` on every object: the stack that hosts the review stacks. */
+    readonly instance: string;
     /** The review identity. Required. */
     readonly identity: ReviewIdentity;
     /**
@@ -251,10 +254,7 @@ export class ReviewAccess extends pulumi.ComponentResource {
         super("three-tier-app:index:ReviewAccess", name, {}, opts);
         const childOpts = { parent: this };
         const subject = reviewSubject(args.identity);
-        const labels = {
-            "app.kubernetes.io/part-of": "three-tier-app",
-            "app.kubernetes.io/component": "review-access",
-        };
+        const labels = { ...appLabels(args.instance), "app.kubernetes.io/component": "review-access" };
         const metadata = (name: string) => ({ name, labels });
 
         if ("serviceAccount" in args.identity) {

@@ -34,7 +34,8 @@ export class StackCluster extends pulumi.ComponentResource {
         super("three-tier-app:index:StackCluster", name, {}, opts);
         const reference = new pulumi.StackReference(`${name}-reference`, { name: args.clusterStack }, { parent: this });
         // requireOutput fails the run, naming the stack and the output, when the stack does not export it.
-        // A secret: it names the cluster's endpoint and CA (gke's exec-plugin kubeconfig holds no credential).
+        // A secret in this stack's state: gke's kubeconfig holds no credential and is no secret there, but
+        // another cluster stack's kubeconfig might hold one.
         const kubeconfig = pulumi.secret(reference.requireOutput(KUBECONFIG_OUTPUT).apply(String));
         // No deleteUnreachable: the cluster outlives this stack, so an unreachable cluster is an error to
         // look at, not a sign that the namespace is gone.

@@ -2,7 +2,13 @@
 // policy config. index.ts only hands this list to the PolicyPack.
 import { Policies, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { nonRootViolations, pinnedImageViolations, probesAndResourcesViolations } from "./rules/containers";
-import { CLUSTER_TYPE, ClusterProps, gkeClusterViolations, gkeNodeViolations } from "./rules/gke";
+import {
+    CLUSTER_TYPE,
+    ClusterProps,
+    gkeClusterViolations,
+    gkeHardeningViolations,
+    gkeNodeViolations,
+} from "./rules/gke";
 import { TYPES, WorkloadProps } from "./rules/kubernetes";
 import { redisPersistenceViolations } from "./rules/redis";
 import { registryImageViolations } from "./rules/registry";
@@ -17,7 +23,7 @@ export const DEFAULT_DESTROYABLE_STACKS: readonly string[] = ["dev", "local", "p
  * (protect both or neither); a policy config listing `gke` makes protection mandatory there.
  */
 export const DEFAULT_LONG_LIVED_STACKS: readonly string[] = [];
-/** Private nodes need a limited control-plane endpoint everywhere unless a stack's policy config says why not. */
+/** Private nodes need a limited control-plane IP endpoint, or none, unless a stack's policy config says why not. */
 const DEFAULT_OPEN_ENDPOINT_STACKS: readonly string[] = [];
 /** The frontend's Service, the only way in. */
 export const DEFAULT_EXPOSABLE_SERVICES: readonly string[] = ["nginx"];
@@ -103,8 +109,8 @@ export const gkeCluster: ResourceValidationPolicy = {
     description:
         "A GKE cluster's deletionProtection and Pulumi protect agree: both off on destroyableStacks, both on on " +
         "longLivedStacks, equal elsewhere; Workload Identity on, no legacy ABAC and no basic auth; private nodes " +
-        "behind master authorized networks unless the stack is in openEndpointStacks; Autopilot nodes run as a " +
-        "dedicated account.",
+        "behind no IP endpoint or one limited by master authorized networks, unless the stack is in " +
+        "openEndpointStacks; Autopilot nodes run as a dedicated account.",
     configSchema: {
         properties: {
             destroyableStacks: stringList(
@@ -119,7 +125,7 @@ export const gkeCluster: ResourceValidationPolicy = {
             ),
             openEndpointStacks: stringList(
                 "Stack-name patterns (* matches any characters) whose private nodes may have a control-plane " +
-                    "endpoint open to every address.",
+                    "IP endpoint open to every address.",
                 "^[A-Za-z0-9_.*-]+$",
                 DEFAULT_OPEN_ENDPOINT_STACKS,
             ),
@@ -141,6 +147,15 @@ export const gkeCluster: ResourceValidationPolicy = {
         const protect = (args.opts as { protect?: boolean } | undefined)?.protect;
         report(reportViolation, gkeClusterViolations(args.props as ClusterProps, protect, stackOfUrn(args.urn), roles));
     },
+};
+
+export const gkeHardening: ResourceValidationPolicy = {
+    name: "gke-cluster-is-hardened",
+    description:
+        "A GKE cluster encrypts Secrets at the application layer with a Cloud KMS key, runs even the default node " +
+        "pool a Standard cluster starts with as a dedicated account, has a maintenance window, and carries the " +
+        "labels part-of and stack; so does every node pool's nodeConfig.resourceLabels.",
+    validateResource: (args, reportViolation) => report(reportViolation, gkeHardeningViolations(args.type, args.props)),
 };
 
 const gkeNodes: StackValidationPolicy = {
@@ -175,6 +190,7 @@ export const POLICIES: Policies = [
     internalServices,
     redisPersistence,
     gkeCluster,
+    gkeHardening,
     gkeNodes,
     sharedClusterGuest,
     registryImages,

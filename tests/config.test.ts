@@ -14,6 +14,16 @@ import {
 } from "../config";
 
 const STACK = "test";
+/** The bootstrap stack's key for Secrets of the clusters in a region. */
+const keyIn = (region: string) =>
+    `projects/my-project/locations/${region}/keyRings/three-tier-app/cryptoKeys/gke-stack`;
+/** What a gke stack must set: its project and the bootstrap stack's outputs. */
+const GKE: RawConfig = {
+    target: "gke",
+    "gcp:project": "my-project",
+    gkeNodeServiceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
+    gkeDatabaseEncryptionKey: keyIn("us-central1"),
+};
 /** Every key at its default, as the engine hands a stack Pulumi.yaml's defaults. */
 const ALL_DEFAULTS: RawConfig = Object.fromEntries(CONFIG_KEYS.map((k) => [k, String(DEFAULTS[k])]));
 
@@ -53,7 +63,12 @@ describe("config", () => {
                 const raw = {
                     target,
                     ...(target === "gke"
-                        ? { "gcp:project": "my-project-123" }
+                        ? {
+                              "gcp:project": "my-project-123",
+                              gkeNodeServiceAccount: "three-tier-nodes@my-project-123.iam.gserviceaccount.com",
+                              gkeDatabaseEncryptionKey:
+                                  "projects/my-project-123/locations/us-central1/keyRings/r/cryptoKeys/gke-stack",
+                          }
                         : { clusterStack: "organization/three-tier-app/gke" }),
                 };
                 assert.equal(parseConfig(raw, "pr-7").app.redis.generatePassword, true);
@@ -63,8 +78,7 @@ describe("config", () => {
         it("reads GKE settings when the target is gke", () => {
             const config = parseConfig(
                 {
-                    target: "gke",
-                    "gcp:project": "my-project-123",
+                    ...GKE,
                     gkeNodeCount: "3",
                     gkeMaxNodeCount: "5",
                 },
@@ -72,7 +86,8 @@ describe("config", () => {
             );
             assert.deepEqual(config.cluster, {
                 target: "gke",
-                project: "my-project-123",
+                project: "my-project",
+                stack: "test",
                 location: "us-central1-a",
                 mode: "standard",
                 machineType: "e2-standard-2",
@@ -81,11 +96,20 @@ describe("config", () => {
                 maxNodeCount: 5,
                 releaseChannel: "REGULAR",
                 privateNodes: false,
+                ipEndpoint: false,
                 authorizedNetworks: [],
                 protect: false,
                 dataDisk: { sizeGb: 10 },
-                nodeServiceAccountId: "nodes-test",
+                nodeServiceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
+                databaseEncryptionKey: keyIn("us-central1"),
             });
+        });
+
+        it("gkeReviewServiceAccount: in the Args when set, absent when empty", () => {
+            const review = "three-tier-review@my-project.iam.gserviceaccount.com";
+            const withReview = parseConfig({ ...GKE, gkeReviewServiceAccount: review }, STACK).cluster;
+            assert.equal(withReview.target === "gke" && withReview.reviewServiceAccount, review);
+            assert.equal("reviewServiceAccount" in parseConfig({ ...ALL_DEFAULTS, ...GKE }, STACK).cluster, false);
         });
 
         it("reads the cluster's stack when the target is stack", () => {
@@ -98,15 +122,16 @@ describe("config", () => {
             );
         });
 
-        it("reads the GKE variants: Autopilot in a region, private nodes, authorized networks", () => {
+        it("reads the GKE variants: Autopilot in a region, private nodes, an IP endpoint behind authorized networks", () => {
             const config = parseConfig(
                 {
-                    target: "gke",
-                    "gcp:project": "my-project-123",
+                    ...GKE,
                     gkeMode: "autopilot",
                     gkeLocation: "europe-west1",
                     gkeDataZone: "europe-west1-c",
+                    gkeDatabaseEncryptionKey: keyIn("europe-west1"),
                     gkePrivateNodes: "true",
+                    gkeIpEndpoint: "true",
                     gkeAuthorizedNetworks: "203.0.113.0/24, 198.51.100.7/32,",
                 },
                 STACK,
@@ -115,12 +140,13 @@ describe("config", () => {
             assert.equal(config.cluster.mode, "autopilot");
             assert.equal(config.cluster.location, "europe-west1");
             assert.equal(config.cluster.privateNodes, true);
+            assert.equal(config.cluster.ipEndpoint, true);
             assert.deepEqual(config.cluster.authorizedNetworks, ["203.0.113.0/24", "198.51.100.7/32"]);
             assert.deepEqual(config.cluster.dataDisk, { sizeGb: 10, zone: "europe-west1-c" });
         });
 
         it("protect: one setting for the cluster, its node pool and the Redis claim", () => {
-            const gke = parseConfig({ target: "gke", "gcp:project": "my-project-123", protect: "true" }, STACK);
+            const gke = parseConfig({ ...GKE, protect: "true" }, STACK);
             assert.ok(gke.cluster.target === "gke");
             assert.equal(gke.cluster.protect, true);
             assert.equal(gke.app.redis.protect, true);
@@ -166,7 +192,7 @@ describe("config", () => {
                 `${PROJECT}:frontendImage c1524db4f1/kubernetes-tutorial-frontend:v0.2.0`,
             ]);
             // gke and review stacks take their registry from the cluster component, not from config.
-            const gke = parseConfig({ target: "gke", "gcp:project": "my-project-123" }, STACK);
+            const gke = parseConfig(GKE, STACK);
             assert.equal(gke.app.images, undefined);
         });
 
@@ -309,19 +335,58 @@ describe("config", () => {
                 { kubeContext: "" },
                 `${PROJECT}:kubeContext must be a kubeconfig context name (got "")`,
             ],
+            ...[
+                "",
+                "nodes",
+                "nodes@my-project",
+                "nodes@my-project.iam.gserviceaccount.com.evil",
+                "123456789-compute@developer.gserviceaccount.com",
+            ].map((account): [string, RawConfig, string] => [
+                `a node service account that is not a user-managed account's email: "${account}"`,
+                { ...GKE, gkeNodeServiceAccount: account },
+                `${PROJECT}:gkeNodeServiceAccount must be a service account email <id>@<project>.iam.gserviceaccount.com, ` +
+                    `the bootstrap stack's nodeServiceAccount output (required when target is gke) (got "${account}")`,
+            ]),
+            ...[
+                "",
+                "gke-stack",
+                "projects/my-project/locations/us-central1/keyRings/three-tier-app",
+                "projects/my-project/locations/us-central1/keyRings/three-tier-app/cryptoKeys/gke-stack/cryptoKeyVersions/1",
+                "projects/My Project/locations/us-central1/keyRings/three-tier-app/cryptoKeys/gke-stack",
+            ].map((key): [string, RawConfig, string] => [
+                `a Secrets encryption key that is not a Cloud KMS key id: "${key}"`,
+                { ...GKE, gkeDatabaseEncryptionKey: key },
+                `${PROJECT}:gkeDatabaseEncryptionKey must be a Cloud KMS key projects/<project>/locations/<location>/` +
+                    "keyRings/<ring>/cryptoKeys/<key>, the bootstrap stack's gkeDatabaseEncryptionKey output (required " +
+                    `when target is gke) (got "${key}")`,
+            ]),
             [
-                "gke without a project",
-                { target: "gke" },
-                `gcp:project must be a Google Cloud project id (required when target is gke) (got "")`,
+                "a Secrets encryption key in another region than the cluster",
+                {
+                    ...GKE,
+                    gkeLocation: "europe-west1-b",
+                    gkeDatabaseEncryptionKey: keyIn("us-central1"),
+                },
+                `${PROJECT}:gkeDatabaseEncryptionKey must be a Cloud KMS key in europe-west1, the region of ` +
+                    `${PROJECT}:gkeLocation (got "${keyIn("us-central1")}")`,
             ],
+            ...["nodes", "three-tier-review@developer.gserviceaccount.com"].map(
+                (account): [string, RawConfig, string] => [
+                    `a review stacks' account that is not a service account email: "${account}"`,
+                    { ...GKE, gkeReviewServiceAccount: account },
+                    `${PROJECT}:gkeReviewServiceAccount must be empty (no review stacks) or the email ` +
+                        "<id>@<project>.iam.gserviceaccount.com of the service account review stacks deploy as " +
+                        `(got "${account}")`,
+                ],
+            ),
             [
                 "gke with an unknown release channel",
-                { target: "gke", "gcp:project": "my-project", gkeReleaseChannel: "beta" },
+                { ...GKE, gkeReleaseChannel: "beta" },
                 `${PROJECT}:gkeReleaseChannel must be one of RAPID, REGULAR, STABLE, EXTENDED (got "beta")`,
             ],
             [
                 "gke node count outside the autoscaling range",
-                { target: "gke", "gcp:project": "my-project", gkeNodeCount: "6" },
+                { ...GKE, gkeNodeCount: "6" },
                 `${PROJECT}:gkeNodeCount must lie within ${PROJECT}:gkeMinNodeCount..${PROJECT}:gkeMaxNodeCount (got 6 within 1..4)`,
             ],
             [
@@ -341,35 +406,40 @@ describe("config", () => {
             ],
             [
                 "redisHostPath on gke",
-                { target: "gke", "gcp:project": "my-project", redisHostPath: "/mnt/redis" },
+                { ...GKE, redisHostPath: "/mnt/redis" },
                 `${PROJECT}:redisHostPath must be empty when target is gke: a node's directory goes with the node`,
             ],
             ["protect not a boolean", { protect: "yes" }, `${PROJECT}:protect must be true or false (got "yes")`],
             [
                 "the retired gkeDeletionProtection, which must not silently stop protecting",
-                { target: "gke", "gcp:project": "my-project", gkeDeletionProtection: "true" },
+                { ...GKE, gkeDeletionProtection: "true" },
                 `${PROJECT}:gkeDeletionProtection is replaced by ${PROJECT}:protect (which also protects the node pool ` +
                     "and the Redis claim): run pulumi config rm gkeDeletionProtection and pulumi config set protect <true|false>",
             ],
             [
                 "a StorageClass on gke, where Redis has its own disk",
-                { target: "gke", "gcp:project": "my-project", redisStorageClass: "premium-rwo" },
+                { ...GKE, redisStorageClass: "premium-rwo" },
                 `${PROJECT}:redisStorageClass must be empty when target is gke: Redis is on the program's own ` +
                     "pd-balanced disk (gkeDataZone)",
             ],
             [
                 "a regional cluster without a zone for the Redis disk",
-                { target: "gke", "gcp:project": "my-project", gkeLocation: "us-east1" },
+                { ...GKE, gkeLocation: "us-east1", gkeDatabaseEncryptionKey: keyIn("us-east1") },
                 `${PROJECT}:gkeDataZone must be a zone of us-east1 (the Redis disk's; required for a regional cluster) (got "")`,
             ],
             [
                 "a Redis disk zone outside the cluster's region",
-                { target: "gke", "gcp:project": "my-project", gkeLocation: "us-east1", gkeDataZone: "us-west1-a" },
+                {
+                    ...GKE,
+                    gkeLocation: "us-east1",
+                    gkeDataZone: "us-west1-a",
+                    gkeDatabaseEncryptionKey: keyIn("us-east1"),
+                },
                 `${PROJECT}:gkeDataZone must be a zone of us-east1 (the Redis disk's; required for a regional cluster) (got "us-west1-a")`,
             ],
             [
                 "a Redis disk zone other than a zonal cluster's",
-                { target: "gke", "gcp:project": "my-project", gkeDataZone: "us-central1-b" },
+                { ...GKE, gkeDataZone: "us-central1-b" },
                 `${PROJECT}:gkeDataZone must be empty or us-central1-a, the cluster's zone (got "us-central1-b")`,
             ],
             [
@@ -402,6 +472,10 @@ describe("config", () => {
                     ["gkeLocation", "europe-west1-b"],
                     ["gkeMode", "autopilot"],
                     ["gkeNodeCount", "3"],
+                    ["gkeIpEndpoint", "true"],
+                    ["gkeReviewServiceAccount", "three-tier-review@my-project.iam.gserviceaccount.com"],
+                    ["gkeNodeServiceAccount", "three-tier-nodes@my-project.iam.gserviceaccount.com"],
+                    ["gkeDatabaseEncryptionKey", keyIn("us-central1")],
                     ["kubeContext", "gke_p_z_c"],
                     ["kubeconfig", "/tmp/gke.kubeconfig"],
                     ["imageRegistry", "172.31.255.2:5000/three-tier-app"],
@@ -427,7 +501,7 @@ describe("config", () => {
             ],
             [
                 "imageRegistry on gke, whose images go to its own Artifact Registry repository",
-                { target: "gke", "gcp:project": "my-project", imageRegistry: "registry.example.com/app" },
+                { ...GKE, imageRegistry: "registry.example.com/app" },
                 `${PROJECT}:imageRegistry does not apply when target is gke (images go to the Artifact Registry ` +
                     `repository the stack creates): remove it (got "registry.example.com/app")`,
             ],
@@ -445,28 +519,39 @@ describe("config", () => {
             ],
             [
                 "an unknown GKE mode",
-                { target: "gke", "gcp:project": "my-project", gkeMode: "serverless" },
+                { ...GKE, gkeMode: "serverless" },
                 `${PROJECT}:gkeMode must be one of standard, autopilot (got "serverless")`,
             ],
             [
                 "Autopilot in a zone",
                 {
-                    target: "gke",
-                    "gcp:project": "my-project",
+                    ...GKE,
                     gkeMode: "autopilot",
                     gkeLocation: "us-east1-b",
+                    gkeDatabaseEncryptionKey: keyIn("us-east1"),
                 },
                 `${PROJECT}:gkeLocation must be a region such as us-east1 when ${PROJECT}:gkeMode is autopilot (got "us-east1-b")`,
             ],
             [
+                "authorized networks without the IP endpoint they limit",
+                { ...GKE, gkeAuthorizedNetworks: "203.0.113.0/24" },
+                `${PROJECT}:gkeAuthorizedNetworks must be empty unless ${PROJECT}:gkeIpEndpoint is true: authorized ` +
+                    `networks limit the control plane's IP endpoint; its DNS endpoint admits callers by IAM (got "203.0.113.0/24")`,
+            ],
+            [
+                "an IP endpoint setting that is not a boolean",
+                { ...GKE, gkeIpEndpoint: "yes" },
+                `${PROJECT}:gkeIpEndpoint must be true or false (got "yes")`,
+            ],
+            [
                 "private nodes not a boolean",
-                { target: "gke", "gcp:project": "my-project", gkePrivateNodes: "on" },
+                { ...GKE, gkePrivateNodes: "on" },
                 `${PROJECT}:gkePrivateNodes must be true or false (got "on")`,
             ],
             ...["203.0.113.0", "203.0.113.0/33", "203.0.113.1/24", "2001:db8::/32", "10.0.0.0/8/1", "any"].map(
                 (cidr): [string, RawConfig, string] => [
                     `an authorized network that is not an IPv4 network: ${cidr}`,
-                    { target: "gke", "gcp:project": "my-project", gkeAuthorizedNetworks: `10.0.0.0/8,${cidr}` },
+                    { ...GKE, gkeIpEndpoint: "true", gkeAuthorizedNetworks: `10.0.0.0/8,${cidr}` },
                     `${PROJECT}:gkeAuthorizedNetworks must be empty, or up to 50 comma-separated IPv4 CIDRs such as ` +
                         `203.0.113.0/24 with no bits set after the prefix (got "10.0.0.0/8,${cidr}")`,
                 ],
@@ -474,8 +559,8 @@ describe("config", () => {
             [
                 "more authorized networks than GKE allows",
                 {
-                    target: "gke",
-                    "gcp:project": "my-project",
+                    ...GKE,
+                    gkeIpEndpoint: "true",
                     gkeAuthorizedNetworks: Array.from({ length: 51 }, (_, i) => `10.0.${i}.0/24`).join(","),
                 },
                 `${PROJECT}:gkeAuthorizedNetworks must be empty, or up to 50 comma-separated IPv4 CIDRs such as ` +
@@ -488,6 +573,16 @@ describe("config", () => {
         for (const [title, raw, message] of cases) {
             it(title, () => assert.deepEqual(problemsOf(raw), [message]));
         }
+
+        it("gke with nothing set: every setting it requires, each named", () =>
+            assert.deepEqual(problemsOf({ target: "gke" }), [
+                `gcp:project must be a Google Cloud project id (required when target is gke) (got "")`,
+                `${PROJECT}:gkeNodeServiceAccount must be a service account email <id>@<project>.iam.gserviceaccount.com, ` +
+                    `the bootstrap stack's nodeServiceAccount output (required when target is gke) (got "")`,
+                `${PROJECT}:gkeDatabaseEncryptionKey must be a Cloud KMS key projects/<project>/locations/<location>/` +
+                    "keyRings/<ring>/cryptoKeys/<key>, the bootstrap stack's gkeDatabaseEncryptionKey output (required " +
+                    'when target is gke) (got "")',
+            ]));
 
         it("a stack name that cannot be the instance label", () =>
             assert.deepEqual(problemsOf({}, "_" + "x".repeat(70)), [

@@ -36,6 +36,16 @@ function kubernetesObjects(resources: readonly RecordedResource[]): string[] {
 
 /** The Secret of the password Redis gets in GKE (its own stack, review stacks) when none is configured. */
 const GENERATED_PASSWORD = "core/v1:Secret web-redis-password-a1b2c3d4";
+/** gke's side of review stacks (Pulumi.gke.yaml names their identity): ReviewAccess. */
+const REVIEW_ACCESS = [
+    "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy three-tier-review-confinement",
+    "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy three-tier-review-namespaces",
+    "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding three-tier-review-confinement",
+    "admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding three-tier-review-namespaces",
+    "rbac.authorization.k8s.io/v1:ClusterRole three-tier-review",
+    "rbac.authorization.k8s.io/v1:ClusterRole three-tier-review-namespace",
+    "rbac.authorization.k8s.io/v1:ClusterRoleBinding three-tier-review",
+];
 const APP_OBJECTS = [
     "apps/v1:Deployment backend",
     "apps/v1:Deployment frontend",
@@ -173,7 +183,9 @@ for (const stack of ["dev", "gke"]) {
             // gke's Redis volume is the program's own (on its own disk), so it is a Pulumi resource too; its
             // Redis has a generated password.
             const gkeOnly =
-                stack === "gke" ? ["core/v1:PersistentVolume three-tier-redis-data", GENERATED_PASSWORD] : [];
+                stack === "gke"
+                    ? ["core/v1:PersistentVolume three-tier-redis-data", GENERATED_PASSWORD, ...REVIEW_ACCESS]
+                    : [];
             assert.deepEqual(kubernetesObjects(resources), [...APP_OBJECTS, ...gkeOnly].sort());
         });
 
@@ -454,10 +466,81 @@ describe("program, stack gke", () => {
         assert.equal(await unwrap(result.frontendHint), "the load balancer of Service nginx in namespace three-tier");
         assert.equal(await unwrap(result.clusterName), "gke-cluster-1234567");
         assert.ok(result.kubeconfig);
-        assert.equal(await pulumi.isSecret(result.kubeconfig), true);
+        // Not a secret: review stacks read it, and gke's other outputs, without gke's secrets provider.
+        for (const [name, output] of Object.entries(result)) {
+            assert.ok(output, name);
+            assert.equal(await pulumi.isSecret(output), false, name);
+        }
         assert.equal(JSON.parse(await unwrap(result.kubeconfig)).users[0].user.exec.command, "gke-gcloud-auth-plugin");
+        // Review stacks bind this role to this identity in their namespaces.
+        assert.deepEqual(await unwrap(result.namespaceAccess), {
+            clusterRole: "three-tier-review-namespace",
+            subject: {
+                kind: "User",
+                name: "three-tier-review@my-gcp-project.iam.gserviceaccount.com",
+                apiGroup: "rbac.authorization.k8s.io",
+            },
+        });
         // Review stacks read where to push their images from here.
         assert.equal(await unwrap(result.imageRegistry), "us-central1-docker.pkg.dev/my-gcp-project/three-tier-app");
+    });
+
+    it("runs its nodes as the bootstrap stack's account, and creates no service account or project role", async () => {
+        const { resources } = await runProgram("gke");
+        const account = "three-tier-nodes@my-gcp-project.iam.gserviceaccount.com";
+        assert.equal(ofType(resources, "gcp:container/nodePool:NodePool")[0].inputs.nodeConfig.serviceAccount, account);
+        assert.equal(ofType(resources, "gcp:container/cluster:Cluster")[0].inputs.nodeConfig.serviceAccount, account);
+        assert.deepEqual(
+            resources
+                .filter((r) => r.type.startsWith("gcp:serviceaccount/") || r.type.startsWith("gcp:projects/"))
+                .map((r) => `${r.type} ${r.name}`),
+            [],
+        );
+    });
+
+    it("reaches the control plane through its DNS endpoint alone, as its stack file leaves it", async () => {
+        const { resources, result } = await runProgram("gke");
+        const cluster = ofType(resources, "gcp:container/cluster:Cluster")[0].inputs;
+        assert.deepEqual(cluster.controlPlaneEndpointsConfig, {
+            dnsEndpointConfig: { allowExternalTraffic: true },
+            ipEndpointsConfig: { enabled: false },
+        });
+        assert.equal(
+            JSON.parse(await unwrap(result.kubeconfig)).clusters[0].cluster.server,
+            "https://gke-0123456789abcdef-123456789012.us-central1-a.gke.goog",
+        );
+    });
+
+    it("labels the cluster, its node VMs, the Redis disk and the image repository with the app and the stack", async () => {
+        const { resources } = await runProgram("gke");
+        const labels = { "part-of": "three-tier-app", stack: "gke" };
+        const one = (type: string) => ofType(resources, type)[0].inputs;
+        assert.deepEqual(one("gcp:container/cluster:Cluster").resourceLabels, labels);
+        assert.deepEqual(one("gcp:container/nodePool:NodePool").nodeConfig.resourceLabels, labels);
+        assert.deepEqual(one("gcp:compute/disk:Disk").labels, labels);
+        assert.deepEqual(one("gcp:artifactregistry/repository:Repository").labels, labels);
+    });
+
+    it("lets the review stacks' account, as its stack file names it, push to its repository; none without one", async () => {
+        const writers = async (overrides: Record<string, string>) =>
+            ofType(
+                (await runProgram("gke", overrides)).resources,
+                "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
+            )
+                .filter((m) => m.inputs.role === "roles/artifactregistry.writer")
+                .map((m) => m.inputs.member);
+        assert.deepEqual(await writers({}), [
+            "serviceAccount:three-tier-review@my-gcp-project.iam.gserviceaccount.com",
+        ]);
+        assert.deepEqual(await writers({ "three-tier-app:gkeReviewServiceAccount": "" }), []);
+    });
+
+    it("encrypts the cluster's Secrets with the bootstrap stack's KMS key", async () => {
+        const cluster = ofType((await runProgram("gke")).resources, "gcp:container/cluster:Cluster")[0].inputs;
+        assert.deepEqual(cluster.databaseEncryption, {
+            state: "ENCRYPTED",
+            keyName: "projects/my-gcp-project/locations/us-central1/keyRings/three-tier-app/cryptoKeys/gke-stack",
+        });
     });
 
     it("pulls nothing from Docker Hub: no tutorial or upstream image unless a stack names one", async () => {
@@ -494,16 +577,18 @@ describe("program, stack gke", () => {
         assert.equal(ofType(resources, K8S.claim)[0].inputs.spec.volumeName, "three-tier-redis-data");
     });
 
-    it("Autopilot with private nodes behind authorized networks: no node pool, Cloud NAT", async () => {
+    it("Autopilot with private nodes and an IP endpoint behind authorized networks: no node pool, Cloud NAT", async () => {
         const { resources } = await runProgram("gke", {
             "three-tier-app:gkeMode": "autopilot",
             "three-tier-app:gkeLocation": "us-central1",
             "three-tier-app:gkeDataZone": "us-central1-f",
             "three-tier-app:gkePrivateNodes": "true",
+            "three-tier-app:gkeIpEndpoint": "true",
             "three-tier-app:gkeAuthorizedNetworks": "203.0.113.0/24",
         });
         const cluster = ofType(resources, "gcp:container/cluster:Cluster")[0].inputs;
         assert.equal(cluster.enableAutopilot, true);
+        assert.deepEqual(cluster.controlPlaneEndpointsConfig.ipEndpointsConfig, { enabled: true });
         assert.equal(cluster.privateClusterConfig.enablePrivateNodes, true);
         assert.deepEqual(cluster.masterAuthorizedNetworksConfig.cidrBlocks, [
             { cidrBlock: "203.0.113.0/24", displayName: "203.0.113.0/24" },

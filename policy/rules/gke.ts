@@ -1,5 +1,7 @@
 // GKE cluster settings: protected consistently with what the stack is for, Workload Identity on, no
-// legacy ABAC, no basic auth, private nodes behind a limited endpoint; nodes run as a dedicated account.
+// legacy ABAC, no basic auth, private nodes behind a limited IP endpoint or none; nodes run as a
+// dedicated account; Secrets encrypted with a Cloud KMS key, upgrades in a maintenance window, and the
+// cluster and its nodes labelled with what they are part of and the stack.
 import { read, whenKnown } from "./known";
 import { stackMatches } from "./stacks";
 
@@ -14,15 +16,37 @@ export interface ClusterProps {
     readonly masterAuth?: { readonly username?: string; readonly password?: string };
     readonly enableAutopilot?: boolean;
     readonly privateClusterConfig?: { readonly enablePrivateNodes?: boolean };
+    /** The provider's default for ipEndpointsConfig.enabled is true. */
+    readonly controlPlaneEndpointsConfig?: { readonly ipEndpointsConfig?: { readonly enabled?: boolean } };
     readonly masterAuthorizedNetworksConfig?: { readonly cidrBlocks?: readonly { readonly cidrBlock?: string }[] };
     readonly clusterAutoscaling?: { readonly autoProvisioningDefaults?: { readonly serviceAccount?: string } };
+    readonly databaseEncryption?: { readonly state?: string; readonly keyName?: string };
+    /** A Standard cluster's default node pool, which runs until removeDefaultNodePool deletes it. */
+    readonly nodeConfig?: { readonly serviceAccount?: string };
+    readonly maintenancePolicy?: {
+        readonly dailyMaintenanceWindow?: object;
+        readonly recurringWindow?: object;
+        readonly recurringMaintenanceWindow?: object;
+    };
+    readonly resourceLabels?: Readonly<Record<string, string>>;
 }
 
 export interface NodePoolProps {
     readonly nodeConfig?: {
         readonly serviceAccount?: string;
         readonly workloadMetadataConfig?: { readonly mode?: string };
+        readonly resourceLabels?: Readonly<Record<string, string>>;
     };
+}
+
+/**
+ * GCP labels every cluster and node pool carries, non-empty: what it is part of and the stack that made it,
+ * which billing reports and inventories group by (the program's gcpLabels).
+ */
+export const REQUIRED_LABELS: readonly string[] = ["part-of", "stack"];
+
+function missingLabels(labels: Readonly<Record<string, string>> | undefined): string[] {
+    return REQUIRED_LABELS.filter((key) => (labels?.[key] ?? "") === "");
 }
 
 /** What the stack is for, from the policy config's stack-name patterns. */
@@ -106,12 +130,15 @@ export function gkeClusterViolations(
         ),
         ...whenKnown(() =>
             props.privateClusterConfig?.enablePrivateNodes === true &&
+            props.controlPlaneEndpointsConfig?.ipEndpointsConfig?.enabled !== false &&
             (props.masterAuthorizedNetworksConfig?.cidrBlocks ?? []).length === 0 &&
             !(roles.openEndpoint ?? []).some((p) => stackMatches(stack, p))
                 ? [
-                      "private nodes behind a control-plane endpoint open to every address: list the networks " +
+                      "private nodes behind a control-plane IP endpoint open to every address: list the networks " +
                           "that may reach it in masterAuthorizedNetworksConfig.cidrBlocks (config " +
-                          "gkeAuthorizedNetworks), or add the stack to the policy config openEndpointStacks",
+                          "gkeAuthorizedNetworks), turn it off (controlPlaneEndpointsConfig.ipEndpointsConfig.enabled " +
+                          "false, config gkeIpEndpoint false: the DNS endpoint admits by IAM), or add the stack to " +
+                          "the policy config openEndpointStacks",
                   ]
                 : [],
         ),
@@ -124,6 +151,66 @@ export function gkeClusterViolations(
                   ]
                 : [],
         ),
+    ];
+}
+
+/**
+ * What a cluster must have whatever its stack: Secrets encrypted with a Cloud KMS key, even its temporary
+ * default node pool (Standard) on a dedicated account, a maintenance window, and the required labels; a
+ * node pool, the required labels on its VMs.
+ */
+export function gkeHardeningViolations(type: string, props: unknown): string[] {
+    if (type === NODE_POOL_TYPE) {
+        return whenKnown(() => {
+            const missing = missingLabels((props as NodePoolProps).nodeConfig?.resourceLabels);
+            return missing.length > 0
+                ? [
+                      `nodeConfig.resourceLabels lack ${missing.join(", ")}: label the node VMs with what they are ` +
+                          "part of and their stack",
+                  ]
+                : [];
+        });
+    }
+    if (type !== CLUSTER_TYPE) return [];
+    return clusterHardeningViolations(props as ClusterProps);
+}
+
+function clusterHardeningViolations(props: ClusterProps): string[] {
+    return [
+        ...whenKnown(() =>
+            props.databaseEncryption?.state !== "ENCRYPTED" || (props.databaseEncryption.keyName ?? "") === ""
+                ? [
+                      "Secrets are not encrypted at the application layer: set databaseEncryption to state " +
+                          "ENCRYPTED with a Cloud KMS keyName (config gkeDatabaseEncryptionKey)",
+                  ]
+                : [],
+        ),
+        ...whenKnown(() =>
+            props.enableAutopilot !== true && isDefaultAccount(props.nodeConfig?.serviceAccount)
+                ? [
+                      "the default node pool a Standard cluster starts with runs as the Compute Engine default " +
+                          "service account (Editor on the project) until it is removed: set nodeConfig.serviceAccount " +
+                          "to the nodes' account",
+                  ]
+                : [],
+        ),
+        ...whenKnown(() => {
+            const policy = props.maintenancePolicy;
+            const window =
+                policy?.recurringWindow ?? policy?.dailyMaintenanceWindow ?? policy?.recurringMaintenanceWindow;
+            return window === undefined
+                ? [
+                      "no maintenance window: GKE may upgrade the control plane and recreate nodes at any hour; set " +
+                          "maintenancePolicy.recurringWindow",
+                  ]
+                : [];
+        }),
+        ...whenKnown(() => {
+            const missing = missingLabels(props.resourceLabels);
+            return missing.length > 0
+                ? [`resourceLabels lack ${missing.join(", ")}: label the cluster with what it is part of and its stack`]
+                : [];
+        }),
     ];
 }
 

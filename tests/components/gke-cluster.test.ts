@@ -1,12 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    GkeCluster,
-    gkeKubeconfig,
-    NODE_SERVICE_ACCOUNT_ROLES,
-    nodeServiceAccountId,
-    regionOf,
-} from "../../components/gke-cluster";
+import { gcpLabels, GKE_MAINTENANCE_WINDOW, GkeCluster, gkeKubeconfig, regionOf } from "../../components/gke-cluster";
 import { byName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
 import { OptionRecorder } from "../helpers/options";
 
@@ -15,20 +9,24 @@ const TYPES = {
     nodePool: "gcp:container/nodePool:NodePool",
     router: "gcp:compute/router:Router",
     nat: "gcp:compute/routerNat:RouterNat",
-    iamMember: "gcp:projects/iAMMember:IAMMember",
     repository: "gcp:artifactregistry/repository:Repository",
     repositoryMember: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
 } as const;
 
+/** gcpLabels of ARGS.stack. */
+const LABELS = { "part-of": "three-tier-app", stack: "review_7-eu" };
+
 const ARGS = {
     project: "my-project",
+    stack: "Review_7.EU",
     location: "europe-west1-b",
     machineType: "e2-standard-4",
     nodeCount: 2,
     minNodeCount: 1,
     maxNodeCount: 5,
     releaseChannel: "STABLE" as const,
-    nodeServiceAccountId: "nodes-gke",
+    nodeServiceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
+    databaseEncryptionKey: "projects/my-project/locations/europe-west1/keyRings/three-tier-app/cryptoKeys/gke-stack",
 };
 
 describe("GkeCluster", () => {
@@ -45,9 +43,20 @@ describe("GkeCluster", () => {
             servicesSecondaryRangeName: "services",
         });
         assert.deepEqual(cluster.releaseChannel, { channel: "STABLE" });
+        assert.deepEqual(cluster.maintenancePolicy, {
+            recurringWindow: {
+                startTime: "2025-01-04T02:00:00Z",
+                endTime: "2025-01-04T10:00:00Z",
+                recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
+            },
+        });
         assert.deepEqual(cluster.workloadIdentityConfig, { workloadPool: "my-project.svc.id.goog" });
         assert.equal(cluster.datapathProvider, "ADVANCED_DATAPATH");
         assert.equal(cluster.enableLegacyAbac, false);
+        assert.deepEqual(cluster.databaseEncryption, {
+            state: "ENCRYPTED",
+            keyName: "projects/my-project/locations/europe-west1/keyRings/three-tier-app/cryptoKeys/gke-stack",
+        });
         assert.deepEqual(cluster.masterAuth, { clientCertificateConfig: { issueClientCertificate: false } });
         assert.equal(cluster.network, "gke-network-id");
         assert.equal(cluster.subnetwork, "gke-subnetwork-id");
@@ -64,35 +73,56 @@ describe("GkeCluster", () => {
         );
     });
 
-    it("gives the cluster its own autoscaled node pool with a least-privilege service account", async () => {
+    it("gives the cluster its own autoscaled node pool, running as the service account it is given", async () => {
         const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
         const pool = byName(resources, "gcp:container/nodePool:NodePool", "gke-nodes").inputs;
         assert.equal(pool.cluster, "gke-cluster-1234567");
         assert.equal(pool.initialNodeCount, 2);
         assert.deepEqual(pool.autoscaling, { minNodeCount: 1, maxNodeCount: 5 });
         assert.equal(pool.nodeConfig.machineType, "e2-standard-4");
-        assert.equal(pool.nodeConfig.serviceAccount, "nodes-gke@my-project.iam.gserviceaccount.com");
+        assert.equal(pool.nodeConfig.serviceAccount, "three-tier-nodes@my-project.iam.gserviceaccount.com");
+        assert.deepEqual(pool.nodeConfig.oauthScopes, ["https://www.googleapis.com/auth/cloud-platform"]);
         assert.deepEqual(pool.nodeConfig.workloadMetadataConfig, { mode: "GKE_METADATA" });
-        const roles = ofType(resources, "gcp:projects/iAMMember:IAMMember").map((m) => m.inputs.role);
-        assert.deepEqual(roles.sort(), [...NODE_SERVICE_ACCOUNT_ROLES].sort());
+    });
+
+    it("runs the default pool GKE starts with as that account too, and ignores that setting afterwards", async () => {
+        const recorder = new OptionRecorder();
+        const { resources } = await runUnderMocks(
+            () => new GkeCluster("gke", ARGS, { transformations: [recorder.transformation] }),
+        );
+        const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+        assert.deepEqual(cluster.nodeConfig, {
+            serviceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
+            oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+        });
+        assert.deepEqual(recorder.options(TYPES.cluster, "gke-cluster").ignoreChanges, ["nodeConfig"]);
+    });
+
+    it("creates no service account and grants no project role: the account and its roles come from outside", async () => {
+        for (const mode of ["standard", "autopilot"] as const) {
+            const { resources } = await runUnderMocks(
+                () => new GkeCluster("gke", { ...ARGS, mode, location: "europe-west1" }),
+            );
+            const iam = resources.filter(
+                (r) => r.type.startsWith("gcp:serviceaccount/") || r.type.startsWith("gcp:projects/"),
+            );
+            assert.deepEqual(iam, [], mode);
+        }
     });
 
     it("adds nothing for private nodes or an endpoint limit unless asked", async () => {
         const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
         const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+        // By default only the DNS endpoint, which admits callers by IAM from anywhere (CI runners too).
+        assert.deepEqual(cluster.controlPlaneEndpointsConfig, {
+            dnsEndpointConfig: { allowExternalTraffic: true },
+            ipEndpointsConfig: { enabled: false },
+        });
         assert.equal(cluster.privateClusterConfig, undefined);
         assert.equal(cluster.masterAuthorizedNetworksConfig, undefined);
         assert.equal(cluster.enableAutopilot, undefined);
         assert.deepEqual([...ofType(resources, TYPES.router), ...ofType(resources, TYPES.nat)], []);
     });
-
-    it("names exactly the project roles GKE documents for a node service account, image pulls not among them", () =>
-        assert.deepEqual([...NODE_SERVICE_ACCOUNT_ROLES].sort(), [
-            "roles/logging.logWriter",
-            "roles/monitoring.metricWriter",
-            "roles/monitoring.viewer",
-            "roles/stackdriver.resourceMetadata.writer",
-        ]));
 
     it("keeps the app's images in an Artifact Registry repository that only its nodes may read", async () => {
         const { resources, result } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
@@ -101,7 +131,7 @@ describe("GkeCluster", () => {
         assert.equal(repository.inputs.project, "my-project");
         assert.equal(repository.inputs.location, "europe-west1", "the cluster's region");
         assert.equal(repository.inputs.format, "DOCKER");
-        assert.deepEqual(repository.inputs.labels, { "part-of": "three-tier-app" });
+        assert.deepEqual(repository.inputs.labels, LABELS);
         const policies = repository.inputs.cleanupPolicies;
         assert.deepEqual(
             policies.map((p: any) => [p.id, p.action]),
@@ -119,12 +149,41 @@ describe("GkeCluster", () => {
             [
                 [
                     "roles/artifactregistry.reader",
-                    "serviceAccount:nodes-gke@my-project.iam.gserviceaccount.com",
+                    "serviceAccount:three-tier-nodes@my-project.iam.gserviceaccount.com",
                     "three-tier-app",
                 ],
             ],
         );
         assert.equal(await unwrap(result.imageRegistry), "europe-west1-docker.pkg.dev/my-project/three-tier-app");
+    });
+
+    it("lets review stacks' account push to the repository when there is one, on the repository alone", async () => {
+        const { resources } = await runUnderMocks(
+            () =>
+                new GkeCluster("gke", {
+                    ...ARGS,
+                    reviewServiceAccount: "three-tier-review@my-project.iam.gserviceaccount.com",
+                }),
+        );
+        assert.deepEqual(
+            ofType(resources, TYPES.repositoryMember).map((m) => [m.name, m.inputs.role, m.inputs.member]),
+            [
+                [
+                    "gke-images-reader-0",
+                    "roles/artifactregistry.reader",
+                    "serviceAccount:three-tier-nodes@my-project.iam.gserviceaccount.com",
+                ],
+                [
+                    "gke-images-writer-0",
+                    "roles/artifactregistry.writer",
+                    "serviceAccount:three-tier-review@my-project.iam.gserviceaccount.com",
+                ],
+            ],
+        );
+        assert.deepEqual(
+            resources.filter((r) => r.type.startsWith("gcp:projects/")),
+            [],
+        );
     });
 
     describe("protect", () => {
@@ -146,9 +205,7 @@ describe("GkeCluster", () => {
             const { resources, recorder, names } = await protectedNames(true);
             assert.equal(byName(resources, TYPES.cluster, "gke-cluster").inputs.deletionProtection, true);
             assert.deepEqual(names, ["gke-cluster", "gke-nodes"]);
-            // gke-nodes is also the service account's name: only the node pool is protected.
             assert.equal(recorder.options(TYPES.nodePool, "gke-nodes").protect, true);
-            assert.equal(recorder.options("gcp:serviceaccount/account:Account", "gke-nodes").protect, undefined);
         });
     });
 
@@ -165,8 +222,8 @@ describe("GkeCluster", () => {
             );
             const disk = byName(resources, "gcp:compute/disk:Disk", "gke-data").inputs;
             assert.deepEqual(
-                { project: disk.project, zone: disk.zone, size: disk.size, type: disk.type },
-                { project: "my-project", zone: "europe-west1-b", size: 20, type: "pd-balanced" },
+                { project: disk.project, zone: disk.zone, size: disk.size, type: disk.type, labels: disk.labels },
+                { project: "my-project", zone: "europe-west1-b", size: 20, type: "pd-balanced", labels: LABELS },
             );
             assert.equal(result.dataDisk?.zone, "europe-west1-b");
             assert.equal(await unwrap(result.dataDisk?.id), "gke-data-id");
@@ -189,7 +246,7 @@ describe("GkeCluster", () => {
     describe("Autopilot", () => {
         const AUTOPILOT = { ...ARGS, location: "europe-west1", mode: "autopilot" as const };
 
-        it("has no node pool; its nodes run as the dedicated account, once it has its roles", async () => {
+        it("has no node pool; its nodes run as the account it is given", async () => {
             const recorder = new OptionRecorder();
             const { resources } = await runUnderMocks(
                 () => new GkeCluster("gke", AUTOPILOT, { transformations: [recorder.transformation] }),
@@ -199,20 +256,14 @@ describe("GkeCluster", () => {
             assert.equal(cluster.enableAutopilot, true);
             assert.deepEqual(cluster.clusterAutoscaling, {
                 autoProvisioningDefaults: {
-                    serviceAccount: "nodes-gke@my-project.iam.gserviceaccount.com",
+                    serviceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
                     oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
                 },
             });
-            for (const key of ["removeDefaultNodePool", "initialNodeCount", "datapathProvider"]) {
+            for (const key of ["removeDefaultNodePool", "initialNodeCount", "datapathProvider", "nodeConfig"]) {
                 assert.equal(cluster[key], undefined, key);
             }
             assert.deepEqual(cluster.workloadIdentityConfig, { workloadPool: "my-project.svc.id.goog" });
-            assert.deepEqual(
-                recorder.dependsOn(TYPES.cluster, "gke-cluster").sort(),
-                ofType(resources, TYPES.iamMember)
-                    .map((m) => m.name)
-                    .sort(),
-            );
             assert.deepEqual(recorder.dependsOn(K8S.provider, "gke-k8s"), ["gke-cluster"]);
         });
 
@@ -230,27 +281,29 @@ describe("GkeCluster", () => {
         });
     });
 
-    it("a Standard cluster's provider waits for the node pool, which waits for the account's roles", async () => {
+    it("a Standard cluster's provider waits for the node pool", async () => {
         const recorder = new OptionRecorder();
-        const { resources } = await runUnderMocks(
-            () => new GkeCluster("gke", ARGS, { transformations: [recorder.transformation] }),
-        );
+        await runUnderMocks(() => new GkeCluster("gke", ARGS, { transformations: [recorder.transformation] }));
         assert.deepEqual(recorder.dependsOn(K8S.provider, "gke-k8s"), ["gke-nodes"]);
-        assert.equal(recorder.dependsOn(TYPES.nodePool, "gke-nodes").length, NODE_SERVICE_ACCOUNT_ROLES.length);
+        assert.deepEqual(recorder.dependsOn(TYPES.nodePool, "gke-nodes"), []);
         assert.deepEqual(recorder.dependsOn(TYPES.cluster, "gke-cluster"), []);
-        assert.equal(ofType(resources, TYPES.iamMember).length, NODE_SERVICE_ACCOUNT_ROLES.length);
     });
 
-    it("private nodes: no public IPs, Cloud NAT for image pulls, a public endpoint limited to the given networks", async () => {
+    it("private nodes: no public IPs, Cloud NAT for image pulls, a public IP endpoint limited to the given networks", async () => {
         const { resources } = await runUnderMocks(
             () =>
                 new GkeCluster("gke", {
                     ...ARGS,
                     privateNodes: true,
+                    ipEndpoint: true,
                     authorizedNetworks: ["203.0.113.0/24", "198.51.100.7/32"],
                 }),
         );
         const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+        assert.deepEqual(cluster.controlPlaneEndpointsConfig, {
+            dnsEndpointConfig: { allowExternalTraffic: true },
+            ipEndpointsConfig: { enabled: true },
+        });
         assert.deepEqual(cluster.privateClusterConfig, { enablePrivateNodes: true, enablePrivateEndpoint: false });
         assert.deepEqual(cluster.masterAuthorizedNetworksConfig, {
             cidrBlocks: [
@@ -266,9 +319,35 @@ describe("GkeCluster", () => {
         assert.equal(nat.sourceSubnetworkIpRangesToNat, "ALL_SUBNETWORKS_ALL_IP_RANGES");
     });
 
+    it("private nodes behind the DNS endpoint alone: no IP endpoint to make public or private", async () => {
+        const { resources } = await runUnderMocks(() => new GkeCluster("gke", { ...ARGS, privateNodes: true }));
+        const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
+        assert.deepEqual(cluster.privateClusterConfig, { enablePrivateNodes: true });
+        assert.deepEqual(cluster.controlPlaneEndpointsConfig.ipEndpointsConfig, { enabled: false });
+        assert.equal(cluster.masterAuthorizedNetworksConfig, undefined);
+    });
+
+    it("refuses authorized networks without the IP endpoint they would limit, before creating anything", async () => {
+        const registered: string[] = [];
+        const record: pulumi.ResourceTransformation = ({ name }) => {
+            registered.push(name);
+            return undefined;
+        };
+        const args = { ...ARGS, authorizedNetworks: ["10.0.0.0/8", "192.0.2.0/24"] };
+        await assert.rejects(
+            runUnderMocks(() => new GkeCluster("gke", args, { transformations: [record] })),
+            {
+                message:
+                    "GkeClusterArgs.authorizedNetworks: they limit the IP endpoint, so they need ipEndpoint true, " +
+                    "got 10.0.0.0/8,192.0.2.0/24",
+            },
+        );
+        assert.deepEqual(registered, ["gke"], "the component alone, none of its children");
+    });
+
     it("public nodes with an endpoint limited to the given networks", async () => {
         const { resources } = await runUnderMocks(
-            () => new GkeCluster("gke", { ...ARGS, authorizedNetworks: ["10.0.0.0/8"] }),
+            () => new GkeCluster("gke", { ...ARGS, ipEndpoint: true, authorizedNetworks: ["10.0.0.0/8"] }),
         );
         const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
         assert.equal(cluster.privateClusterConfig, undefined);
@@ -278,34 +357,60 @@ describe("GkeCluster", () => {
         assert.deepEqual(ofType(resources, TYPES.router), []);
     });
 
-    it("builds its Kubernetes provider from a secret kubeconfig that uses gke-gcloud-auth-plugin", async () => {
-        const { resources, result } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
-        const providers = ofType(resources, K8S.provider);
-        assert.equal(providers.length, 1);
-        const kubeconfig = JSON.parse(await unwrap(result.kubeconfig));
-        assert.equal(kubeconfig.clusters[0].cluster.server, "https://203.0.113.1");
-        assert.equal(kubeconfig.clusters[0].cluster["certificate-authority-data"], "Q0EtREFUQQ==");
-        assert.equal(kubeconfig.users[0].user.exec.command, "gke-gcloud-auth-plugin");
-        assert.equal(kubeconfig["current-context"], "gke_my-project_europe-west1-b_gke-cluster-1234567");
-        assert.equal(await pulumi.isSecret(result.kubeconfig), true);
-        assert.equal(await unwrap(result.clusterName), "gke-cluster-1234567");
-        const providerKubeconfig = secretValue(providers[0].inputs.kubeconfig);
-        assert.equal(JSON.parse(providerKubeconfig).users[0].user.exec.provideClusterInfo, true);
+    for (const ipEndpoint of [false, true]) {
+        it(`builds its Kubernetes provider from a kubeconfig for the DNS endpoint, IP endpoint ${ipEndpoint ? "on" : "off"}`, async () => {
+            const { resources, result } = await runUnderMocks(() => new GkeCluster("gke", { ...ARGS, ipEndpoint }));
+            const providers = ofType(resources, K8S.provider);
+            assert.equal(providers.length, 1);
+            const kubeconfig = JSON.parse(await unwrap(result.kubeconfig));
+            // The mocks' DNS endpoint, not the IP endpoint (203.0.113.1) and its CA, which the cluster reports too.
+            assert.deepEqual(kubeconfig.clusters[0].cluster, {
+                server: "https://gke-0123456789abcdef-123456789012.europe-west1-b.gke.goog",
+            });
+            assert.equal(kubeconfig.users[0].user.exec.command, "gke-gcloud-auth-plugin");
+            assert.equal(kubeconfig["current-context"], "gke_my-project_europe-west1-b_gke-cluster-1234567");
+            // No credential in it, so no secret: review stacks read it without this stack's secrets provider.
+            assert.equal(await pulumi.isSecret(result.kubeconfig), false);
+            assert.equal(await unwrap(result.clusterName), "gke-cluster-1234567");
+            assert.equal(secretValue(providers[0].inputs.kubeconfig), undefined);
+            assert.equal(JSON.parse(providers[0].inputs.kubeconfig).users[0].user.exec.provideClusterInfo, true);
+        });
+    }
+
+    it("names the cluster to its Kubernetes provider, so another endpoint of it updates the provider in place", async () => {
+        const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        // The cluster's id: a new cluster, and only that, replaces the provider and every object with it.
+        assert.equal(byName(resources, K8S.provider, "gke-k8s").inputs.clusterIdentifier, "gke-cluster-id");
     });
 
-    describe("nodeServiceAccountId", () => {
+    it("allows GKE the maintenance it requires: 48 hours in any 32 days, in windows of 4 hours or more", () => {
+        const { startTime, endTime, recurrence } = GKE_MAINTENANCE_WINDOW;
+        const hours = (Date.parse(endTime) - Date.parse(startTime)) / 3_600_000;
+        const days = /^FREQ=WEEKLY;BYDAY=([A-Z]{2}(?:,[A-Z]{2})*)$/.exec(recurrence)?.[1].split(",") ?? [];
+        assert.ok(hours >= 4, `${hours} h a window`);
+        // 32 days hold at least 4 of each weekday.
+        assert.ok(hours * days.length * 4 >= 48, `${hours} h on ${days.join(",")}`);
+        assert.equal(new Date(startTime).getUTCDay(), 6, "starts on a Saturday, the first day it recurs on");
+    });
+
+    it("labels the cluster and its node VMs with what they are part of and the stack", async () => {
+        const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        assert.deepEqual(byName(resources, TYPES.cluster, "gke-cluster").inputs.resourceLabels, LABELS);
+        assert.deepEqual(byName(resources, TYPES.nodePool, "gke-nodes").inputs.nodeConfig.resourceLabels, LABELS);
+    });
+
+    describe("gcpLabels: the stack name as a GCP label value", () => {
         const cases: [string, string][] = [
-            ["gke", "nodes-gke"],
-            ["pr-1234", "nodes-pr-1234"],
-            ["Review_Stack.Name", "nodes-review-stack-name"],
-            ["twenty-four-characters-", "nodes-twenty-four-characters"],
-            ["a-very-long-stack-name-for-previews", "nodes-a-very-long-stack-1cf637"],
-            ["a-very-long-stack-name-for-reviews", "nodes-a-very-long-stack-5fb078"],
+            ["gke", "gke"],
+            ["pr-1234", "pr-1234"],
+            ["Review_7.EU", "review_7-eu"],
+            ["a".repeat(63), "a".repeat(63)],
+            ["b".repeat(70), "b".repeat(63)],
         ];
-        for (const [stack, id] of cases) {
-            it(`${stack} → ${id}`, () => {
-                assert.equal(nodeServiceAccountId(stack), id);
-                assert.match(id, /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/);
+        for (const [stack, value] of cases) {
+            it(`${stack} → ${value}`, () => {
+                assert.deepEqual(gcpLabels(stack), { "part-of": "three-tier-app", stack: value });
+                assert.match(value, /^[a-z0-9_-]{0,63}$/);
             });
         }
     });
@@ -320,10 +425,13 @@ describe("GkeCluster", () => {
             it(`${location} → ${region}`, () => assert.equal(regionOf(location), region));
     });
 
-    it("writes a kubeconfig holding no credential", () => {
-        const kubeconfig = JSON.parse(gkeKubeconfig({ name: "c", endpoint: "10.0.0.1", caCertificate: "CA" }));
+    it("writes a kubeconfig for the DNS endpoint holding no credential and no CA", () => {
+        const kubeconfig = JSON.parse(gkeKubeconfig({ name: "c", dnsEndpoint: "gke-1.europe-west1.gke.goog" }));
+        assert.deepEqual(kubeconfig.clusters, [
+            { name: "c", cluster: { server: "https://gke-1.europe-west1.gke.goog" } },
+        ]);
         assert.deepEqual(kubeconfig.contexts, [{ name: "c", context: { cluster: "c", user: "c" } }]);
-        assert.equal(kubeconfig.users[0].user.token, undefined);
+        assert.deepEqual(Object.keys(kubeconfig.users[0].user), ["exec"]);
         assert.equal(kubeconfig.users[0].user.exec.apiVersion, "client.authentication.k8s.io/v1beta1");
     });
 });

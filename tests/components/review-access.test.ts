@@ -114,7 +114,9 @@ describe("ReviewAccess", () => {
     });
 
     it("declares both roles, the cluster binding for a user identity and both policies, bound to deny", async () => {
-        const { resources } = await runUnderMocks(() => new ReviewAccess("review", { identity: { user: REVIEWER } }));
+        const { resources } = await runUnderMocks(
+            () => new ReviewAccess("review", { instance: "gke", identity: { user: REVIEWER } }),
+        );
         assert.deepEqual(
             ofType(resources, RBAC.clusterRole)
                 .map((r) => r.kubeName)
@@ -139,7 +141,7 @@ describe("ReviewAccess", () => {
     it("for a ServiceAccount identity, creates it and exports a kubeconfig acting as it", async () => {
         const server = "https://172.31.255.2:16443";
         const { resources, result } = await runUnderMocks(
-            () => new ReviewAccess("review", { identity: { serviceAccount: "reviewer" }, server }),
+            () => new ReviewAccess("review", { instance: "local", identity: { serviceAccount: "reviewer" }, server }),
         );
         const token = byKubeName(resources, "kubernetes:core/v1:Secret", "reviewer-token").inputs;
         assert.equal(token.type, "kubernetes.io/service-account-token");
@@ -160,7 +162,9 @@ describe("ReviewAccess", () => {
 
     it("refuses a ServiceAccount identity without the server its kubeconfig names", async () => {
         await assert.rejects(
-            runUnderMocks(() => new ReviewAccess("review", { identity: { serviceAccount: "reviewer" } })),
+            runUnderMocks(
+                () => new ReviewAccess("review", { instance: "local", identity: { serviceAccount: "reviewer" } }),
+            ),
             { message: "ReviewAccessArgs.server is required with a serviceAccount identity" },
         );
     });

@@ -14,7 +14,7 @@ describe("StackCluster", () => {
         );
         assert.equal(byName(resources, REFERENCE, "stack-reference").inputs.name, GKE_STACK);
         const provider = byName(resources, K8S.provider, "stack-k8s").inputs;
-        // Kept secret: it names the cluster's endpoint and CA.
+        // Made a secret here, though the referenced output is not one.
         assert.equal(secretValue(provider.kubeconfig), referencedKubeconfig(GKE_STACK));
         assert.equal(provider.context, undefined);
         // The cluster outlives this stack: an unreachable cluster is an error, not a deleted namespace.

@@ -67,8 +67,15 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
                 name: inputs.name ?? `${name}-1234567`,
                 endpoint: "203.0.113.1",
                 masterAuth: { clusterCaCertificate: "Q0EtREFUQQ==" },
+                controlPlaneEndpointsConfig: {
+                    ...inputs.controlPlaneEndpointsConfig,
+                    dnsEndpointConfig: {
+                        ...inputs.controlPlaneEndpointsConfig?.dnsEndpointConfig,
+                        endpoint: `gke-0123456789abcdef-123456789012.${inputs.location}.gke.goog`,
+                    },
+                },
             };
-        // A StackReference's state is the referenced stack's outputs: here gke's secret kubeconfig.
+        // A StackReference's state is the referenced stack's outputs: here gke's, none of them secret.
         case "pulumi:pulumi:StackReference":
             return {
                 ...inputs,
@@ -77,7 +84,7 @@ function simulatedState(type: string, name: string, inputs: any): Record<string,
                     imageRegistry: referencedImageRegistry,
                     namespaceAccess: referencedNamespaceAccess,
                 },
-                secretOutputNames: ["kubeconfig"],
+                secretOutputNames: [],
             };
         // An image the program builds (components/images.ts): the registry answers the push with a digest.
         case "pulumi-nodejs:dynamic:Resource": {

@@ -3,6 +3,7 @@ import {
     CLUSTER_TYPE,
     ClusterProps,
     gkeClusterViolations,
+    gkeHardeningViolations,
     gkeNodeViolations,
     NODE_POOL_TYPE,
     NodePoolProps,
@@ -148,9 +149,10 @@ describe("policy: gke-cluster-hygiene", () => {
 describe("policy: gke-cluster-hygiene, the GKE variants", () => {
     const PRIVATE: ClusterProps = { ...GOOD, privateClusterConfig: { enablePrivateNodes: true } };
     const OPEN_ENDPOINT =
-        "private nodes behind a control-plane endpoint open to every address: list the networks that may reach " +
-        "it in masterAuthorizedNetworksConfig.cidrBlocks (config gkeAuthorizedNetworks), or add the stack to the " +
-        "policy config openEndpointStacks";
+        "private nodes behind a control-plane IP endpoint open to every address: list the networks that may reach " +
+        "it in masterAuthorizedNetworksConfig.cidrBlocks (config gkeAuthorizedNetworks), turn it off " +
+        "(controlPlaneEndpointsConfig.ipEndpointsConfig.enabled false, config gkeIpEndpoint false: the DNS " +
+        "endpoint admits by IAM), or add the stack to the policy config openEndpointStacks";
     const DEFAULT_ACCOUNT =
         "Autopilot nodes run as the Compute Engine default service account (Editor on the project): set " +
         "clusterAutoscaling.autoProvisioningDefaults.serviceAccount to a dedicated account";
@@ -176,6 +178,18 @@ describe("policy: gke-cluster-hygiene, the GKE variants", () => {
             [OPEN_ENDPOINT],
         ],
         ["private nodes, open endpoint, the stack says why", PRIVATE, { ...ROLES, openEndpoint: ["pr-*"] }, []],
+        [
+            "private nodes, an open IP endpoint asked for",
+            { ...PRIVATE, controlPlaneEndpointsConfig: { ipEndpointsConfig: { enabled: true } } },
+            ROLES,
+            [OPEN_ENDPOINT],
+        ],
+        [
+            "private nodes, no IP endpoint: the DNS endpoint alone, which admits by IAM",
+            { ...PRIVATE, controlPlaneEndpointsConfig: { ipEndpointsConfig: { enabled: false } } },
+            ROLES,
+            [],
+        ],
         ["Autopilot with a dedicated account", AUTOPILOT, ROLES, []],
         ["Autopilot with no account", { ...GOOD, enableAutopilot: true }, ROLES, [DEFAULT_ACCOUNT]],
         [
@@ -238,4 +252,88 @@ describe("policy: gke-nodes-are-least-privilege", () => {
     for (const [name, resources, expected] of cases) {
         it(name, () => assert.deepEqual(gkeNodeViolations(resources), expected));
     }
+});
+
+describe("policy: gke-cluster-is-hardened", () => {
+    const LABELS = { "part-of": "three-tier-app", stack: "gke" };
+    /** What the program registers for a Standard cluster. */
+    const HARDENED: ClusterProps = {
+        ...GOOD,
+        databaseEncryption: { state: "ENCRYPTED", keyName: "projects/p/locations/l/keyRings/r/cryptoKeys/k" },
+        nodeConfig: { serviceAccount: "nodes@p.iam.gserviceaccount.com" },
+        maintenancePolicy: {
+            recurringWindow: {
+                startTime: "2025-01-04T02:00:00Z",
+                endTime: "2025-01-04T10:00:00Z",
+                recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
+            },
+        },
+        resourceLabels: LABELS,
+    };
+    const NOT_ENCRYPTED =
+        "Secrets are not encrypted at the application layer: set databaseEncryption to state ENCRYPTED with a " +
+        "Cloud KMS keyName (config gkeDatabaseEncryptionKey)";
+    const DEFAULT_POOL_ACCOUNT =
+        "the default node pool a Standard cluster starts with runs as the Compute Engine default service account " +
+        "(Editor on the project) until it is removed: set nodeConfig.serviceAccount to the nodes' account";
+    const NO_WINDOW =
+        "no maintenance window: GKE may upgrade the control plane and recreate nodes at any hour; set " +
+        "maintenancePolicy.recurringWindow";
+    const labelsLack = (missing: string) =>
+        `resourceLabels lack ${missing}: label the cluster with what it is part of and its stack`;
+    const cluster = (props: ClusterProps) => gkeHardeningViolations(CLUSTER_TYPE, props);
+
+    // [name, props, violations]
+    const cases: [string, ClusterProps, string[]][] = [
+        ["a Standard cluster as the program makes it", HARDENED, []],
+        [
+            "Autopilot: no default pool, so no nodeConfig needed",
+            { ...HARDENED, enableAutopilot: true, nodeConfig: undefined },
+            [],
+        ],
+        ["a daily window is a window too", { ...HARDENED, maintenancePolicy: { dailyMaintenanceWindow: {} } }, []],
+        [
+            "nothing of it: the provider's defaults",
+            GOOD,
+            [NOT_ENCRYPTED, DEFAULT_POOL_ACCOUNT, NO_WINDOW, labelsLack("part-of, stack")],
+        ],
+        [
+            "Secrets decrypted",
+            { ...HARDENED, databaseEncryption: { state: "DECRYPTED", keyName: "" } },
+            [NOT_ENCRYPTED],
+        ],
+        ["encrypted with no key named", { ...HARDENED, databaseEncryption: { state: "ENCRYPTED" } }, [NOT_ENCRYPTED]],
+        [
+            'the default pool on "default"',
+            { ...HARDENED, nodeConfig: { serviceAccount: "default" } },
+            [DEFAULT_POOL_ACCOUNT],
+        ],
+        ["a maintenance policy with no window", { ...HARDENED, maintenancePolicy: {} }, [NO_WINDOW]],
+        ["an empty stack label", { ...HARDENED, resourceLabels: { ...LABELS, stack: "" } }, [labelsLack("stack")]],
+        [
+            "preview: a key not known yet is skipped",
+            previewProps({
+                ...HARDENED,
+                databaseEncryption: { state: "ENCRYPTED", keyName: UNKNOWN_STRING },
+            }),
+            [],
+        ],
+    ];
+    for (const [name, props, expected] of cases) {
+        it(name, () => assert.deepEqual(cluster(props), expected));
+    }
+
+    it("node pools: their VMs carry the labels too", () => {
+        const pool = (resourceLabels?: Record<string, string>) =>
+            gkeHardeningViolations(NODE_POOL_TYPE, { nodeConfig: { resourceLabels } } satisfies NodePoolProps);
+        assert.deepEqual(pool(LABELS), []);
+        assert.deepEqual(pool({ stack: "gke" }), [
+            "nodeConfig.resourceLabels lack part-of: label the node VMs with what they are part of and their stack",
+        ]);
+        assert.deepEqual(pool(undefined), [
+            "nodeConfig.resourceLabels lack part-of, stack: label the node VMs with what they are part of and their stack",
+        ]);
+    });
+
+    it("looks at nothing else", () => assert.deepEqual(gkeHardeningViolations("kubernetes:core/v1:Service", {}), []));
 });

@@ -7,6 +7,7 @@ import {
     DEFAULT_EXPOSABLE_SERVICES,
     DEFAULT_LONG_LIVED_STACKS,
     gkeCluster,
+    gkeHardening,
     internalServices,
     nonRoot,
     pinnedImages,
@@ -52,6 +53,7 @@ describe("policy pack wiring", () => {
                 "only-frontend-is-exposed",
                 "redis-is-persistent",
                 "gke-cluster-hygiene",
+                "gke-cluster-is-hardened",
                 "gke-nodes-are-least-privilege",
                 "shared-cluster-guest-stays-in-its-namespace",
                 "gke-images-come-from-the-stacks-registry",
@@ -131,6 +133,18 @@ describe("policy pack wiring", () => {
             validateResource(gkeCluster, { ...cluster("gke"), type: "gcp:container/nodePool:NodePool" }),
             [],
         );
+    });
+
+    it("checks GKE clusters and node pools for encryption, accounts, maintenance and labels", () => {
+        assert.equal(validateResource(gkeHardening, cluster("gke")).length, 4);
+        assert.deepEqual(
+            validateResource(gkeHardening, { type: "gcp:container/nodePool:NodePool", props: { nodeConfig: {} } }),
+            [
+                "nodeConfig.resourceLabels lack part-of, stack: label the node VMs with what they are part of and " +
+                    "their stack",
+            ],
+        );
+        assert.deepEqual(validateResource(gkeHardening, { type: DEPLOYMENT, props: rootNginx }), []);
     });
 
     it("hands the shared-cluster rule each resource's name and protect option", () =>

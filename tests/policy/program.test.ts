@@ -39,14 +39,49 @@ describe("policy pack on the program", () => {
         it(`passes stack ${stack} as configured`, async () => assert.deepEqual(await violations(stack), []));
     }
 
-    it("passes a review stack (target stack: a namespace in gke's cluster)", async () =>
-        assert.deepEqual(
-            await violations("dev", {
+    // [what, stack, config overrides]
+    const passing: [string, string, Record<string, string>][] = [
+        [
+            "a review stack (target stack: a namespace in gke's cluster)",
+            "dev",
+            {
                 "three-tier-app:target": "stack",
                 "three-tier-app:clusterStack": "organization/three-tier-app/gke",
                 "three-tier-app:namespace": "pr-7",
+            },
+        ],
+        [
+            "gke on Autopilot, whose cluster has no default pool to name an account for",
+            "gke",
+            {
+                "three-tier-app:gkeMode": "autopilot",
+                "three-tier-app:gkeLocation": "us-central1",
+                "three-tier-app:gkeDataZone": "us-central1-f",
+            },
+        ],
+        [
+            "gke with private nodes behind the DNS endpoint alone, no authorized networks needed",
+            "gke",
+            { "three-tier-app:gkePrivateNodes": "true" },
+        ],
+    ];
+    for (const [what, stack, overrides] of passing) {
+        it(`passes ${what}`, async () => assert.deepEqual(await violations(stack, overrides), []));
+    }
+
+    it("refuses gke with private nodes behind an IP endpoint open to every address", async () =>
+        assert.deepEqual(
+            await violations("gke", {
+                "three-tier-app:gkePrivateNodes": "true",
+                "three-tier-app:gkeIpEndpoint": "true",
             }),
-            [],
+            [
+                "gke-cluster-hygiene: private nodes behind a control-plane IP endpoint open to every address: list " +
+                    "the networks that may reach it in masterAuthorizedNetworksConfig.cidrBlocks (config " +
+                    "gkeAuthorizedNetworks), turn it off (controlPlaneEndpointsConfig.ipEndpointsConfig.enabled " +
+                    "false, config gkeIpEndpoint false: the DNS endpoint admits by IAM), or add the stack to the " +
+                    "policy config openEndpointStacks",
+            ],
         ));
 
     it("refuses gke running an image it did not build (a tag from Docker Hub)", async () =>
