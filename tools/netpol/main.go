@@ -1,7 +1,7 @@
-// netpol enforces Kubernetes NetworkPolicy ingress rules for the pods of one node by rendering them
-// into one nftables table (family inet) in the network namespace it runs in. Verdicts are nft rules
-// and sets, no userspace queue: this kernel lacks the nft `queue` expression that
-// sigs.k8s.io/kube-network-policies needs. Egress rules are reported, not enforced.
+// netpol enforces Kubernetes NetworkPolicy ingress and egress rules for the pods of one node by
+// rendering them into one nftables table (family inet) in the network namespace it runs in. Verdicts
+// are nft rules and sets, no userspace queue: this kernel lacks the nft `queue` expression that
+// sigs.k8s.io/kube-network-policies needs.
 package main
 
 import (
@@ -114,7 +114,7 @@ func run(ctx context.Context, core corev1client.CoreV1Interface, networking netw
 		}
 		go inf.RunWithContext(ctx)
 	}
-	log.Printf("netpol: node %s, table inet %s; enforcing NetworkPolicy ingress only: egress rules are NOT enforced", nodeName, table)
+	log.Printf("netpol: node %s, table inet %s; enforcing NetworkPolicy ingress and egress", nodeName, table)
 	shutdown := func() error {
 		if err := n.apply(render.DeleteScript(table)); err != nil {
 			return fmt.Errorf("delete table on shutdown: %w", err)
@@ -155,7 +155,8 @@ func run(ctx context.Context, core corev1client.CoreV1Interface, networking netw
 			return
 		}
 		if res.Script != lastScript { // a forced re-apply of the same rules is not news
-			log.Printf("netpol: applied table inet %s (%d isolated pods)", table, strings.Count(res.Script, "\tchain pod_"))
+			log.Printf("netpol: applied table inet %s (pods isolated: %d for ingress, %d for egress)", table,
+				strings.Count(res.Script, "\tchain pod_"), strings.Count(res.Script, "\tchain egress_pod_"))
 		}
 		lastScript = res.Script
 	}

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -30,6 +31,13 @@ import (
 )
 
 const dialTimeout = 700 * time.Millisecond
+
+// The node's addresses on the pods' bridge: their gateway, and where the node's own services listen
+// (CoreDNS and the kubelet in the real cluster).
+const (
+	nodeV4 = "10.244.0.1"
+	nodeV6 = "fd00:10:244::1"
+)
 
 // inNetns runs fn on a thread moved into the named netns. The goroutine never unlocks its thread, so
 // the runtime discards that thread instead of reusing it in the wrong netns. Sockets made by fn stay in
@@ -84,8 +92,8 @@ func (l *lab) setUp(pods []testPod) {
 	l.t.Cleanup(func() { _ = exec.Command("ip", "netns", "delete", node).Run() })
 	l.run("ip", "-n", node, "link", "set", "lo", "up")
 	l.run("ip", "-n", node, "link", "add", "br0", "type", "bridge")
-	l.run("ip", "-n", node, "addr", "add", "10.244.0.1/24", "dev", "br0")
-	l.run("ip", "-n", node, "addr", "add", "fd00:10:244::1/64", "dev", "br0", "nodad")
+	l.run("ip", "-n", node, "addr", "add", nodeV4+"/24", "dev", "br0")
+	l.run("ip", "-n", node, "addr", "add", nodeV6+"/64", "dev", "br0", "nodad")
 	l.run("ip", "-n", node, "link", "set", "br0", "up")
 	// Routed Service traffic below needs forwarding; ip_forward is per netns.
 	l.run("ip", "netns", "exec", node, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
@@ -102,7 +110,7 @@ func (l *lab) setUp(pods []testPod) {
 			l.run("ip", "-n", ns, "addr", "add", p.v6+"/64", "dev", "eth0", "nodad")
 		}
 		l.run("ip", "-n", ns, "link", "set", "eth0", "up")
-		l.run("ip", "-n", ns, "route", "add", "default", "via", "10.244.0.1")
+		l.run("ip", "-n", ns, "route", "add", "default", "via", nodeV4)
 		for _, port := range p.listen {
 			l.listen(ns, port)
 		}
@@ -173,10 +181,16 @@ func (l *lab) expect(stage string, checks []check) {
 		if c.from != "node" {
 			ns = l.podNS(c.from)
 		}
-		addr := net.JoinHostPort(l.pods[c.to].v4, fmt.Sprint(c.port))
-		if c.v6 {
-			addr = net.JoinHostPort(l.pods[c.to].v6, fmt.Sprint(c.port))
+		host := l.pods[c.to].v4
+		switch {
+		case c.to == "node" && c.v6:
+			host = nodeV6
+		case c.to == "node":
+			host = nodeV4
+		case c.v6:
+			host = l.pods[c.to].v6
 		}
+		addr := net.JoinHostPort(host, fmt.Sprint(c.port))
 		if c.service != "" {
 			addr = c.service
 		}
@@ -208,7 +222,9 @@ func (l *lab) objects() ([]*corev1.Pod, []*corev1.Namespace) {
 }
 
 // The program's four policies (components/app.ts, stateless-tier.ts, redis.ts) as the API returns
-// them, plus a namespace selector with a named port and an ipBlock with an except.
+// them, plus a namespace selector with a named port and an ipBlock with an except; then egress: a
+// worker that may reach named ports on redis and in namespace other, DNS anywhere, and port 9090 in
+// the pods' subnet but for ops; and a sealed pod that may reach nothing.
 const labPolicies = `
 - metadata: {namespace: three-tier, name: default-deny-ingress}
   spec: {podSelector: {}, policyTypes: [Ingress]}
@@ -236,10 +252,25 @@ const labPolicies = `
       ports: [{port: http}]
     - from: [{ipBlock: {cidr: 10.244.0.0/24, except: [10.244.0.10/32]}}]
       ports: [{port: 9090}]
+- metadata: {namespace: three-tier, name: worker-egress}
+  spec:
+    podSelector: {matchLabels: {service: worker}}
+    policyTypes: [Egress]
+    egress:
+    - to: [{podSelector: {matchLabels: {service: redis}}}]
+      ports: [{port: redis}]
+    - to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: other}}}]
+      ports: [{port: http}]
+    - ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]
+    - to: [{ipBlock: {cidr: 10.244.0.0/24, except: [10.244.0.20/32]}}]
+      ports: [{port: 9090}]
+- metadata: {namespace: three-tier, name: sealed-egress}
+  spec: {podSelector: {matchLabels: {service: sealed}}, policyTypes: [Egress]}
 `
 
 // TestNetns applies rendered rules inside network namespaces it creates and checks real TCP traffic:
-// bridged pod-to-pod, routed after a DNAT like kube-proxy's, and from the node itself.
+// bridged pod-to-pod, routed after a DNAT like kube-proxy's, from the node itself, and from pods to
+// the node. Broken renderings of egress then prove that those checks can fail.
 func TestNetns(t *testing.T) {
 	if os.Getenv("NETPOL_NETNS_TEST") != "1" {
 		t.Skip("set NETPOL_NETNS_TEST=1 to run (root, `ip`, `nft`; creates and deletes its own netns)")
@@ -261,21 +292,35 @@ func TestNetns(t *testing.T) {
 		{ns: "three-tier", name: "intruder", v4: "10.244.0.12", v6: "fd00:10:244::12", labels: map[string]string{"run": "x"}, listen: []int{5000}},
 		{ns: "other", name: "ops", v4: "10.244.0.20", labels: map[string]string{"service": "app"},
 			ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}}, listen: []int{8080, 9090, 7070}},
+		{ns: "three-tier", name: "worker", v4: "10.244.0.13", v6: "fd00:10:244::13", labels: map[string]string{"app": "web", "service": "worker"}, listen: []int{8000}},
+		{ns: "three-tier", name: "sealed", v4: "10.244.0.14", labels: map[string]string{"service": "sealed"}},
 	})
 	node := l.nodeNS()
+	// The node's own services: DNS (CoreDNS on the node IP), the kubelet's port, and 9090.
+	for _, port := range []int{53, 10250, 9090} {
+		l.listen(node, port)
+	}
 	nodeNft := nft{argv: []string{"ip", "netns", "exec", node, "nft"}}
-	// A Service VIP like kube-proxy's: DNAT in prerouting (priority dstnat) to redis:6379.
+	// Service VIPs like kube-proxy's: DNAT in prerouting (priority dstnat) to redis:6379, to ops:8080,
+	// and kube-dns's to the node IP, where CoreDNS listens.
 	if err := nodeNft.apply(`table ip npt-kube-proxy {
-	chain prerouting { type nat hook prerouting priority dstnat; policy accept; ip daddr 10.96.0.50 tcp dport 6379 dnat to 10.244.0.10:6379; }
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		ip daddr 10.96.0.50 tcp dport 6379 dnat to 10.244.0.10:6379
+		ip daddr 10.96.0.51 tcp dport 8080 dnat to 10.244.0.20:8080
+		ip daddr 10.96.0.10 tcp dport 53 dnat to ` + nodeV4 + `:53
+	}
 }
 `); err != nil {
 		t.Fatal(err)
 	}
-	const service = "10.96.0.50:6379"
+	const service, opsService, dnsService = "10.96.0.50:6379", "10.96.0.51:8080", "10.96.0.10:53"
 
 	l.expect("before any rule", []check{
 		{from: "intruder", to: "redis", port: 6379, allowed: true},
 		{from: "intruder", to: "redis", port: 6379, service: service, allowed: true},
+		{from: "worker", to: "node", port: 10250, allowed: true},
+		{from: "worker", to: "ops", port: 9090, allowed: true},
 	})
 
 	pods, namespaces := l.objects()
@@ -316,6 +361,63 @@ func TestNetns(t *testing.T) {
 		{from: "backend", to: "ops", port: 7070, allowed: false},
 	}
 	l.expect("policies applied", enforced)
+
+	egress := []check{
+		{from: "worker", to: "ops", port: 8080, allowed: true}, // namespace selector, named port, ops's ingress too
+		{from: "worker", to: "ops", port: 8080, service: opsService, allowed: true},
+		{from: "worker", to: "ops", port: 9090, allowed: false},   // the ipBlock's except; ops's ingress would admit it
+		{from: "worker", to: "redis", port: 6379, allowed: false}, // egress allows it, redis's ingress does not
+		{from: "worker", to: "node", port: 53, allowed: true},     // the rule without `to`, on the input hook
+		{from: "worker", to: "node", port: 53, v6: true, allowed: true},
+		{from: "worker", to: "node", port: 53, service: dnsService, allowed: true},
+		{from: "worker", to: "node", port: 9090, allowed: true}, // the ipBlock holds the node IP
+		{from: "worker", to: "node", port: 10250, allowed: false},
+		{from: "worker", to: "node", port: 10250, v6: true, allowed: false},
+		{from: "sealed", to: "node", port: 53, allowed: false},
+		{from: "sealed", to: "ops", port: 8080, allowed: false},   // ops's ingress would admit it
+		{from: "backend", to: "node", port: 10250, allowed: true}, // not selected for egress
+		{from: "node", to: "worker", port: 8000, allowed: true},   // the reply passes the worker's egress
+		{from: "node", to: "node", port: 10250, allowed: true},
+	}
+	l.expect("egress policies applied", egress)
+
+	// Broken renderings, each letting through a connection the right one drops: proof that the checks
+	// above can fail. Each must change the script, or it would prove nothing.
+	for _, broken := range []struct {
+		name      string
+		re        *regexp.Regexp
+		repl      string
+		nowPasses check
+	}{
+		{"forward does not jump to egress", regexp.MustCompile(`(hook forward priority filter; policy accept;\n)\t\tjump egress\n`), "$1",
+			check{from: "worker", to: "ops", port: 9090}},
+		{"input does not jump to egress", regexp.MustCompile(`(hook input priority filter; policy accept;\n)\t\tjump egress\n`), "$1",
+			check{from: "worker", to: "node", port: 10250}},
+		{"forward checks ingress first", regexp.MustCompile(`\t\tjump egress\n\t\tjump ingress\n`), "\t\tjump ingress\n\t\tjump egress\n",
+			check{from: "worker", to: "ops", port: 9090}},
+		{"allowed egress accepts", regexp.MustCompile(` return comment`), " accept comment",
+			check{from: "worker", to: "redis", port: 6379}},
+		{"the worker's egress chain accepts the rest", regexp.MustCompile(`(?s)(\tchain egress_pod_three-tier_worker \{\n.*?\t\t)counter drop\n`), "${1}accept\n",
+			check{from: "worker", to: "node", port: 10250}},
+	} {
+		script := broken.re.ReplaceAllString(res.Script, broken.repl)
+		if script == res.Script {
+			t.Fatalf("broken rendering %q changes nothing", broken.name)
+		}
+		if err := nodeNft.apply(script); err != nil {
+			t.Fatalf("broken rendering %q: %v", broken.name, err)
+		}
+		broken.nowPasses.allowed = true
+		l.expect("broken: "+broken.name, []check{broken.nowPasses})
+	}
+	if err := nodeNft.apply(res.Script); err != nil {
+		t.Fatal(err)
+	}
+	l.expect("policies applied again", []check{
+		{from: "worker", to: "ops", port: 9090, allowed: false},
+		{from: "worker", to: "node", port: 10250, allowed: false},
+		{from: "worker", to: "redis", port: 6379, allowed: false},
+	})
 
 	// Without br_netfilter's hook, bridged pod-to-pod traffic never reaches inet forward.
 	l.run("ip", "netns", "exec", node, "sysctl", "-q", "-w", "net.bridge.bridge-nf-call-iptables=0")
@@ -431,14 +533,24 @@ func TestRunFollowsTheCluster(t *testing.T) {
 	waitFor(t, "redis-ingress rule", func() bool {
 		return strings.Contains(listTable(ns), `ip saddr 10.244.0.11 tcp dport 6379 accept comment "three-tier/redis-ingress ingress[0]"`)
 	})
-	for _, name := range []string{"default-deny-ingress", "redis-ingress"} {
+	backendEgress := policies[5]
+	backendEgress.Spec.PodSelector.MatchLabels = backend.Labels
+	if _, err := client.NetworkingV1().NetworkPolicies("three-tier").Create(ctx, backendEgress, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "backend's egress chain", func() bool {
+		table := listTable(ns)
+		return strings.Contains(table, "10.244.0.11 : jump egress_pod_three-tier_backend-1") &&
+			strings.Contains(table, `tcp dport 53 return comment "three-tier/worker-egress egress[2]"`)
+	})
+	for _, name := range []string{"default-deny-ingress", "redis-ingress", "worker-egress"} {
 		if err := client.NetworkingV1().NetworkPolicies("three-tier").Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	waitFor(t, "pods open again", func() bool {
 		table := listTable(ns)
-		return table != "" && !strings.Contains(table, "chain pod_")
+		return table != "" && !strings.Contains(table, "chain pod_") && !strings.Contains(table, "chain egress_pod_")
 	})
 
 	cancel()

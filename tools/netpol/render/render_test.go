@@ -64,6 +64,14 @@ func newPolicy(ns, name string, selector map[string]string, rules ...networkingv
 	}
 }
 
+// newEgressPolicy is a policy of type Egress only; without rules it allows nothing out.
+func newEgressPolicy(ns, name string, selector map[string]string, rules ...networkingv1.NetworkPolicyEgressRule) *networkingv1.NetworkPolicy {
+	p := newPolicy(ns, name, selector)
+	p.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}
+	p.Spec.Egress = rules
+	return p
+}
+
 func selector(l map[string]string) *metav1.LabelSelector {
 	return &metav1.LabelSelector{MatchLabels: l}
 }
@@ -91,6 +99,14 @@ func rule(from []networkingv1.NetworkPolicyPeer, ports ...networkingv1.NetworkPo
 	return networkingv1.NetworkPolicyIngressRule{From: from, Ports: ports}
 }
 
+func egressRule(to []networkingv1.NetworkPolicyPeer, ports ...networkingv1.NetworkPolicyPort) networkingv1.NetworkPolicyEgressRule {
+	return networkingv1.NetworkPolicyEgressRule{To: to, Ports: ports}
+}
+
+func ipBlock(cidr string, except ...string) networkingv1.NetworkPolicyPeer {
+	return networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: cidr, Except: except}}
+}
+
 // Body lines of a chain in a rendered script, trimmed; nil when the chain is absent.
 func chainLines(script, chain string) []string {
 	m := regexp.MustCompile(`(?s)\n\tchain ` + regexp.QuoteMeta(chain) + ` \{\n(.*?)\n\t\}\n`).FindStringSubmatch(script)
@@ -104,9 +120,14 @@ func chainLines(script, chain string) []string {
 	return lines
 }
 
-// The lines every pod chain starts and ends with.
+// The lines every pod ingress chain starts and ends with.
 func isolated(allowed ...string) []string {
 	return slices.Concat([]string{"ip saddr @node_ips_v4 accept", "ip6 saddr @node_ips_v6 accept"}, allowed, []string{"counter drop"})
+}
+
+// The lines of a pod egress chain: what it allows, then a drop.
+func egressIsolated(allowed ...string) []string {
+	return append(slices.Clone(allowed), "counter drop")
 }
 
 var (
@@ -133,6 +154,7 @@ func TestRender(t *testing.T) {
 		policies   []*networkingv1.NetworkPolicy
 		chains     map[string][]string // expected pod chains; nil value: the chain must be absent
 		dispatch   []string            // expected ingress chain after its fixed head
+		egress     []string            // expected egress chain after its fixed head
 		warnings   []string
 		namespaces []*corev1.Namespace
 	}{
@@ -304,20 +326,155 @@ func TestRender(t *testing.T) {
 			},
 		},
 		{
-			name: "egress is reported, not silently dropped; a stale pod with a live pod's IP is dispatched once",
+			name: "a policy of both types isolates both ways; a stale pod with a live pod's IP is dispatched once",
 			pods: []*corev1.Pod{redis, newPod("three-tier", "stale", "10.244.0.10", redisLabels)},
 			policies: []*networkingv1.NetworkPolicy{func() *networkingv1.NetworkPolicy {
 				p := newPolicy("three-tier", "both", nil)
 				p.Spec.PolicyTypes = append(p.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)
 				return p
 			}()},
-			chains: map[string][]string{"pod_three-tier_redis-0": isolated()},
+			chains: map[string][]string{
+				"pod_three-tier_redis-0":        isolated(),
+				"egress_pod_three-tier_redis-0": egressIsolated(),
+				"pod_three-tier_stale":          isolated(),
+				"egress_pod_three-tier_stale":   egressIsolated(),
+			},
 			dispatch: []string{
 				"ip daddr vmap { 10.244.0.10 : jump pod_three-tier_redis-0 }",
 			},
+			egress: []string{
+				"ip saddr vmap { 10.244.0.10 : jump egress_pod_three-tier_redis-0 }",
+			},
 			warnings: []string{
-				"three-tier/both: egress is not enforced by this enforcer; only its ingress side applies",
 				"three-tier/stale: IP 10.244.0.10 is also three-tier/redis-0's, not dispatched twice",
+			},
+		},
+		{
+			name: "egress: every destination crossed with every port returns; only selected pods are dispatched by source",
+			pods: []*corev1.Pod{redis, backend, ops},
+			policies: []*networkingv1.NetworkPolicy{newEgressPolicy("three-tier", "app-egress", map[string]string{"service": "app"},
+				egressRule([]networkingv1.NetworkPolicyPeer{
+					fromPods(map[string]string{"service": "redis"}),
+					{NamespaceSelector: selector(map[string]string{"team": "ops"})},
+				}, tcp(6379), withProto(tcp(53), corev1.ProtocolUDP)),
+			)},
+			chains: map[string][]string{
+				"egress_pod_three-tier_backend-1": egressIsolated(
+					`ip daddr { 10.244.0.10 } tcp dport 6379 return comment "three-tier/app-egress egress[0]"`,
+					`ip daddr { 10.244.0.10 } udp dport 53 return comment "three-tier/app-egress egress[0]"`,
+					`ip daddr { 10.244.0.20 } tcp dport 6379 return comment "three-tier/app-egress egress[0]"`,
+					`ip daddr { 10.244.0.20 } udp dport 53 return comment "three-tier/app-egress egress[0]"`,
+				),
+				// An Egress-only policy leaves ingress open, and pods it does not select stay open.
+				"pod_three-tier_backend-1":      nil,
+				"egress_pod_three-tier_redis-0": nil,
+				"egress_pod_other_ops":          nil,
+			},
+			egress: []string{
+				"ip saddr vmap { 10.244.0.11 : jump egress_pod_three-tier_backend-1 }",
+			},
+		},
+		{
+			name: "egress: a rule without `to` is every destination, one without `ports` every port",
+			pods: []*corev1.Pod{redis, backend},
+			policies: []*networkingv1.NetworkPolicy{newEgressPolicy("three-tier", "dns-and-redis", map[string]string{"service": "app"},
+				egressRule(nil, withProto(tcp(53), corev1.ProtocolUDP), tcp(53)),
+				egressRule([]networkingv1.NetworkPolicyPeer{fromPods(map[string]string{"service": "redis"})}),
+			)},
+			chains: map[string][]string{
+				"egress_pod_three-tier_backend-1": egressIsolated(
+					`udp dport 53 return comment "three-tier/dns-and-redis egress[0]"`,
+					`tcp dport 53 return comment "three-tier/dns-and-redis egress[0]"`,
+					`ip daddr { 10.244.0.10 } return comment "three-tier/dns-and-redis egress[1]"`,
+				),
+			},
+			egress: []string{
+				"ip saddr vmap { 10.244.0.11 : jump egress_pod_three-tier_backend-1 }",
+			},
+		},
+		{
+			name: "egress: ipBlock with except matches the destination address",
+			pods: []*corev1.Pod{backend},
+			policies: []*networkingv1.NetworkPolicy{newEgressPolicy("three-tier", "blocks", nil, egressRule(
+				[]networkingv1.NetworkPolicyPeer{ipBlock("10.0.0.0/8", "10.244.0.0/16", "10.1.2.3/32", "10.244.1.0/24"), ipBlock("fd00::/8")},
+				tcp(443),
+			))},
+			chains: map[string][]string{
+				"egress_pod_three-tier_backend-1": egressIsolated(
+					`ip daddr 10.0.0.0/8 ip daddr != { 10.1.2.3/32, 10.244.0.0/16 } tcp dport 443 return comment "three-tier/blocks egress[0]"`,
+					`ip6 daddr fd00::/8 tcp dport 443 return comment "three-tier/blocks egress[0]"`,
+				),
+			},
+			egress: []string{
+				"ip saddr vmap { 10.244.0.11 : jump egress_pod_three-tier_backend-1 }",
+			},
+		},
+		{
+			name:     "egress: policy type Egress without rules allows nothing out",
+			pods:     []*corev1.Pod{redis, backend, ops},
+			policies: []*networkingv1.NetworkPolicy{newEgressPolicy("three-tier", "deny-egress", nil)},
+			chains: map[string][]string{
+				"egress_pod_three-tier_redis-0":   egressIsolated(),
+				"egress_pod_three-tier_backend-1": egressIsolated(),
+				"egress_pod_other_ops":            nil,
+				"pod_three-tier_redis-0":          nil,
+			},
+			egress: []string{
+				"ip saddr vmap { 10.244.0.11 : jump egress_pod_three-tier_backend-1, 10.244.0.10 : jump egress_pod_three-tier_redis-0 }",
+			},
+		},
+		{
+			name: "egress: named ports resolve per destination pod, with that pod's address",
+			pods: []*corev1.Pod{redis, backend, intruder,
+				newPod("other", "ops", "10.244.0.20", nil, containerPort("http", 8080, "")),
+				newPod("other", "ops-2", "10.244.0.21", nil, containerPort("http", 8080, corev1.ProtocolTCP)),
+			},
+			policies: []*networkingv1.NetworkPolicy{newEgressPolicy("three-tier", "named-egress", map[string]string{"run": "x"},
+				egressRule([]networkingv1.NetworkPolicyPeer{fromPods(map[string]string{"app": "web"})}, named("redis"), named("http")),
+				egressRule(nil, named("http")),
+				egressRule([]networkingv1.NetworkPolicyPeer{ipBlock("10.244.0.0/24", "10.244.0.11/32")}, named("http")),
+				egressRule(nil, withProto(named("redis"), corev1.ProtocolUDP)),
+			)},
+			chains: map[string][]string{
+				"egress_pod_three-tier_intruder": egressIsolated(
+					`ip daddr { 10.244.0.10 } tcp dport 6379 return comment "three-tier/named-egress egress[0]"`,
+					`ip daddr { 10.244.0.11 } tcp dport 1323 return comment "three-tier/named-egress egress[0]"`,
+					`ip daddr { 10.244.0.11 } tcp dport 1323 return comment "three-tier/named-egress egress[1]"`,
+					`ip daddr { 10.244.0.20, 10.244.0.21 } tcp dport 8080 return comment "three-tier/named-egress egress[1]"`,
+					`ip daddr { 10.244.0.20, 10.244.0.21 } tcp dport 8080 return comment "three-tier/named-egress egress[2]"`,
+				),
+			},
+			egress: []string{
+				"ip saddr vmap { 10.244.0.13 : jump egress_pod_three-tier_intruder }",
+			},
+		},
+		{
+			name: "egress: rules without policyTypes make it both ways; dual-stack; pods on other nodes are destinations, not sources",
+			pods: []*corev1.Pod{
+				newPod("three-tier", "redis-0", "10.244.0.10", redisLabels, alsoIP("fd00:10:244::10")),
+				newPod("three-tier", "backend-remote", "10.244.1.5", backendLabels, onNode("node-b"), alsoIP("fd00:10:244:1::5")),
+			},
+			policies: []*networkingv1.NetworkPolicy{func() *networkingv1.NetworkPolicy {
+				p := newPolicy("three-tier", "web", map[string]string{"app": "web"}, rule(nil, tcp(6379)))
+				p.Spec.PolicyTypes = nil
+				p.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{egressRule([]networkingv1.NetworkPolicyPeer{fromPods(map[string]string{"service": "app"})})}
+				return p
+			}()},
+			chains: map[string][]string{
+				"pod_three-tier_redis-0": isolated(`tcp dport 6379 accept comment "three-tier/web ingress[0]"`),
+				"egress_pod_three-tier_redis-0": egressIsolated(
+					`ip daddr { 10.244.1.5 } return comment "three-tier/web egress[0]"`,
+					`ip6 daddr { fd00:10:244:1::5 } return comment "three-tier/web egress[0]"`,
+				),
+				"egress_pod_three-tier_backend-remote": nil,
+			},
+			dispatch: []string{
+				"ip daddr vmap { 10.244.0.10 : jump pod_three-tier_redis-0 }",
+				"ip6 daddr vmap { fd00:10:244::10 : jump pod_three-tier_redis-0 }",
+			},
+			egress: []string{
+				"ip saddr vmap { 10.244.0.10 : jump egress_pod_three-tier_redis-0 }",
+				"ip6 saddr vmap { fd00:10:244::10 : jump egress_pod_three-tier_redis-0 }",
 			},
 		},
 	}
@@ -333,8 +490,11 @@ func TestRender(t *testing.T) {
 				}
 			}
 			head := []string{"ct state established,related accept", "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept"}
-			if got, want := chainLines(res.Script, "ingress"), append(head, tc.dispatch...); !slices.Equal(got, want) {
+			if got, want := chainLines(res.Script, "ingress"), slices.Concat(head, tc.dispatch); !slices.Equal(got, want) {
 				t.Errorf("chain ingress:\n got %q\nwant %q", got, want)
+			}
+			if got, want := chainLines(res.Script, "egress"), slices.Concat(head, tc.egress); !slices.Equal(got, want) {
+				t.Errorf("chain egress:\n got %q\nwant %q", got, want)
 			}
 			if !slices.Equal(res.Warnings, tc.warnings) {
 				t.Errorf("warnings:\n got %q\nwant %q", res.Warnings, tc.warnings)
@@ -378,11 +538,20 @@ table inet three-tier-netpol {
 	}
 	chain forward {
 		type filter hook forward priority filter; policy accept;
+		jump egress
 		jump ingress
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		jump egress
 	}
 	chain output {
 		type filter hook output priority filter; policy accept;
 		jump ingress
+	}
+	chain egress {
+		ct state established,related accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
 	}
 	chain ingress {
 		ct state established,related accept
@@ -409,6 +578,13 @@ table inet three-tier-netpol {
 	}
 }
 `
+	rendersExactly(t, in, want)
+}
+
+// rendersExactly checks the script of in, without warnings, and that the order of the informers'
+// lists does not change it.
+func rendersExactly(t *testing.T, in Input, want string) {
+	t.Helper()
 	got := Render(in)
 	if got.Script != want {
 		t.Errorf("script:\n%s\nwant:\n%s", got.Script, want)
@@ -416,8 +592,6 @@ table inet three-tier-netpol {
 	if len(got.Warnings) != 0 {
 		t.Errorf("warnings: %q", got.Warnings)
 	}
-
-	// Deterministic: the order of the informers' lists must not change the script.
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 20 {
 		rng.Shuffle(len(in.Pods), func(i, j int) { in.Pods[i], in.Pods[j] = in.Pods[j], in.Pods[i] })
@@ -429,18 +603,103 @@ table inet three-tier-netpol {
 	}
 }
 
+// Egress in full: the forward hook checks the source pod's egress before the destination's ingress,
+// the input hook (pods to the node, e.g. DNS) checks egress only, and the node's own traffic (output)
+// only the destination's ingress. An allowed egress returns so that ingress still applies.
+func TestRenderEgress(t *testing.T) {
+	in := Input{
+		Table:      DefaultTable,
+		NodeName:   node,
+		NodeIPs:    []netip.Addr{netip.MustParseAddr("172.31.255.2"), netip.MustParseAddr("fd00:10:244::1")},
+		Namespaces: []*corev1.Namespace{newNamespace("three-tier", nil)},
+		Pods: []*corev1.Pod{
+			newPod("three-tier", "redis-0", "10.244.0.10", redisLabels, containerPort("redis", 6379, "")),
+			newPod("three-tier", "backend-a", "10.244.0.11", backendLabels),
+		},
+		Policies: []*networkingv1.NetworkPolicy{
+			newPolicy("three-tier", "redis-ingress", map[string]string{"service": "redis"},
+				rule([]networkingv1.NetworkPolicyPeer{fromPods(map[string]string{"service": "app"})}, tcp(6379))),
+			newEgressPolicy("three-tier", "app-egress", map[string]string{"service": "app"},
+				egressRule([]networkingv1.NetworkPolicyPeer{fromPods(map[string]string{"service": "redis"})}, named("redis")),
+				egressRule([]networkingv1.NetworkPolicyPeer{ipBlock("172.31.255.2/32")}, withProto(tcp(53), corev1.ProtocolUDP), tcp(53)),
+			),
+		},
+	}
+	want := `table inet three-tier-netpol
+delete table inet three-tier-netpol
+table inet three-tier-netpol {
+	set node_ips_v4 {
+		type ipv4_addr
+		elements = { 172.31.255.2 }
+	}
+	set node_ips_v6 {
+		type ipv6_addr
+		elements = { fd00:10:244::1 }
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		jump egress
+		jump ingress
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		jump egress
+	}
+	chain output {
+		type filter hook output priority filter; policy accept;
+		jump ingress
+	}
+	chain egress {
+		ct state established,related accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+		ip saddr vmap { 10.244.0.11 : jump egress_pod_three-tier_backend-a }
+	}
+	chain ingress {
+		ct state established,related accept
+		icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept
+		ip daddr vmap { 10.244.0.10 : jump pod_three-tier_redis-0 }
+	}
+	chain egress_pod_three-tier_backend-a {
+		ip daddr { 10.244.0.10 } tcp dport 6379 return comment "three-tier/app-egress egress[0]"
+		ip daddr 172.31.255.2/32 udp dport 53 return comment "three-tier/app-egress egress[1]"
+		ip daddr 172.31.255.2/32 tcp dport 53 return comment "three-tier/app-egress egress[1]"
+		counter drop
+	}
+	chain pod_three-tier_redis-0 {
+		ip saddr @node_ips_v4 accept
+		ip6 saddr @node_ips_v6 accept
+		ip saddr { 10.244.0.11 } tcp dport 6379 accept comment "three-tier/redis-ingress ingress[0]"
+		counter drop
+	}
+}
+`
+	rendersExactly(t, in, want)
+}
+
 func TestLongPodNamesGetAHashedChain(t *testing.T) {
 	long := strings.Repeat("a", 250)
+	policy := newPolicy("three-tier", long, nil, rule(nil))
+	policy.Spec.PolicyTypes = append(policy.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)
+	policy.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{egressRule(nil)}
 	res := Render(Input{
 		Table: "t", NodeName: node,
 		Pods:     []*corev1.Pod{newPod("three-tier", long, "10.244.0.10", nil)},
-		Policies: []*networkingv1.NetworkPolicy{newPolicy("three-tier", long, nil, rule(nil))},
+		Policies: []*networkingv1.NetworkPolicy{policy},
 	})
-	chain := regexp.MustCompile(`jump (pod_\S+) }`).FindStringSubmatch(res.Script)
-	if chain == nil || len(chain[1]) > maxChainName || chainLines(res.Script, chain[1]) == nil {
-		t.Fatalf("no usable chain for a long name:\n%s", res.Script)
+	ingress := regexp.MustCompile(`jump (pod_\S+) }`).FindStringSubmatch(res.Script)
+	egress := regexp.MustCompile(`jump (egress_pod_\S+) }`).FindStringSubmatch(res.Script)
+	for _, chain := range [][]string{ingress, egress} {
+		if chain == nil || len(chain[1]) > maxChainName || chainLines(res.Script, chain[1]) == nil {
+			t.Fatalf("no usable chain for a long name:\n%s", res.Script)
+		}
 	}
-	if c := regexp.MustCompile(`comment "([^"]*)"`).FindStringSubmatch(res.Script); c == nil || len(c[1]) > maxComment {
-		t.Fatalf("comment missing or too long: %q", c)
+	comments := regexp.MustCompile(`comment "([^"]*)"`).FindAllStringSubmatch(res.Script, -1)
+	if len(comments) != 2 {
+		t.Fatalf("want an ingress and an egress comment, got %q", comments)
+	}
+	for _, c := range comments {
+		if len(c[1]) > maxComment {
+			t.Fatalf("comment too long: %q", c[1])
+		}
 	}
 }
