@@ -306,7 +306,7 @@ describe("real node: the app's pods run for real (issue 9)", function () {
         }
     });
 
-    it("4. NetworkPolicies hold: a pod without the backend's labels cannot open redis:6379 or app:1323; one with them reaches Redis", async () => {
+    it("4. NetworkPolicies hold both ways: each tier's pods open only what the one behind needs, and DNS", async () => {
         /** Idle until exec'd into. */
         const probePod = (name: string, labels: Record<string, string>) =>
             restrictedPod(name, labels, {
@@ -316,13 +316,18 @@ describe("real node: the app's pods run for real (issue 9)", function () {
             });
         const stranger = "e2e-stranger";
         const backendLike = "e2e-backend-like";
+        const frontendLike = "e2e-frontend-like";
         try {
             await kube.core.createNamespacedPod({ namespace, body: probePod(stranger, { e2e: "stranger" }) });
             await kube.core.createNamespacedPod({
                 namespace,
                 body: probePod(backendLike, { app: "web", service: "app" }),
             });
-            for (const name of [stranger, backendLike]) {
+            await kube.core.createNamespacedPod({
+                namespace,
+                body: probePod(frontendLike, { app: "web", service: "nginx" }),
+            });
+            for (const name of [stranger, backendLike, frontendLike]) {
                 await waitUntil(
                     `${name} running`,
                     async () =>
@@ -345,18 +350,31 @@ describe("real node: the app's pods run for real (issue 9)", function () {
                     host,
                     String(port),
                 ).stdout;
+            // Egress is told apart from ingress where the destination admits anyone (nginx:80) or the caller
+            // (app:1323 admits nginx): only the caller's egress policy can stop those.
             const outcomes = {
-                "stranger → nginx:80 (open to all: the pod and its network work)": connect(stranger, "nginx", 80),
+                "stranger → nginx:80": connect(stranger, "nginx", 80),
                 "stranger → redis:6379": connect(stranger, "redis", 6379),
                 "stranger → app:1323": connect(stranger, "app", 1323),
                 "backend-like → redis:6379": connect(backendLike, "redis", 6379),
+                "backend-like → nginx:80": connect(backendLike, "nginx", 80),
+                "backend-like → kubelet on the node IP": connect(backendLike, real.ip, 10250),
+                "backend-like → API server on the node IP": connect(backendLike, real.ip, 16443),
+                "frontend-like → app:1323": connect(frontendLike, "app", 1323),
+                "frontend-like → nginx:80": connect(frontendLike, "nginx", 80),
             };
             console.log(`      ${JSON.stringify(outcomes)}`);
+            // Every name resolved (no dns-failure): DNS is open to every pod, and nothing else is by default.
             assert.deepEqual(outcomes, {
-                "stranger → nginx:80 (open to all: the pod and its network work)": "connected",
+                "stranger → nginx:80": "timeout",
                 "stranger → redis:6379": "timeout",
                 "stranger → app:1323": "timeout",
                 "backend-like → redis:6379": "connected",
+                "backend-like → nginx:80": "timeout",
+                "backend-like → kubelet on the node IP": "timeout",
+                "backend-like → API server on the node IP": "timeout",
+                "frontend-like → app:1323": "connected",
+                "frontend-like → nginx:80": "timeout",
             });
             const ping = execIn(backendLike, "timeout", "5", "redis-cli", "-h", "redis", "-p", "6379", "ping");
             assert.deepEqual(
@@ -365,7 +383,7 @@ describe("real node: the app's pods run for real (issue 9)", function () {
                 "Redis itself answers the backend's labels",
             );
         } finally {
-            for (const name of [stranger, backendLike]) {
+            for (const name of [stranger, backendLike, frontendLike]) {
                 await kube.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
             }
         }
