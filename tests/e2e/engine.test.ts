@@ -41,8 +41,12 @@ const EXPECTED_CREATES = [
     "kubernetes:core/v1:Service web-frontend-service",
     "kubernetes:core/v1:Service web-redis-headless",
     "kubernetes:core/v1:Service web-redis-service",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy web-backend-egress",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy web-backend-ingress",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy web-default-deny",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy web-default-deny-egress",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy web-dns-egress",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy web-frontend-egress",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy web-frontend-ingress",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy web-redis-ingress",
     "kubernetes:policy/v1:PodDisruptionBudget web-backend-pdb",
@@ -207,8 +211,12 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
         assert.equal(configMaps.items.length, 3);
         const policies = await kube.networking.listNamespacedNetworkPolicy({ namespace });
         assert.deepEqual(policies.items.map((p) => p.metadata?.name).sort(), [
+            "backend-egress",
             "backend-ingress",
+            "default-deny-egress",
             "default-deny-ingress",
+            "dns-egress",
+            "nginx-egress",
             "nginx-ingress",
             "redis-ingress",
         ]);
@@ -226,7 +234,7 @@ describe("engine: preview, up, update, refresh, destroy on a real API server", f
             Service: 4,
             ConfigMap: 3,
             PersistentVolumeClaim: 1,
-            NetworkPolicy: 4,
+            NetworkPolicy: 8,
             PodDisruptionBudget: 2,
             Pod: 5,
         });

@@ -180,8 +180,9 @@ describe("real node: the app's pods run for real (issue 9)", function () {
         };
     }
 
-    /** `kubectl exec` in a pod's first container; the exit status and both streams. */
+    /** `kubectl exec` in a pod's first container (`namespace/pod`, or a pod of the app's namespace). */
     function execIn(pod: string, ...command: string[]) {
+        const [podNamespace, podName] = pod.includes("/") ? pod.split("/") : [namespace, pod];
         const r = spawnSync(
             process.env.KUBECTL ?? "kubectl",
             [
@@ -191,8 +192,8 @@ describe("real node: the app's pods run for real (issue 9)", function () {
                 cluster.context,
                 "exec",
                 "-n",
-                namespace,
-                pod,
+                podNamespace,
+                podName,
                 "--",
                 ...command,
             ],
@@ -317,7 +318,22 @@ describe("real node: the app's pods run for real (issue 9)", function () {
         const stranger = "e2e-stranger";
         const backendLike = "e2e-backend-like";
         const frontendLike = "e2e-frontend-like";
+        // A pod of another namespace, as free as a pod can be: no policy there selects it.
+        const otherNamespace = `${namespace}-other`;
+        const outsider = `${otherNamespace}/e2e-outsider`;
         try {
+            await kube.core.createNamespace({
+                body: {
+                    metadata: {
+                        name: otherNamespace,
+                        labels: { "pod-security.kubernetes.io/enforce": "restricted" },
+                    },
+                },
+            });
+            await kube.core.createNamespacedPod({
+                namespace: otherNamespace,
+                body: probePod("e2e-outsider", { app: "web", service: "app" }),
+            });
             await kube.core.createNamespacedPod({ namespace, body: probePod(stranger, { e2e: "stranger" }) });
             await kube.core.createNamespacedPod({
                 namespace,
@@ -327,12 +343,13 @@ describe("real node: the app's pods run for real (issue 9)", function () {
                 namespace,
                 body: probePod(frontendLike, { app: "web", service: "nginx" }),
             });
-            for (const name of [stranger, backendLike, frontendLike]) {
+            for (const pod of [stranger, backendLike, frontendLike, outsider]) {
+                const [podNamespace, name] = pod.includes("/") ? pod.split("/") : [namespace, pod];
                 await waitUntil(
-                    `${name} running`,
+                    `${pod} running`,
                     async () =>
-                        (await kube.core.readNamespacedPod({ name, namespace })).status?.containerStatuses?.[0].state
-                            ?.running !== undefined,
+                        (await kube.core.readNamespacedPod({ name, namespace: podNamespace })).status
+                            ?.containerStatuses?.[0].state?.running !== undefined,
                     120,
                 );
             }
@@ -362,6 +379,11 @@ describe("real node: the app's pods run for real (issue 9)", function () {
                 "backend-like → API server on the node IP": connect(backendLike, real.ip, 16443),
                 "frontend-like → app:1323": connect(frontendLike, "app", 1323),
                 "frontend-like → nginx:80": connect(frontendLike, "nginx", 80),
+                "frontend-like → redis:6379": connect(frontendLike, "redis", 6379),
+                // The backend's labels do not open Redis from another namespace: ingress is unchanged.
+                "other namespace → nginx:80": connect(outsider, `nginx.${namespace}`, 80),
+                "other namespace, backend's labels → redis:6379": connect(outsider, `redis.${namespace}`, 6379),
+                "other namespace → app:1323": connect(outsider, `app.${namespace}`, 1323),
             };
             console.log(`      ${JSON.stringify(outcomes)}`);
             // Every name resolved (no dns-failure): DNS is open to every pod, and nothing else is by default.
@@ -375,6 +397,10 @@ describe("real node: the app's pods run for real (issue 9)", function () {
                 "backend-like → API server on the node IP": "timeout",
                 "frontend-like → app:1323": "connected",
                 "frontend-like → nginx:80": "timeout",
+                "frontend-like → redis:6379": "timeout",
+                "other namespace → nginx:80": "connected",
+                "other namespace, backend's labels → redis:6379": "timeout",
+                "other namespace → app:1323": "timeout",
             });
             const ping = execIn(backendLike, "timeout", "5", "redis-cli", "-h", "redis", "-p", "6379", "ping");
             assert.deepEqual(
@@ -386,6 +412,7 @@ describe("real node: the app's pods run for real (issue 9)", function () {
             for (const name of [stranger, backendLike, frontendLike]) {
                 await kube.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
             }
+            await kube.core.deleteNamespace({ name: otherNamespace }).catch(() => undefined);
         }
     });
 
