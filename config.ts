@@ -489,7 +489,7 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         }
         if (reviewServiceAccount !== "") {
             // GKE names an IAM identity by its email in Kubernetes: RBAC and admission take it as a user.
-            reviewAccess = { instance: stack, identity: { user: reviewServiceAccount } };
+            reviewAccess = { instance: stack, identity: { user: reviewServiceAccount }, dedicatedNodes: true };
         }
         if (reviewStacks) {
             problems.push(

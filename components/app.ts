@@ -11,7 +11,7 @@ import { appLabels, ContainerImage, denyAllEgress, dnsEgress, egressOnlyTo, sele
 export const DEFAULT_NAMESPACE = "three-tier";
 
 /** What every tier gets from the app rather than from its settings; its image is the app's to build unless given. */
-type FromApp = "namespace" | "instance" | "image";
+type FromApp = "namespace" | "instance" | "image" | "placement";
 /** A tier's settings, with the image it runs when the app should not build it. */
 type TierSettings<T> = Omit<T, FromApp> & { readonly image?: ContainerImage };
 
@@ -80,7 +80,12 @@ export class ThreeTierApp extends pulumi.ComponentResource {
             childOpts,
         );
         this.namespace = namespace.metadata.name;
-        const tierArgs = { namespace: this.namespace, instance: args.instance };
+        // A review stack's pods run where the cluster's stack puts review pods (namespaceAccess.placement).
+        const placement =
+            args.namespaceAccess === undefined
+                ? undefined
+                : pulumi.output(args.namespaceAccess).apply((access) => access.placement);
+        const tierArgs = { namespace: this.namespace, instance: args.instance, placement };
         const images = appImages(`${name}-images`, args, this);
         const inNamespace = { ...childOpts, dependsOn: namespaceAccessBinding(`${name}-review-access`, args, this) };
 

@@ -14,6 +14,7 @@ import {
     resourceRequirements,
     SecretKeyRef,
     tierLabels,
+    PodPlacement,
 } from "./workload";
 
 export const BACKEND_PORT = 1323;
@@ -73,6 +74,8 @@ export interface BackendArgs {
     readonly allowFrom: Record<string, string>;
     /** Default: DEFAULT_BACKEND_RESOURCES. */
     readonly resources?: ContainerResources;
+    /** Where the pods run: nodes they select, taints they tolerate. Default: any node. */
+    readonly placement?: pulumi.Input<PodPlacement | undefined>;
 }
 
 /** The API container, reading REDIS_URL from the named ConfigMap. */
@@ -121,6 +124,7 @@ export class Backend extends pulumi.ComponentResource {
 
         const image = args.image;
         const tier = statelessTier(this, name, {
+            placement: args.placement,
             namespace: args.namespace,
             instance: args.instance,
             tier: "backend",

@@ -14,6 +14,7 @@ import {
     RunAs,
     ServiceType,
     tierLabels,
+    PodPlacement,
 } from "./workload";
 
 /**
@@ -110,6 +111,8 @@ export interface FrontendArgs {
     readonly upstream: pulumi.Input<string>;
     /** Default: DEFAULT_FRONTEND_RESOURCES. */
     readonly resources?: ContainerResources;
+    /** Where the pods run: nodes they select, taints they tolerate. Default: any node. */
+    readonly placement?: pulumi.Input<PodPlacement | undefined>;
 }
 
 /** The nginx pod spec for a profile; profiles that run the managed config need its ConfigMap's name. */
@@ -260,6 +263,7 @@ export class Frontend extends pulumi.ComponentResource {
             : undefined;
 
         const tier = statelessTier(this, name, {
+            placement: args.placement,
             namespace: args.namespace,
             instance: args.instance,
             tier: "frontend",

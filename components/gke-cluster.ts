@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRepository } from "./image-repository";
+import { REVIEW_NODES } from "./review-access";
 import type { GceDisk } from "./redis";
 import { PART_OF } from "./workload";
 
@@ -24,6 +25,9 @@ export const GKE_MAINTENANCE_WINDOW = {
 } as const;
 /** The nodes' access scope; their service account's roles are what limit them. */
 const NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
+
+/** Upper bound of the review stacks' node pool: a few pull requests at a time, one small app each. */
+const REVIEW_POOL_MAX_NODES = 3;
 
 export const RELEASE_CHANNELS = ["RAPID", "REGULAR", "STABLE", "EXTENDED"] as const;
 export type ReleaseChannel = (typeof RELEASE_CHANNELS)[number];
@@ -333,6 +337,16 @@ export class GkeCluster extends pulumi.ComponentResource {
             { ...childOpts, protect, ignoreChanges: ["nodeConfig"] },
         );
 
+        const nodeConfig = {
+            machineType: args.machineType ?? GKE_DEFAULTS.machineType,
+            // The node VMs' own labels: they are what a billing report groups.
+            resourceLabels: labels,
+            serviceAccount: args.nodeServiceAccount,
+            oauthScopes: NODE_OAUTH_SCOPES,
+            // Pods see the GKE metadata server, which serves Workload Identity, not the node's identity.
+            workloadMetadataConfig: { mode: "GKE_METADATA" },
+            shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+        };
         // Autopilot makes its own nodes; the provider then waits for the cluster alone.
         const nodes = autopilot
             ? cluster
@@ -348,19 +362,33 @@ export class GkeCluster extends pulumi.ComponentResource {
                           maxNodeCount: args.maxNodeCount ?? GKE_DEFAULTS.maxNodeCount,
                       },
                       management: { autoRepair: true, autoUpgrade: true },
-                      nodeConfig: {
-                          machineType: args.machineType ?? GKE_DEFAULTS.machineType,
-                          // The node VMs' own labels: they are what a billing report groups.
-                          resourceLabels: labels,
-                          serviceAccount: args.nodeServiceAccount,
-                          oauthScopes: NODE_OAUTH_SCOPES,
-                          // Pods see the GKE metadata server, which serves Workload Identity, not the node's identity.
-                          workloadMetadataConfig: { mode: "GKE_METADATA" },
-                          shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-                      },
+                      nodeConfig,
                   },
                   { ...childOpts, protect },
               );
+        // Review stacks run a pull request's code: on nodes of their own, which the taint keeps every other
+        // pod off, so their pods never share a node (and its kernel) with gke's app and its Redis. Autopilot
+        // gives pods that select and tolerate such a label nodes of their own by itself (workload separation).
+        if (!autopilot && args.reviewServiceAccount !== undefined) {
+            new gcp.container.NodePool(
+                `${name}-review-nodes`,
+                {
+                    project,
+                    location,
+                    cluster: cluster.name,
+                    initialNodeCount: 1,
+                    // No review stack, no node.
+                    autoscaling: { minNodeCount: 0, maxNodeCount: REVIEW_POOL_MAX_NODES },
+                    management: { autoRepair: true, autoUpgrade: true },
+                    nodeConfig: {
+                        ...nodeConfig,
+                        labels: { [REVIEW_NODES.key]: REVIEW_NODES.value },
+                        taints: [{ key: REVIEW_NODES.key, value: REVIEW_NODES.value, effect: "NO_SCHEDULE" }],
+                    },
+                },
+                childOpts,
+            );
+        }
 
         if (args.dataDisk !== undefined) {
             const zone = args.dataDisk.zone ?? location;

@@ -19,6 +19,7 @@ import {
     serviceAnnotations,
     tierLabels,
     workloadLabels,
+    PodPlacement,
 } from "./workload";
 
 export const REDIS_PORT = 6379;
@@ -136,6 +137,8 @@ export interface RedisArgs {
      * Default: false.
      */
     readonly generatePassword?: boolean;
+    /** Where the pod runs: nodes it selects, taints it tolerates. Default: any node. */
+    readonly placement?: pulumi.Input<PodPlacement | undefined>;
     /** Labels of the pods allowed to connect (the backend's). */
     readonly allowFrom: Record<string, string>;
     /** Default: DEFAULT_REDIS_RESOURCES. */
@@ -296,16 +299,24 @@ export class Redis extends pulumi.ComponentResource {
                     replicas: 1,
                     serviceName: governingService.metadata.name,
                     selector: { matchLabels: selector },
-                    template: podTemplate(podLabels, {
-                        securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
-                        containers: [
-                            redisContainer(image.ref, args.resources ?? DEFAULT_REDIS_RESOURCES, this.passwordSecret),
-                        ],
-                        volumes: [
-                            { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
-                            { name: "config", configMap: { name: config.metadata.name } },
-                        ],
-                    }),
+                    template: podTemplate(
+                        podLabels,
+                        {
+                            securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
+                            containers: [
+                                redisContainer(
+                                    image.ref,
+                                    args.resources ?? DEFAULT_REDIS_RESOURCES,
+                                    this.passwordSecret,
+                                ),
+                            ],
+                            volumes: [
+                                { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
+                                { name: "config", configMap: { name: config.metadata.name } },
+                            ],
+                        },
+                        args.placement,
+                    ),
                 },
             },
             childOpts,

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { tokenKubeconfig } from "./kubeconfig";
-import { appLabels } from "./workload";
+import { appLabels, PodPlacement } from "./workload";
 
 /** Review stacks deploy into namespaces `pr-<number>` of the cluster that declares ReviewAccess. */
 export const REVIEW_NAMESPACE_PREFIX = "pr-";
@@ -26,10 +26,23 @@ export interface ReviewSubject {
     readonly apiGroup?: string;
 }
 
-/** What a review stack needs to give its identity the namespace role in its own namespace. */
+/**
+ * Where review pods run when they have nodes of their own: the label those nodes carry and the taint that
+ * keeps every other pod off them (one key and value for both).
+ */
+export const REVIEW_NODES = { key: "three-tier-app/review-nodes", value: "true" } as const;
+
+/** The pods of review stacks select REVIEW_NODES and tolerate their taint. */
+export const REVIEW_PLACEMENT: PodPlacement = {
+    nodeSelector: { [REVIEW_NODES.key]: REVIEW_NODES.value },
+    tolerations: [{ key: REVIEW_NODES.key, operator: "Equal", value: REVIEW_NODES.value, effect: "NoSchedule" }],
+};
+
+/** What a review stack needs: its identity's namespace role, and where its pods must run (if anywhere). */
 export interface NamespaceAccess {
     readonly clusterRole: string;
     readonly subject: ReviewSubject;
+    readonly placement?: PodPlacement;
 }
 
 export interface ReviewAccessArgs {
@@ -42,6 +55,11 @@ export interface ReviewAccessArgs {
      * `identity.serviceAccount`, unused with `identity.user`, whose kubeconfig is the cluster's own.
      */
     readonly server?: string;
+    /**
+     * Review pods run only on nodes labelled and tainted REVIEW_NODES (the cluster's stack makes them), away
+     * from the nodes that hold the owner's app. Default: false (any node).
+     */
+    readonly dedicatedNodes?: boolean;
 }
 
 const ALL_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
@@ -179,7 +197,9 @@ const IS_NAMESPACE = "request.resource.resource == 'namespaces'";
  * the node (host namespaces, host paths, privileged containers). Workloads are refused when they are
  * declared, so a bad one fails `pulumi up` at once instead of leaving a Deployment without pods.
  */
-export function reviewNamespacePolicy(): k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec {
+export function reviewNamespacePolicy(
+    dedicatedNodes: boolean,
+): k8s.types.input.admissionregistration.v1.ValidatingAdmissionPolicySpec {
     const containers = (field: string) =>
         `!has(variables.pod.${field}) || variables.pod.${field}.all(c, ` +
         "!has(c.securityContext) || !has(c.securityContext.privileged) || !c.securityContext.privileged)";
@@ -235,6 +255,19 @@ export function reviewNamespacePolicy(): k8s.types.input.admissionregistration.v
                 expression: `${IS_NAMESPACE} || ((${containers("containers")}) && (${containers("initContainers")}))`,
                 message: `containers in namespaces ${REVIEW_NAMESPACE_PREFIX}* may not be privileged`,
             },
+            ...(dedicatedNodes
+                ? [
+                      {
+                          expression:
+                              `${IS_NAMESPACE} || (has(variables.pod.nodeSelector) && ` +
+                              `variables.pod.nodeSelector.exists(k, k == ${cel(REVIEW_NODES.key)} && ` +
+                              `variables.pod.nodeSelector[k] == ${cel(REVIEW_NODES.value)}))`,
+                          message:
+                              `pods in namespaces ${REVIEW_NAMESPACE_PREFIX}* run on the review nodes ` +
+                              `(nodeSelector ${REVIEW_NODES.key}: "${REVIEW_NODES.value}")`,
+                      },
+                  ]
+                : []),
         ],
     };
 }
@@ -324,7 +357,7 @@ export class ReviewAccess extends pulumi.ComponentResource {
         );
         const policies = {
             "three-tier-review-confinement": confinementPolicy(subject),
-            "three-tier-review-namespaces": reviewNamespacePolicy(),
+            "three-tier-review-namespaces": reviewNamespacePolicy(args.dedicatedNodes ?? false),
         };
         for (const [policyName, spec] of Object.entries(policies)) {
             const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
@@ -342,7 +375,11 @@ export class ReviewAccess extends pulumi.ComponentResource {
             );
         }
 
-        this.namespaceAccess = { clusterRole: REVIEW_ROLES.namespace, subject };
+        this.namespaceAccess = {
+            clusterRole: REVIEW_ROLES.namespace,
+            subject,
+            ...(args.dedicatedNodes ? { placement: REVIEW_PLACEMENT } : {}),
+        };
         this.registerOutputs({ namespaceAccess: this.namespaceAccess, kubeconfig: this.kubeconfig });
     }
 }

@@ -13,6 +13,7 @@ import {
     Tier,
     tierLabels,
     workloadLabels,
+    PodPlacement,
 } from "./workload";
 
 /** Kubernetes names of a stateless tier's objects. */
@@ -39,6 +40,8 @@ export interface StatelessTierArgs {
     readonly containerPort: number;
     /** Pods allowed in, or "anywhere" for the tier that faces the internet. */
     readonly allowFrom: Record<string, string> | "anywhere";
+    /** Where the pods run. Default: any node. */
+    readonly placement?: pulumi.Input<PodPlacement | undefined>;
 }
 
 /**
@@ -66,10 +69,11 @@ export function statelessTier(
                 replicas: args.replicas,
                 strategy: ROLLING_UPDATE,
                 selector: { matchLabels: selector },
-                template: podTemplate(podLabels, {
-                    ...args.podSpec,
-                    topologySpreadConstraints: spreadOverNodesAndZones(selector),
-                }),
+                template: podTemplate(
+                    podLabels,
+                    { ...args.podSpec, topologySpreadConstraints: spreadOverNodesAndZones(selector) },
+                    args.placement,
+                ),
             },
         },
         childOpts,

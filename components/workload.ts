@@ -181,8 +181,36 @@ export function podSecurityContext(runAs: RunAs): PodSecurityContext {
 export function podTemplate(
     labels: Record<string, pulumi.Input<string>>,
     spec: k8s.types.input.core.v1.PodSpec,
+    placement?: pulumi.Input<PodPlacement | undefined>,
 ): k8s.types.input.core.v1.PodTemplateSpec {
-    return { metadata: { labels }, spec: { ...spec, automountServiceAccountToken: false } };
+    const where = pulumi.output(placement);
+    return {
+        metadata: { labels },
+        spec: {
+            ...spec,
+            automountServiceAccountToken: false,
+            ...(placement === undefined
+                ? {}
+                : {
+                      nodeSelector: where.apply((p) => p?.nodeSelector) as pulumi.Output<Record<string, string>>,
+                      tolerations: where.apply((p) => p?.tolerations) as pulumi.Output<Toleration[]>,
+                  }),
+        },
+    };
+}
+
+/** A node taint a pod may tolerate, in Kubernetes' terms. */
+export interface Toleration {
+    readonly key: string;
+    readonly operator: "Equal";
+    readonly value: string;
+    readonly effect: "NoSchedule";
+}
+
+/** Where a tier's pods run: the nodes they select, and the taints of those nodes they tolerate. */
+export interface PodPlacement {
+    readonly nodeSelector: Record<string, string>;
+    readonly tolerations: readonly Toleration[];
 }
 
 /**

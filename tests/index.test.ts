@@ -403,6 +403,33 @@ describe("program, target stack (review stacks: a namespace in the gke stack's c
     });
 });
 
+describe("program, target stack: where review pods run", () => {
+    it("every workload's pods select and tolerate the nodes the cluster stack gives review stacks", async () => {
+        const { resources } = await runProgram("dev", {
+            "three-tier-app:target": "stack",
+            "three-tier-app:clusterStack": "organization/three-tier-app/gke",
+            "three-tier-app:namespace": "pr-7",
+        });
+        const workloads = resources.filter((r) => r.type === K8S.deployment || r.type === K8S.statefulSet);
+        assert.equal(workloads.length, 3);
+        for (const w of workloads) {
+            const spec = w.inputs.spec.template.spec;
+            assert.deepEqual(
+                [spec.nodeSelector, spec.tolerations],
+                [referencedNamespaceAccess.placement.nodeSelector, referencedNamespaceAccess.placement.tolerations],
+                w.kubeName,
+            );
+        }
+    });
+
+    it("elsewhere, pods may run on any node", async () => {
+        const { resources } = await runProgram("gke");
+        for (const w of resources.filter((r) => r.type === K8S.deployment || r.type === K8S.statefulSet)) {
+            assert.equal(w.inputs.spec.template.spec.nodeSelector, undefined, w.kubeName);
+        }
+    });
+});
+
 describe("program, target kubeconfig hosting review stacks (reviewStacks, as the local cluster does)", () => {
     it("declares ReviewAccess for a ServiceAccount and exports what review stacks read", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-"));
@@ -457,7 +484,11 @@ describe("program, stack gke", () => {
     it("provisions the cluster and exposes nginx through a LoadBalancer", async () => {
         const { resources, result } = await runProgram("gke");
         assert.equal(ofType(resources, "gcp:container/cluster:Cluster").length, 1);
-        assert.equal(ofType(resources, "gcp:container/nodePool:NodePool").length, 1);
+        // Its own, and the review stacks' (Pulumi.gke.yaml names their account).
+        assert.deepEqual(
+            ofType(resources, "gcp:container/nodePool:NodePool").map((p) => p.name),
+            ["gke-nodes", "gke-review-nodes"],
+        );
         assert.equal(
             ofType(resources, K8S.service).find((s) => s.kubeName === "nginx")?.inputs.spec.type,
             "LoadBalancer",
@@ -473,14 +504,8 @@ describe("program, stack gke", () => {
         }
         assert.equal(JSON.parse(await unwrap(result.kubeconfig)).users[0].user.exec.command, "gke-gcloud-auth-plugin");
         // Review stacks bind this role to this identity in their namespaces.
-        assert.deepEqual(await unwrap(result.namespaceAccess), {
-            clusterRole: "three-tier-review-namespace",
-            subject: {
-                kind: "User",
-                name: "three-tier-review@my-gcp-project.iam.gserviceaccount.com",
-                apiGroup: "rbac.authorization.k8s.io",
-            },
-        });
+        // (The mocks give every StackReference this very value.)
+        assert.deepEqual(await unwrap(result.namespaceAccess), referencedNamespaceAccess);
         // Review stacks read where to push their images from here.
         assert.equal(await unwrap(result.imageRegistry), "us-central1-docker.pkg.dev/my-gcp-project/three-tier-app");
     });

@@ -157,6 +157,31 @@ describe("GkeCluster", () => {
         assert.equal(await unwrap(result.imageRegistry), "europe-west1-docker.pkg.dev/my-project/three-tier-app");
     });
 
+    it("gives review stacks a node pool of their own, tainted against every other pod", async () => {
+        const reviewServiceAccount = "three-tier-review@my-project.iam.gserviceaccount.com";
+        const withReview = await runUnderMocks(() => new GkeCluster("gke", { ...ARGS, reviewServiceAccount }));
+        const pool = byName(withReview.resources, TYPES.nodePool, "gke-review-nodes").inputs;
+        assert.deepEqual(pool.nodeConfig.taints, [
+            { key: "three-tier-app/review-nodes", value: "true", effect: "NO_SCHEDULE" },
+        ]);
+        assert.deepEqual(pool.nodeConfig.labels, { "three-tier-app/review-nodes": "true" });
+        assert.equal(pool.nodeConfig.serviceAccount, ARGS.nodeServiceAccount);
+        assert.deepEqual(pool.autoscaling, { minNodeCount: 0, maxNodeCount: 3 });
+        // The app's own pool carries neither: gke's pods run there, review pods cannot.
+        const own = byName(withReview.resources, TYPES.nodePool, "gke-nodes").inputs;
+        assert.equal(own.nodeConfig.taints, undefined);
+
+        const without = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        assert.deepEqual(
+            ofType(without.resources, TYPES.nodePool).map((p) => p.name),
+            ["gke-nodes"],
+        );
+        const autopilot = await runUnderMocks(
+            () => new GkeCluster("gke", { ...ARGS, location: "europe-west1", mode: "autopilot", reviewServiceAccount }),
+        );
+        assert.deepEqual(ofType(autopilot.resources, TYPES.nodePool), [], "Autopilot separates the workloads itself");
+    });
+
     it("lets review stacks' account push to the repository when there is one, on the repository alone", async () => {
         const { resources } = await runUnderMocks(
             () =>

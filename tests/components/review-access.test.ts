@@ -102,7 +102,7 @@ describe("ReviewAccess", () => {
     });
 
     it("refuses, in pr-* namespaces, a namespace below restricted and pods that use the node", () => {
-        const spec = reviewNamespacePolicy();
+        const spec = reviewNamespacePolicy(false);
         const messages = (spec.validations as { message: string }[]).map((v) => v.message);
         assert.deepEqual(messages, [
             "namespaces pr-* enforce Pod Security restricted (pod-security.kubernetes.io/enforce=restricted)",
@@ -110,11 +110,22 @@ describe("ReviewAccess", () => {
             "pods in namespaces pr-* may not mount hostPath volumes",
             "containers in namespaces pr-* may not be privileged",
         ]);
+        // With nodes of their own, review pods must select them.
+        const dedicated = reviewNamespacePolicy(true).validations as { message: string; expression: string }[];
+        assert.deepEqual(
+            dedicated.slice(0, 4).map((v) => v.message),
+            messages,
+        );
+        assert.equal(
+            dedicated[4].message,
+            'pods in namespaces pr-* run on the review nodes (nodeSelector three-tier-app/review-nodes: "true")',
+        );
+        assert.match(dedicated[4].expression, /variables\.pod\.nodeSelector\[k\] == "true"/);
         assert.equal(spec.failurePolicy, "Fail");
     });
 
     it("declares both roles, the cluster binding for a user identity and both policies, bound to deny", async () => {
-        const { resources } = await runUnderMocks(
+        const { resources, result } = await runUnderMocks(
             () => new ReviewAccess("review", { instance: "gke", identity: { user: REVIEWER } }),
         );
         assert.deepEqual(
@@ -134,8 +145,21 @@ describe("ReviewAccess", () => {
             ofType(resources, POLICY_BINDING).map((b) => [b.inputs.spec.policyName, b.inputs.spec.validationActions]),
             policies.map((p) => [p, ["Deny"]]),
         );
+        assert.equal(result.namespaceAccess.placement, undefined, "no dedicated nodes: any node");
         // A user identity is the cloud's: nothing to create for it, no kubeconfig to hand out.
         assert.equal(ofType(resources, "kubernetes:core/v1:ServiceAccount").length, 0);
+    });
+
+    it("with dedicated nodes, tells review stacks to select and tolerate them", async () => {
+        const { result } = await runUnderMocks(
+            () => new ReviewAccess("review", { instance: "gke", identity: { user: REVIEWER }, dedicatedNodes: true }),
+        );
+        assert.deepEqual(result.namespaceAccess.placement, {
+            nodeSelector: { "three-tier-app/review-nodes": "true" },
+            tolerations: [
+                { key: "three-tier-app/review-nodes", operator: "Equal", value: "true", effect: "NoSchedule" },
+            ],
+        });
     });
 
     it("for a ServiceAccount identity, creates it and exports a kubeconfig acting as it", async () => {

@@ -29,6 +29,10 @@ export const referencedNamespaceAccess = {
         name: "three-tier-review@my-gcp-project.iam.gserviceaccount.com",
         apiGroup: "rbac.authorization.k8s.io",
     },
+    placement: {
+        nodeSelector: { "three-tier-app/review-nodes": "true" },
+        tolerations: [{ key: "three-tier-app/review-nodes", operator: "Equal", value: "true", effect: "NoSchedule" }],
+    },
 };
 
 /** Fake values for what a cloud would fill in, so outputs that depend on them resolve. */
