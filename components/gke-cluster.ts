@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageRepository } from "./image-repository";
+import { kubeconfigFor } from "./kubeconfig";
 import { REVIEW_NODES } from "./review-access";
 import type { GceDisk } from "./redis";
 import { PART_OF } from "./workload";
@@ -145,32 +146,19 @@ export function regionOf(location: string): string {
  * it holds no credential either.
  */
 export function gkeKubeconfig(args: { name: string; dnsEndpoint: string }): string {
-    return JSON.stringify(
-        {
-            apiVersion: "v1",
-            kind: "Config",
-            clusters: [{ name: args.name, cluster: { server: `https://${args.dnsEndpoint}` } }],
-            contexts: [{ name: args.name, context: { cluster: args.name, user: args.name } }],
-            "current-context": args.name,
-            users: [
-                {
-                    name: args.name,
-                    user: {
-                        exec: {
-                            apiVersion: "client.authentication.k8s.io/v1beta1",
-                            command: "gke-gcloud-auth-plugin",
-                            installHint:
-                                "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
-                            provideClusterInfo: true,
-                            interactiveMode: "Never",
-                        },
-                    },
-                },
-            ],
+    return kubeconfigFor({
+        name: args.name,
+        cluster: { server: `https://${args.dnsEndpoint}` },
+        user: {
+            exec: {
+                apiVersion: "client.authentication.k8s.io/v1beta1",
+                command: "gke-gcloud-auth-plugin",
+                installHint: "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin",
+                provideClusterInfo: true,
+                interactiveMode: "Never",
+            },
         },
-        null,
-        2,
-    );
+    });
 }
 
 /**
