@@ -13,10 +13,8 @@ import { ACCESS_MODES, REDIS_DEFAULTS } from "./components/redis";
 import { contextServer, kubeconfigTexts } from "./components/kubeconfig";
 import { ReviewAccessArgs } from "./components/review-access";
 import { StackClusterArgs } from "./components/stack-cluster";
+import { PROJECT } from "./project";
 import { ContainerImage, referencedImage, SERVICE_TYPES } from "./components/workload";
-
-/** The Pulumi project name: the namespace of this program's config keys. */
-export const PROJECT = "three-tier-app";
 
 const TARGETS = ["kubeconfig", "gke", "stack"] as const;
 type Target = (typeof TARGETS)[number];

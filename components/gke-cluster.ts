@@ -5,7 +5,7 @@ import { ImageRepository } from "./image-repository";
 import { kubeconfigFor } from "./kubeconfig";
 import { REVIEW_NODES } from "./review-access";
 import type { GceDisk } from "./redis";
-import { PART_OF } from "./workload";
+import { PROJECT } from "../project";
 
 /** VPC-native address plan: nodes, then the secondary ranges pods and Services take their IPs from. */
 const GKE_NETWORK_RANGES = {
@@ -126,7 +126,7 @@ export interface GkeClusterArgs {
  */
 export function gcpLabels(stack: string): Record<string, string> {
     return {
-        "part-of": PART_OF,
+        "part-of": PROJECT,
         stack: stack
             .toLowerCase()
             .replace(/[^a-z0-9_-]/g, "-")

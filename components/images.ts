@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerImage } from "./workload";
+import { REPO_ROOT } from "../project";
 
 /** The images this program builds, one per tier: the names of tools/images' table. */
 export const BUILT_IMAGES = ["backend", "nginx", "redis"] as const;
@@ -172,9 +173,6 @@ class BuiltImage extends pulumi.dynamic.Resource {
         super(imageProvider, name, { ...inputs, ref: undefined }, opts);
     }
 }
-
-/** The directory of this repository: the program's, where tools/ and the image sources are. */
-const REPO_ROOT = path.join(__dirname, "..");
 
 /**
  * The app's images, built from this repository and pushed to one registry. `images.<name>.ref` is what a

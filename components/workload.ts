@@ -1,6 +1,7 @@
 // Pure building blocks shared by the three tiers' pod specs: labels, probes, security contexts.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PROJECT } from "../project";
 
 type Probe = k8s.types.input.core.v1.Probe;
 type ContainerSecurityContext = k8s.types.input.core.v1.SecurityContext;
@@ -8,8 +9,6 @@ type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 
 /** The tutorial's `app` label, shared by every object of the app. */
 const APP_LABEL = "web";
-/** Value of `app.kubernetes.io/part-of`. */
-export const PART_OF = "three-tier-app";
 
 export const SERVICE_TYPES = ["NodePort", "LoadBalancer", "ClusterIP"] as const;
 export type ServiceType = (typeof SERVICE_TYPES)[number];
@@ -42,7 +41,7 @@ export function selectorLabels(tier: Tier): Record<string, string> {
  */
 export function appLabels(instance: string): Record<string, string> {
     return {
-        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/part-of": PROJECT,
         "app.kubernetes.io/instance": instance,
         "app.kubernetes.io/managed-by": "pulumi",
     };

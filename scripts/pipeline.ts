@@ -41,9 +41,8 @@ import {
     pendingDecision,
 } from "../tools/pipeline/stale-lock";
 import { secretsProviderFor, selectDecision } from "../tools/pipeline/stacks";
+import { PROJECT, REPO_ROOT } from "../project";
 
-const PROJECT = "three-tier-app";
-const REPO_ROOT = path.join(__dirname, "..");
 const TEMPLATE = path.join(REPO_ROOT, ".github", "review-stack", "Pulumi.template.yaml");
 
 const env = (name: string): string => {

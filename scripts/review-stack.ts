@@ -14,9 +14,8 @@
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { ConfigMap, LocalWorkspace, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { PROJECT, REPO_ROOT } from "../project";
 
-const PROJECT = "three-tier-app";
-const REPO_ROOT = path.join(__dirname, "..");
 const POLICY_PACK = path.join(REPO_ROOT, "policy");
 const PREFIX = "review-";
 /** A namespace is a DNS label: at most 63 characters. */

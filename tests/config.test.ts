@@ -2,16 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import {
-    CONFIG_KEYS,
-    ConfigError,
-    DEFAULTS,
-    diskSizeGb,
-    parseConfig,
-    plainHttpRegistry,
-    PROJECT,
-    RawConfig,
-} from "../config";
+import { CONFIG_KEYS, ConfigError, DEFAULTS, diskSizeGb, parseConfig, plainHttpRegistry, RawConfig } from "../config";
+import { PROJECT } from "../project";
 
 const STACK = "test";
 /** The bootstrap stack's key for Secrets of the clusters in a region. */

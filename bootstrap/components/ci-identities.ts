@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { byKey, keysOf } from "./by-key";
 import type { KeyName } from "./secrets-keys";
+import { PROJECT } from "../../project";
 
 /** The service accounts: account id, and what runs as it. */
 export const IDENTITIES = {
@@ -35,14 +36,12 @@ export const CUSTOM_ROLES = {
 } as const;
 export type CustomRoleId = keyof typeof CUSTOM_ROLES;
 
-/** The app's Pulumi project, whose review stacks are `pr-<number>`. */
-const APP_PROJECT = "three-tier-app";
 /** Where a DIY backend keeps a stack's state, history, backups and locks: the review stacks' objects. */
 export const REVIEW_STATE_PREFIXES = [
-    `.pulumi/stacks/${APP_PROJECT}/pr-`,
-    `.pulumi/history/${APP_PROJECT}/pr-`,
-    `.pulumi/backups/${APP_PROJECT}/pr-`,
-    `.pulumi/locks/organization/${APP_PROJECT}/pr-`,
+    `.pulumi/stacks/${PROJECT}/pr-`,
+    `.pulumi/history/${PROJECT}/pr-`,
+    `.pulumi/backups/${PROJECT}/pr-`,
+    `.pulumi/locks/organization/${PROJECT}/pr-`,
 ] as const;
 
 /**

@@ -10,7 +10,7 @@ import {
     PROJECT,
     RawBootstrapConfig,
 } from "../../bootstrap/config";
-import { REPO_ROOT } from "../helpers/stack-config";
+import { REPO_ROOT } from "../../project";
 
 const BOOTSTRAP_DIR = path.join(REPO_ROOT, "bootstrap");
 const VALID: RawBootstrapConfig = {

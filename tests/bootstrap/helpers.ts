@@ -3,7 +3,8 @@
 import * as path from "node:path";
 import type { IamBinding } from "../../bootstrap/components/ci-identities";
 import type { RecordedResource } from "../helpers/mocks";
-import { projectDefaults, REPO_ROOT, runRecordingOptions } from "../helpers/stack-config";
+import { projectDefaults, runRecordingOptions } from "../helpers/stack-config";
+import { REPO_ROOT } from "../../project";
 
 export const BOOTSTRAP_DIR = path.join(REPO_ROOT, "bootstrap");
 const INDEX = path.join(BOOTSTRAP_DIR, "index.ts");

@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import { PART_OF } from "../../components/workload";
+import { PROJECT } from "../../project";
 import {
     changeBackendSource,
     changesOf,
@@ -25,7 +25,7 @@ import {
     waitUntil,
 } from "../helpers/engine";
 
-const APP_SELECTOR = `app.kubernetes.io/part-of=${PART_OF}`;
+const APP_SELECTOR = `app.kubernetes.io/part-of=${PROJECT}`;
 
 /** The Kubernetes objects the program creates, as "kind name" (see tests/index.test.ts for the full set). */
 const EXPECTED_CREATES = [

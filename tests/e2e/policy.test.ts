@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { Cluster, clusterFromEnv, createStack, removeStack, uniqueName } from "../helpers/engine";
-import { REPO_ROOT } from "../helpers/stack-config";
+import { REPO_ROOT } from "../../project";
 
 const POLICY_PACK = path.join(REPO_ROOT, "policy");
 

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { PROJECT } from "../../config";
+import { PROJECT } from "../../project";
 import { REVIEW_IDENTITY_NAMESPACE, REVIEW_NAMESPACE_PREFIX } from "../../components/review-access";
 import {
     clusterFromEnv,

@@ -4,9 +4,9 @@
 // (scripts/test-e2e.sh sorts the files) and compare. The user's selected stack is checked the same way.
 import * as assert from "node:assert/strict";
 import { LocalWorkspace, StackSummary } from "@pulumi/pulumi/automation";
-import { PROJECT } from "../../config";
+import { PROJECT } from "../../project";
 import { Cluster, clusterFromEnv, describeNode, kubeClients, KubeClients, nodeFromEnv } from "../helpers/engine";
-import { REPO_ROOT } from "../helpers/stack-config";
+import { REPO_ROOT } from "../../project";
 import { tutorialSession } from "./http";
 
 const USER_STACK = "local";

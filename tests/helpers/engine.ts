@@ -7,8 +7,8 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { ConfigMap, EngineEvent, LocalWorkspace, OpType, Stack, Workspace } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
-import { PROJECT } from "../../config";
-import { REPO_ROOT } from "./stack-config";
+import { PROJECT } from "../../project";
+import { REPO_ROOT } from "../../project";
 
 /** Where the engine tests deploy: set by scripts/test-e2e.sh from the local control plane. */
 export interface Cluster {
@@ -78,6 +78,7 @@ const PROGRAM_FILES = [
     "tsconfig.pulumi.json",
     "index.ts",
     "config.ts",
+    "project.ts",
     "components",
     "app",
     "tools",

@@ -6,8 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { runUnderMocks } from "./mocks";
 import { OptionRecorder } from "./options";
-
-export const REPO_ROOT = path.join(__dirname, "..", "..");
+import { REPO_ROOT } from "../../project";
 
 /** The defaults the project file in `dir` declares, under their full keys, as the engine hands them to a stack. */
 export function projectDefaults(dir: string): Record<string, string> {

@@ -7,8 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { REPO_ROOT } from "../../project";
 
-export const REPO_ROOT = path.join(__dirname, "..", "..");
 export const WORKFLOWS = path.join(REPO_ROOT, ".github", "workflows");
 export const SETUP_ACTION = path.join(REPO_ROOT, ".github", "actions", "pulumi-setup", "action.yml");
 

@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { POLICIES } from "../../policy/policies";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { RecordedResource } from "../helpers/mocks";
-import { REPO_ROOT, runProgram } from "../helpers/stack-config";
+import { runProgram } from "../helpers/stack-config";
+import { REPO_ROOT } from "../../project";
 import { validateResource, validateStack } from "./helpers";
 
 /** Resources as policies see them: Kubernetes objects carry the name auto-naming gave them. */

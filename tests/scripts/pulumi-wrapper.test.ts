@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { REPO_ROOT } from "../../project";
 
-const REPO_ROOT = path.join(__dirname, "..", "..");
 const WRAPPER = path.join(REPO_ROOT, "scripts", "pulumi.sh");
 
 /** Whether `targets_gke <stack>` succeeds with `dir` as the working directory. */

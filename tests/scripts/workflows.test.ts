@@ -22,7 +22,6 @@ import {
     mayRun,
     OPAQUE,
     pullRequestExposures,
-    REPO_ROOT,
     runContext,
     SETUP_ACTION,
     setupProblems,
@@ -31,6 +30,7 @@ import {
     Workflow,
     WORKFLOWS,
 } from "../helpers/workflows";
+import { REPO_ROOT } from "../../project";
 
 const STACK_WORKFLOW = "./.github/workflows/pulumi-stack.yml";
 const CHANGING = ["up", "destroy"];

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { PART_OF } from "../../components/workload";
+import { PROJECT } from "../../project";
 import {
     clusterFromEnv,
     createStack,
@@ -27,7 +27,7 @@ import {
     secondsSince,
     uniqueName,
 } from "../../tests/helpers/engine";
-import { REPO_ROOT } from "../../tests/helpers/stack-config";
+import { REPO_ROOT } from "../../project";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const cluster = clusterFromEnv();
@@ -135,7 +135,7 @@ function asManifest(object: any, namespace: string): any {
 /** The objects `pulumi up` made in `from`, as one manifest for `kubectl apply` into `to`, namespace first. */
 function manifestOf(from: string, to: string): string {
     const namespace = JSON.parse(kubectl(cluster, "get", "namespace", from, "-o", "json"));
-    const selector = `app.kubernetes.io/part-of=${PART_OF}`;
+    const selector = `app.kubernetes.io/part-of=${PROJECT}`;
     const objects = JSON.parse(kubectl(cluster, "get", KINDS, "-n", from, "-l", selector, "-o", "json")).items;
     const items = [namespace, ...objects].map((o) => asManifest(o, to));
     return JSON.stringify({ apiVersion: "v1", kind: "List", items });

@@ -15,8 +15,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { renderNginxConfig } from "../../components/nginx-config";
 import { renderRedisConfig } from "../../components/redis-config";
+import { REPO_ROOT } from "../../project";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const HOST = "127.0.0.1";
 
 // ---------------------------------------------------------------- binaries

@@ -8,7 +8,7 @@ import {
     principalSet,
 } from "../../../bootstrap/components/github-federation";
 import { byName, MOCK_PROJECT_NUMBER, ofType, runUnderMocks, unwrap } from "../../helpers/mocks";
-import { REPO_ROOT } from "../../helpers/stack-config";
+import { REPO_ROOT } from "../../../project";
 import { IAM_TYPES } from "../helpers";
 
 const TYPES = {

@@ -2,7 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { parseConfig, PROJECT } from "../../../config";
+import { parseConfig } from "../../../config";
+import { PROJECT } from "../../../project";
 import {
     PullRequestEvent,
     PullRequestState,
