@@ -265,31 +265,19 @@ export class Redis extends pulumi.ComponentResource {
         );
 
         this.volume = volume;
-        const governingService = new k8s.core.v1.Service(
-            `${name}-headless`,
-            {
-                metadata: { ...metadata(REDIS_NAMES.governingService), annotations: serviceAnnotations("ClusterIP") },
-                spec: {
-                    clusterIP: "None",
-                    selector,
-                    ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }],
+        // Both reach the one pod on its `redis` port: the headless one names it for the StatefulSet
+        // (redis-0.redis-headless), the other gives clients a stable virtual IP.
+        const service = (suffix: string, serviceName: string, spec: k8s.types.input.core.v1.ServiceSpec) =>
+            new k8s.core.v1.Service(
+                `${name}-${suffix}`,
+                {
+                    metadata: { ...metadata(serviceName), annotations: serviceAnnotations("ClusterIP") },
+                    spec: { ...spec, selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }] },
                 },
-            },
-            childOpts,
-        );
-
-        this.service = new k8s.core.v1.Service(
-            `${name}-service`,
-            {
-                metadata: { ...metadata(REDIS_NAMES.service), annotations: serviceAnnotations("ClusterIP") },
-                spec: {
-                    type: "ClusterIP",
-                    selector,
-                    ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }],
-                },
-            },
-            childOpts,
-        );
+                childOpts,
+            );
+        const governingService = service("headless", REDIS_NAMES.governingService, { clusterIP: "None" });
+        this.service = service("service", REDIS_NAMES.service, { type: "ClusterIP" });
 
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
