@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"three-tier-app/toolkit"
 )
@@ -40,6 +41,13 @@ type part struct {
 	requires []requirement
 	// entry names the cache entry (toolchain/<entry>-v<version>/) and path the binary in it.
 	entry, path string
+	// expected is how long a cold build takes on two busy cores, until this machine records its own.
+	expected time.Duration
+}
+
+// step is the part as the first run's plan and progress name it.
+func (p *part) step() toolkit.Step {
+	return toolkit.Step{Name: p.name, Version: "v" + p.version, Default: p.expected}
 }
 
 type requirement struct{ module, version string }
@@ -60,18 +68,21 @@ func table(pulumiVersion string) []part {
 			versionVar: pulumiSDK + "/go/common/version.Version",
 			requires:   []requirement{sdkVersion, {pulumiPkg, "v" + pulumiVersion}},
 			entry:      "pulumi", path: "bin/pulumi",
+			expected: 7 * time.Minute,
 		},
 		{
 			name: languageHostName, version: pulumiVersion, module: "language-nodejs", pkg: ".",
 			versionVar: pulumiSDK + "/go/common/version.Version",
 			requires:   []requirement{sdkVersion},
 			entry:      "pulumi", path: "bin/pulumi-language-nodejs",
+			expected: time.Minute,
 		},
 		{
 			name: providerName, version: kubernetesVersion, module: "kubernetes", pkg: "./provider",
 			versionVar: kubernetesModule + "/pkg/version.Version",
 			requires:   []requirement{{kubernetesModule, kubernetesModuleVersion}},
 			entry:      "pulumi-resource-kubernetes", path: "pulumi-resource-kubernetes",
+			expected: 9 * time.Minute,
 		},
 	}
 }
