@@ -74,7 +74,7 @@ func (t *BuildTimes) Record(s Step, took time.Duration) error {
 		return nil
 	}
 	records := readRecords(t.path)
-	records[s.Name] = buildRecord{Version: s.Version, Seconds: took.Round(time.Second).Seconds()}
+	records[s.Name] = buildRecord{Version: s.Version, Seconds: took.Round(100 * time.Millisecond).Seconds()}
 	t.records = records
 	b, err := json.MarshalIndent(records, "", "  ")
 	if err != nil {
@@ -89,7 +89,7 @@ func PlanLines(times *BuildTimes, steps []Step) []string {
 	if len(steps) == 0 {
 		return nil
 	}
-	lines := []string{fmt.Sprintf("first run: %d to build, once (later runs take seconds):", len(steps))}
+	lines := []string{fmt.Sprintf("%d to build, once (later runs use the cache and take seconds):", len(steps))}
 	var total time.Duration
 	for i, s := range steps {
 		d, source := times.Expected(s)

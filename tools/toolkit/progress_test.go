@@ -36,12 +36,12 @@ func TestPlanLines(t *testing.T) {
 	}{
 		{"nothing missing", recorded, nil, nil},
 		{"some missing, defaults", timesWith(nil), []Step{hostStep}, []string{
-			"first run: 1 to build, once (later runs take seconds):",
+			"1 to build, once (later runs use the cache and take seconds):",
 			"step 1/1: pulumi-language-nodejs v3.259.0, expected ~40s (typical)",
 			"expected in all: ~40s",
 		}},
 		{"all missing, recorded and default", recorded, []Step{cliStep, hostStep, providerStep}, []string{
-			"first run: 3 to build, once (later runs take seconds):",
+			"3 to build, once (later runs use the cache and take seconds):",
 			"step 1/3: pulumi v3.259.0, expected ~7m (last build here)",
 			"step 2/3: pulumi-language-nodejs v3.259.0, expected ~40s (typical)",
 			"step 3/3: pulumi-resource-kubernetes v4.25.0, expected ~10m (last build here, of v4.24.0)",
