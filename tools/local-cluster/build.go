@@ -50,11 +50,18 @@ func built(c *config, p *part) bool {
 }
 
 // buildAll builds every part that is missing (or all with LOCAL_CLUSTER_REBUILD=1), one at a time:
-// two Kubernetes links at once would exhaust this machine's two cores and memory for nothing.
+// two Kubernetes links at once would exhaust this machine's two cores and memory for nothing. It says
+// first what it will build and for how long.
 func buildAll(ctx context.Context, c *config, ps []part) error {
 	t0 := time.Now()
-	for i := range ps {
-		if err := buildPart(ctx, c, &ps[i]); err != nil {
+	todo, err := toBuild(c, ps)
+	if err != nil {
+		return err
+	}
+	builds := toolkit.NewBuilds(logger)
+	builds.Plan(steps(todo))
+	for _, b := range todo {
+		if err := buildPart(ctx, c, builds, b); err != nil {
 			return err
 		}
 	}
@@ -62,21 +69,51 @@ func buildAll(ctx context.Context, c *config, ps []part) error {
 	return nil
 }
 
-func buildPart(ctx context.Context, c *config, p *part) error {
-	v, err := version(c, p)
-	if err != nil {
-		return err
+// pending is a part to build, at the version its build is cached under.
+type pending struct {
+	p       *part
+	version string
+}
+
+// toBuild is the parts of ps buildAll builds, in order.
+func toBuild(c *config, ps []part) ([]pending, error) {
+	var todo []pending
+	for i := range ps {
+		v, err := version(c, &ps[i])
+		if err != nil {
+			return nil, err
+		}
+		if !built(c, &ps[i]) || c.rebuild {
+			todo = append(todo, pending{&ps[i], v})
+		}
 	}
-	if built(c, p) && !c.rebuild {
-		return nil
+	return todo, nil
+}
+
+func steps(todo []pending) []toolkit.Step {
+	var ss []toolkit.Step
+	for _, b := range todo {
+		ss = append(ss, b.step())
 	}
+	return ss
+}
+
+func (b pending) step() toolkit.Step {
+	return toolkit.Step{Name: b.p.name, Version: b.version, Default: b.p.expected}
+}
+
+func buildPart(ctx context.Context, c *config, builds *toolkit.Builds, b pending) error {
+	p, v := b.p, b.version
 	if _, err := exec.LookPath("go"); err != nil {
 		return fmt.Errorf("%s %s is not in %s and there is no go command to build it", p.name, v, c.binCache)
 	}
 	t0 := time.Now()
 	logf("building %s %s ...", p.name, v)
 	dest := c.partDir(p)
-	if err := toolkit.Install(dest, func(tmp string) error { return buildInto(ctx, c, p, v, tmp) }); err != nil {
+	err := builds.Build(b.step(), func() error {
+		return toolkit.Install(dest, func(tmp string) error { return buildInto(ctx, c, p, v, tmp) })
+	})
+	if err != nil {
 		return err
 	}
 	logf("built %s %s in %s -> %s", p.name, v, since(t0), dest)

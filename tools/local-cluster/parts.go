@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"three-tier-app/toolkit"
 )
@@ -27,6 +28,10 @@ type part struct {
 	env     []string // added to the environment it starts with
 	ready   func(ctx context.Context, c *config) error
 	stop    int // stop wave: higher stops first
+	// expected is how long a cold build takes on two cores (README's measured cold run), until this
+	// machine records its own. The first Kubernetes binary (kube-apiserver) compiles most of
+	// Kubernetes; the others reuse that work.
+	expected time.Duration
 }
 
 type binary struct{ name, pkg string }
@@ -76,25 +81,30 @@ func table() []part {
 			bins:    []binary{{"etcd", "."}},
 			ldflags: func(c *config, v string) string { return "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=" + v },
 			modes:   both, netns: true, args: etcdArgs, ready: etcdReady, stop: 1,
+			expected: time.Minute,
 		},
 		{
 			name: "kube-apiserver", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
 			bins: k8sBins("kube-apiserver"), ldflags: k8sLdflags,
 			modes: both, netns: true, args: apiserverArgs, ready: apiserverReady, stop: 2,
+			expected: 4 * time.Minute,
 		},
 		{
 			name: "kube-controller-manager", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
 			bins: k8sBins("kube-controller-manager"), ldflags: k8sLdflags,
 			modes: both, netns: true, args: controllerManagerArgs, ready: healthzReady(kcmPort), stop: 3,
+			expected: 70 * time.Second,
 		},
 		{
 			name: "kube-scheduler", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
 			bins: k8sBins("kube-scheduler"), ldflags: k8sLdflags,
 			modes: both, netns: true, args: schedulerArgs, ready: healthzReady(schedulerPort), stop: 3,
+			expected: 20 * time.Second,
 		},
 		{
 			name: "kubectl", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
 			bins: k8sBins("kubectl"), ldflags: k8sLdflags, uses: both,
+			expected: 30 * time.Second,
 		},
 		{
 			name: "kwok", module: "local-cluster/kwok", modPath: "sigs.k8s.io/kwok",
@@ -104,6 +114,7 @@ func table() []part {
 					" -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=" + strings.TrimPrefix(k8sVersion(c), "v")
 			},
 			modes: []mode{modeKwok}, args: kwokArgs, ready: kwokReady, stop: 4,
+			expected: 2 * time.Minute,
 		},
 		{
 			name: "cni-plugins", module: "local-cluster/cni", modPath: "github.com/containernetworking/plugins",
@@ -114,12 +125,14 @@ func table() []part {
 				{"portmap", "github.com/containernetworking/plugins/plugins/meta/portmap"},
 			},
 			ldflags: func(*config, string) string { return "-s -w" }, uses: []mode{modeReal},
+			expected: 20 * time.Second,
 		},
 		{
 			name: "crictl", module: "local-cluster/crictl", modPath: "sigs.k8s.io/cri-tools",
-			bins:    []binary{{"crictl", "sigs.k8s.io/cri-tools/cmd/crictl"}},
-			ldflags: func(c *config, v string) string { return "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=" + v },
-			uses:    []mode{modeReal},
+			bins:     []binary{{"crictl", "sigs.k8s.io/cri-tools/cmd/crictl"}},
+			ldflags:  func(c *config, v string) string { return "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=" + v },
+			uses:     []mode{modeReal},
+			expected: 30 * time.Second,
 		},
 		{
 			// The pause image's tarball, which containerd imports once it is ready: the sandbox image it
@@ -127,6 +140,7 @@ func table() []part {
 			name: "images", module: "images",
 			bins:    []binary{{"images", "."}},
 			ldflags: func(*config, string) string { return "-s -w" }, uses: []mode{modeReal},
+			expected: 10 * time.Second,
 		},
 		{
 			// The cluster's image registry (plain HTTP on the node IP, or loopback in kwok mode): the Pulumi
@@ -140,6 +154,7 @@ func table() []part {
 			// It would export a trace of every request to an OTLP collector on localhost:4318 otherwise.
 			env:   []string{"OTEL_TRACES_EXPORTER=none"},
 			modes: both, netns: true, args: registryArgs, ready: registryReady, stop: 4,
+			expected: time.Minute,
 		},
 		{
 			name: "containerd", module: "local-cluster/containerd", modPath: "github.com/containerd/containerd/v2",
@@ -152,22 +167,26 @@ func table() []part {
 				return "-s -w -X github.com/containerd/containerd/v2/version.Version=" + v
 			},
 			modes: []mode{modeReal}, netns: true, args: containerdArgs, ready: containerdReady, stop: 5,
+			expected: 80 * time.Second,
 		},
 		{
 			name: "kubelet", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
 			bins: k8sBins("kubelet"), ldflags: k8sLdflags,
 			modes: []mode{modeReal}, netns: true, args: kubeletArgs, ready: kubeletReady, stop: 6,
+			expected: 30 * time.Second,
 		},
 		{
 			name: "kube-proxy", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
 			bins: k8sBins("kube-proxy"), ldflags: k8sLdflags,
 			modes: []mode{modeReal}, netns: true, args: kubeProxyArgs, ready: kubeProxyReady, stop: 7,
+			expected: 20 * time.Second,
 		},
 		{
 			name: "coredns", module: "local-cluster/coredns", modPath: "github.com/coredns/coredns",
 			bins:    []binary{{"coredns", "."}},
 			ldflags: func(*config, string) string { return "-s -w" },
 			modes:   []mode{modeReal}, netns: true, args: corednsArgs, ready: corednsReady, stop: 7,
+			expected: 90 * time.Second,
 		},
 		{
 			// The hostPath provisioner makes PV directories 0750 root, which no fsGroup reaches.
@@ -175,12 +194,14 @@ func table() []part {
 			bins:    []binary{{"local-cluster", "."}},
 			ldflags: func(*config, string) string { return "-s -w" },
 			modes:   []mode{modeReal}, args: pvDirsArgs, ready: runningReady("pv-dirs"), stop: 7,
+			expected: 10 * time.Second,
 		},
 		{
 			name: "netpol", module: "netpol",
 			bins:    []binary{{"netpol", "."}},
 			ldflags: func(*config, string) string { return "-s -w" },
 			modes:   []mode{modeReal}, netns: true, args: netpolArgs, ready: netpolReady, stop: 7,
+			expected: 10 * time.Second,
 		},
 	}
 }

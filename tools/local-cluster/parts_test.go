@@ -81,8 +81,8 @@ func TestRegistryAddressFollowsTheMode(t *testing.T) {
 
 func TestEveryProcessIsComplete(t *testing.T) {
 	for _, p := range parts {
-		if len(p.bins) == 0 || p.module == "" || p.ldflags == nil {
-			t.Errorf("%s: no build (bins, module, ldflags)", p.name)
+		if len(p.bins) == 0 || p.module == "" || p.ldflags == nil || p.expected <= 0 {
+			t.Errorf("%s: no build (bins, module, ldflags) or no expected build time", p.name)
 		}
 		if len(p.modes) > 0 && (p.args == nil || p.ready == nil || p.stop == 0) {
 			t.Errorf("%s runs but lacks args, a readiness check or a stop wave", p.name)

@@ -19,24 +19,35 @@ import (
 // (an installed pulumi) or missing.
 type cli struct{ dir, source string }
 
-// resolveCLI finds the CLI: our cached build (rebuilding a stale language host when build is set), an
-// ambient pulumi of at least the table's version with a language host, or with build a new build.
-func (t *toolchain) resolveCLI(ctx context.Context, build bool) (cli, error) {
-	pulumi := t.part(cliName)
+// findCLI finds the CLI: our cached build, or an ambient pulumi of at least the table's version with a
+// language host. It also says which parts of it ensure has to build: none, the language host alone
+// (stale: its sources changed), or both (no cached build and no ambient pulumi).
+func (t *toolchain) findCLI(ctx context.Context) (cli, []*part) {
+	pulumi, host := t.part(cliName), t.part(languageHostName)
 	cached := cli{filepath.Dir(t.binPath(pulumi)), "cache"}
 	switch {
 	case toolkit.Executable(t.binPath(pulumi)) && t.languageHostCurrent():
 		return cached, nil
-	case build && toolkit.Executable(t.binPath(pulumi)):
-		return cached, t.buildLanguageHost(ctx)
+	case toolkit.Executable(t.binPath(pulumi)):
+		return cached, []*part{host}
 	}
 	if dir, ok := t.ambientCLI(ctx); ok {
 		return cli{dir, "ambient"}, nil
 	}
-	if build {
+	return cli{cached.dir, "missing"}, []*part{pulumi, host}
+}
+
+// buildCLIParts builds what findCLI found missing; after a build the CLI is the cached one.
+func (t *toolchain) buildCLIParts(ctx context.Context, c cli, todo []*part) (cli, error) {
+	cached := cli{filepath.Dir(t.binPath(t.part(cliName))), "cache"}
+	switch len(todo) {
+	case 0:
+		return c, nil
+	case 1:
+		return cached, t.buildLanguageHost(ctx)
+	default:
 		return cached, t.buildCLI(ctx)
 	}
-	return cli{cached.dir, "missing"}, nil
 }
 
 // The language host is our own source (language-nodejs/): its build is keyed by a hash of that source,
@@ -101,18 +112,20 @@ func (t *toolchain) ambientCLI(ctx context.Context) (string, bool) {
 func (t *toolchain) buildCLI(ctx context.Context) error {
 	pulumi := t.part(cliName)
 	t0 := time.Now()
-	err := toolkit.Install(t.entry(pulumi), func(tmp string) error {
-		bin := filepath.Join(tmp, filepath.FromSlash(pulumi.path))
-		log.Printf("building pulumi v%s from the Go module proxy (several minutes)…", pulumi.version)
-		if err := goBuild(ctx, filepath.Join(t.src, pulumi.module), pulumi, bin, nil); err != nil {
-			return fmt.Errorf("building pulumi v%s failed (see above): %w", pulumi.version, err)
-		}
-		log.Printf("built pulumi v%s in %s", pulumi.version, toolkit.Since(t0))
-		got, err := cliVersion(ctx, bin)
-		if err != nil || strings.TrimSpace(got) != "v"+pulumi.version {
-			return fmt.Errorf("built pulumi reports '%s', expected v%s", strings.TrimSpace(got), pulumi.version)
-		}
-		return nil
+	err := t.builds.Build(pulumi.step(), func() error {
+		return toolkit.Install(t.entry(pulumi), func(tmp string) error {
+			bin := filepath.Join(tmp, filepath.FromSlash(pulumi.path))
+			log.Printf("building pulumi v%s from the Go module proxy…", pulumi.version)
+			if err := goBuild(ctx, filepath.Join(t.src, pulumi.module), pulumi, bin, nil); err != nil {
+				return fmt.Errorf("building pulumi v%s failed (see above): %w", pulumi.version, err)
+			}
+			log.Printf("built pulumi v%s in %s", pulumi.version, toolkit.Since(t0))
+			got, err := cliVersion(ctx, bin)
+			if err != nil || strings.TrimSpace(got) != "v"+pulumi.version {
+				return fmt.Errorf("built pulumi reports '%s', expected v%s", strings.TrimSpace(got), pulumi.version)
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return err
@@ -138,7 +151,9 @@ func (t *toolchain) buildLanguageHost(ctx context.Context) error {
 	if err := os.Remove(stamp); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	err = toolkit.InstallFile(bin, func(tmp string) error { return goBuild(ctx, filepath.Join(t.src, lh.module), lh, tmp, nil) })
+	err = t.builds.Build(lh.step(), func() error {
+		return toolkit.InstallFile(bin, func(tmp string) error { return goBuild(ctx, filepath.Join(t.src, lh.module), lh, tmp, nil) })
+	})
 	if err != nil {
 		return fmt.Errorf("building %s failed (see above): %w", lh.name, err)
 	}
@@ -172,10 +187,8 @@ func (t *toolchain) ensureProvider(ctx context.Context, c cli) error {
 	if t.pluginInstalled(t.pulumiHome) {
 		return nil
 	}
-	for _, home := range []string{os.Getenv("PULUMI_HOME"), filepath.Join(os.Getenv("HOME"), ".pulumi")} {
-		if home != "" && home != t.pulumiHome && t.pluginInstalled(home) {
-			return t.installPlugin(ctx, c, filepath.Join(t.pluginDir(home), providerName))
-		}
+	if home, ok := t.otherPluginHome(); ok {
+		return t.installPlugin(ctx, c, filepath.Join(t.pluginDir(home), providerName))
 	}
 	provider := t.part(providerName)
 	if bin, ok := lookPathIn(providerName, os.Getenv("PATH")); ok && t.providerBinaryVersion(ctx, c, bin) == provider.version {
@@ -187,6 +200,29 @@ func (t *toolchain) ensureProvider(ctx context.Context, c cli) error {
 		}
 	}
 	return t.installPlugin(ctx, c, t.binPath(provider))
+}
+
+// otherPluginHome is the user's own PULUMI_HOME when the plugin is installed there.
+func (t *toolchain) otherPluginHome() (string, bool) {
+	for _, home := range []string{os.Getenv("PULUMI_HOME"), filepath.Join(os.Getenv("HOME"), ".pulumi")} {
+		if home != "" && home != t.pulumiHome && t.pluginInstalled(home) {
+			return home, true
+		}
+	}
+	return "", false
+}
+
+// providerMissing says whether ensureProvider will build the provider, as far as can be told before
+// the CLI is there: a binary on PATH counts as usable, since only the CLI can read its version.
+func (t *toolchain) providerMissing() bool {
+	if t.pluginInstalled(t.pulumiHome) || toolkit.Executable(t.binPath(t.part(providerName))) {
+		return false
+	}
+	if _, ok := t.otherPluginHome(); ok {
+		return false
+	}
+	_, onPath := lookPathIn(providerName, os.Getenv("PATH"))
+	return !onPath
 }
 
 // providerBinaryVersion is the version a pulumi-resource-kubernetes binary reports in its schema.
@@ -228,7 +264,17 @@ func (t *toolchain) installPlugin(ctx context.Context, c cli, bin string) error 
 func (t *toolchain) buildProvider(ctx context.Context) error {
 	provider := t.part(providerName)
 	t0 := time.Now()
-	err := toolkit.Install(t.entry(provider), func(out string) error {
+	err := t.builds.Build(provider.step(), func() error { return t.installProviderBuild(ctx, provider) })
+	if err != nil {
+		return err
+	}
+	log.Printf("built %s v%s in %s", provider.name, provider.version, toolkit.Since(t0))
+	return nil
+}
+
+// installProviderBuild makes the provider's cache entry, as buildProvider describes.
+func (t *toolchain) installProviderBuild(ctx context.Context, provider *part) error {
+	return toolkit.Install(t.entry(provider), func(out string) error {
 		src := filepath.Join(out, "src")
 		if err := os.CopyFS(src, os.DirFS(filepath.Join(t.src, provider.module))); err != nil {
 			return err
@@ -237,7 +283,7 @@ func (t *toolchain) buildProvider(ctx context.Context) error {
 		// (e.g. cloud-ready-checks v1.3.0): skip the database for github.com/pulumi/* only.
 		// kubernetes/go.sum pins their hashes instead; every other module is still checked.
 		env := []string{"GONOSUMDB=github.com/pulumi"}
-		log.Printf("building %s v%s (%s@%s; several minutes)…", provider.name, provider.version, kubernetesModule, kubernetesModuleVersion)
+		log.Printf("building %s v%s (%s@%s)…", provider.name, provider.version, kubernetesModule, kubernetesModuleVersion)
 		moduleDir, err := downloadModule(ctx, src, env, kubernetesModule+"@"+kubernetesModuleVersion)
 		if err != nil {
 			return fmt.Errorf("the Go module proxy does not serve %s@%s (kubernetes %s); %s cannot be built: %w", kubernetesModule, kubernetesModuleVersion, provider.version, provider.name, err)
@@ -257,11 +303,6 @@ func (t *toolchain) buildProvider(ctx context.Context) error {
 		}
 		return os.RemoveAll(src)
 	})
-	if err != nil {
-		return err
-	}
-	log.Printf("built %s v%s in %s", provider.name, provider.version, toolkit.Since(t0))
-	return nil
 }
 
 // downloadModule fetches module@version into the module cache and returns its directory there.

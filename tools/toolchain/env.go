@@ -15,10 +15,7 @@ import (
 // the backend (the local file backend unless the caller named one), plugin acquisition and the
 // passphrase. Warnings for what is not built yet go to stderr.
 func (t *toolchain) env(ctx context.Context, w io.Writer) error {
-	c, err := t.resolveCLI(ctx, false)
-	if err != nil {
-		return err
-	}
+	c, _ := t.findCLI(ctx)
 	if c.source == "missing" {
 		log.Printf("warning: pulumi v%s is not built yet; run scripts/toolchain.sh ensure", t.part(cliName).version)
 	}
@@ -28,7 +25,7 @@ func (t *toolchain) env(ctx context.Context, w io.Writer) error {
 	if err := os.MkdirAll(t.stateDir, 0o755); err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, renderEnv(c.dir, t.pulumiHome, t.stateDir, os.LookupEnv))
+	_, err := io.WriteString(w, renderEnv(c.dir, t.pulumiHome, t.stateDir, os.LookupEnv))
 	return err
 }
 
@@ -151,10 +148,7 @@ func (t *toolchain) versions(ctx context.Context, w io.Writer) error {
 		}
 		return "undefined" // what node printed for a missing dependency
 	}
-	c, err := t.resolveCLI(ctx, false)
-	if err != nil {
-		return err
-	}
+	c, _ := t.findCLI(ctx)
 	r := report{
 		pulumiVersion: t.part(cliName).version, kubernetesVersion: t.part(providerName).version,
 		npmPulumi: npm("@pulumi/pulumi"), npmKubernetes: npm("@pulumi/kubernetes"),

@@ -88,6 +88,7 @@ type toolchain struct {
 	cache      string // <cache root>/toolchain: the built parts
 	pulumiHome string // <cache root>/pulumi-home: PULUMI_HOME, whose plugin cache holds the provider
 	stateDir   string // the local file backend
+	builds     *toolkit.Builds
 }
 
 func newToolchain(repo string) (*toolchain, error) {
@@ -110,6 +111,7 @@ func newToolchain(repo string) (*toolchain, error) {
 		cache:      filepath.Join(root, "toolchain"),
 		pulumiHome: filepath.Join(root, "pulumi-home"),
 		stateDir:   filepath.Join(abs, ".pulumi-state"),
+		builds:     toolkit.NewBuilds(log),
 	}, nil
 }
 
@@ -132,7 +134,9 @@ func (t *toolchain) ensure(ctx context.Context, withProvider bool) error {
 		return err
 	}
 	defer release()
-	cli, err := t.resolveCLI(ctx, true)
+	cli, todo := t.findCLI(ctx)
+	t.builds.Plan(t.plan(todo, withProvider))
+	cli, err = t.buildCLIParts(ctx, cli, todo)
 	if err != nil {
 		return err
 	}
@@ -143,4 +147,17 @@ func (t *toolchain) ensure(ctx context.Context, withProvider bool) error {
 	}
 	log.Printf("ready (pulumi from %s: %s) in %s; use: eval \"$(scripts/toolchain.sh env)\"", cli.source, cli.dir, toolkit.Since(t0))
 	return nil
+}
+
+// plan is what ensure is about to build: the CLI's parts findCLI found missing and, withProvider, the
+// provider when it is nowhere to be found.
+func (t *toolchain) plan(cliParts []*part, withProvider bool) []toolkit.Step {
+	var steps []toolkit.Step
+	for _, p := range cliParts {
+		steps = append(steps, p.step())
+	}
+	if withProvider && t.providerMissing() {
+		steps = append(steps, t.part(providerName).step())
+	}
+	return steps
 }

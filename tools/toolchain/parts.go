@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"time"
 
 	"three-tier-app/toolkit"
 )
@@ -40,6 +41,14 @@ type part struct {
 	requires []requirement
 	// entry names the cache entry (toolchain/<entry>-v<version>/) and path the binary in it.
 	entry, path string
+	// expected is how long a cold build takes on two busy cores (README's measured cold run), until this
+	// machine records its own.
+	expected time.Duration
+}
+
+// step is the part as the first run's plan and progress name it.
+func (p *part) step() toolkit.Step {
+	return toolkit.Step{Name: p.name, Version: "v" + p.version, Default: p.expected}
 }
 
 type requirement struct{ module, version string }
@@ -60,18 +69,21 @@ func table(pulumiVersion string) []part {
 			versionVar: pulumiSDK + "/go/common/version.Version",
 			requires:   []requirement{sdkVersion, {pulumiPkg, "v" + pulumiVersion}},
 			entry:      "pulumi", path: "bin/pulumi",
+			expected: 261 * time.Second,
 		},
 		{
 			name: languageHostName, version: pulumiVersion, module: "language-nodejs", pkg: ".",
 			versionVar: pulumiSDK + "/go/common/version.Version",
 			requires:   []requirement{sdkVersion},
 			entry:      "pulumi", path: "bin/pulumi-language-nodejs",
+			expected: 20 * time.Second,
 		},
 		{
 			name: providerName, version: kubernetesVersion, module: "kubernetes", pkg: "./provider",
 			versionVar: kubernetesModule + "/pkg/version.Version",
 			requires:   []requirement{{kubernetesModule, kubernetesModuleVersion}},
 			entry:      "pulumi-resource-kubernetes", path: "pulumi-resource-kubernetes",
+			expected: 9 * time.Minute,
 		},
 	}
 }

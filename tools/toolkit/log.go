@@ -15,8 +15,11 @@ import (
 type Logger struct {
 	name    string
 	started time.Time
+	now     func() time.Time
 	mu      sync.Mutex
 	w       io.Writer
+	// status is set while the last thing written is a line Statusf keeps rewriting in place.
+	status bool
 }
 
 // NewLogger logs to stderr.
@@ -24,13 +27,41 @@ func NewLogger(name string) *Logger { return NewLoggerTo(name, os.Stderr) }
 
 // NewLoggerTo logs to w.
 func NewLoggerTo(name string, w io.Writer) *Logger {
-	return &Logger{name: name, started: time.Now(), w: w}
+	return &Logger{name: name, started: time.Now(), now: time.Now, w: w}
 }
 
 func (l *Logger) Printf(format string, a ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintf(l.w, "[%s %5.1fs] %s\n", l.name, time.Since(l.started).Seconds(), fmt.Sprintf(format, a...))
+	l.clearStatus()
+	fmt.Fprintf(l.w, "%s\n", l.line(format, a...))
+}
+
+// Statusf writes a line that the next Statusf overwrites in place (a carriage return, then erase to the
+// end of the line), for a terminal; the next Printf or ClearStatus erases it.
+func (l *Logger) Statusf(format string, a ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, "\r%s\x1b[K", l.line(format, a...))
+	l.status = true
+}
+
+// ClearStatus erases the line Statusf wrote, if it is still the last one.
+func (l *Logger) ClearStatus() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.clearStatus()
+}
+
+func (l *Logger) clearStatus() {
+	if l.status {
+		fmt.Fprint(l.w, "\r\x1b[K")
+		l.status = false
+	}
+}
+
+func (l *Logger) line(format string, a ...any) string {
+	return fmt.Sprintf("[%s %5.1fs] %s", l.name, l.now().Sub(l.started).Seconds(), fmt.Sprintf(format, a...))
 }
 
 // Since formats the time since t to a tenth of a second: "0.3s", "2m5.1s".
