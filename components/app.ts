@@ -80,14 +80,18 @@ export class ThreeTierApp extends pulumi.ComponentResource {
             childOpts,
         );
         this.namespace = namespace.metadata.name;
+        const access = args.namespaceAccess === undefined ? undefined : pulumi.output(args.namespaceAccess);
         // A review stack's pods run where the cluster's stack puts review pods (namespaceAccess.placement).
-        const placement =
-            args.namespaceAccess === undefined
-                ? undefined
-                : pulumi.output(args.namespaceAccess).apply((access) => access.placement);
+        const placement = access?.apply((a) => a.placement);
         const tierArgs = { namespace: this.namespace, instance: args.instance, placement };
         const images = appImages(`${name}-images`, args, this);
-        const inNamespace = { ...childOpts, dependsOn: namespaceAccessBinding(`${name}-review-access`, args, this) };
+        const inNamespace = {
+            ...childOpts,
+            dependsOn:
+                access === undefined
+                    ? []
+                    : [namespaceAccessBinding(`${name}-review-access`, access, args.instance, this)],
+        };
 
         // Anything not allowed by a tier's own policy is refused, in and out: a compromised pod reaches
         // neither other namespaces nor the cloud's metadata server, only DNS and the tier behind it.
@@ -146,14 +150,17 @@ export class ThreeTierApp extends pulumi.ComponentResource {
     }
 }
 
-/** The RoleBinding of a review stack's identity in its namespace, when the app has namespaceAccess. */
-function namespaceAccessBinding(name: string, args: ThreeTierAppArgs, parent: ThreeTierApp): pulumi.Resource[] {
-    if (args.namespaceAccess === undefined) return [];
-    const access = pulumi.output(args.namespaceAccess);
-    const binding = new k8s.rbac.v1.RoleBinding(
+/** The RoleBinding of a review stack's identity in its namespace (ThreeTierAppArgs.namespaceAccess). */
+function namespaceAccessBinding(
+    name: string,
+    access: pulumi.Output<NamespaceAccess>,
+    instance: string,
+    parent: ThreeTierApp,
+): k8s.rbac.v1.RoleBinding {
+    return new k8s.rbac.v1.RoleBinding(
         name,
         {
-            metadata: { name: REVIEW_ROLE_BINDING, namespace: parent.namespace, labels: appLabels(args.instance) },
+            metadata: { name: REVIEW_ROLE_BINDING, namespace: parent.namespace, labels: appLabels(instance) },
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: access.clusterRole },
             subjects: [access.subject],
         },
@@ -161,7 +168,6 @@ function namespaceAccessBinding(name: string, args: ThreeTierAppArgs, parent: Th
         // rest of the destroy needs (the app's objects, the awaits that read them).
         { parent, retainOnDelete: true },
     );
-    return [binding];
 }
 
 /** Each tier's image: the one its settings name, else one built by an AppImages child of the app. */

@@ -288,7 +288,7 @@ export class ReviewAccess extends pulumi.ComponentResource {
         const childOpts = { parent: this };
         const subject = reviewSubject(args.identity);
         const labels = { ...appLabels(args.instance), "app.kubernetes.io/component": "review-access" };
-        const metadata = (name: string) => ({ name, labels });
+        const metadata = (objectName: string) => ({ name: objectName, labels });
 
         if ("serviceAccount" in args.identity) {
             if (args.server === undefined)

@@ -182,19 +182,24 @@ export function podTemplate(
     spec: k8s.types.input.core.v1.PodSpec,
     placement?: pulumi.Input<PodPlacement | undefined>,
 ): k8s.types.input.core.v1.PodTemplateSpec {
-    const where = pulumi.output(placement);
     return {
         metadata: { labels },
         spec: {
             ...spec,
             automountServiceAccountToken: false,
-            ...(placement === undefined
-                ? {}
-                : {
-                      nodeSelector: where.apply((p) => p?.nodeSelector) as pulumi.Output<Record<string, string>>,
-                      tolerations: where.apply((p) => p?.tolerations) as pulumi.Output<Toleration[]>,
-                  }),
+            ...(placement === undefined ? {} : placementFields(placement)),
         },
+    };
+}
+
+/** The pod spec fields of a placement that may still be unknown (a review stack's, from a StackReference). */
+function placementFields(
+    placement: pulumi.Input<PodPlacement | undefined>,
+): Pick<k8s.types.input.core.v1.PodSpec, "nodeSelector" | "tolerations"> {
+    const where = pulumi.output(placement);
+    return {
+        nodeSelector: where.apply((p) => p?.nodeSelector) as pulumi.Output<Record<string, string>>,
+        tolerations: where.apply((p) => p?.tolerations) as pulumi.Output<Toleration[]>,
     };
 }
 

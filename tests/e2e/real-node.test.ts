@@ -180,9 +180,12 @@ describe("real node: the app's pods run for real (issue 9)", function () {
         };
     }
 
+    /** A pod as `namespace/name`, or a name in the app's namespace: [namespace, name]. */
+    const podRef = (pod: string) => (pod.includes("/") ? pod.split("/") : [namespace, pod]);
+
     /** `kubectl exec` in a pod's first container (`namespace/pod`, or a pod of the app's namespace). */
     function execIn(pod: string, ...command: string[]) {
-        const [podNamespace, podName] = pod.includes("/") ? pod.split("/") : [namespace, pod];
+        const [podNamespace, podName] = podRef(pod);
         const r = spawnSync(
             process.env.KUBECTL ?? "kubectl",
             [
@@ -344,7 +347,7 @@ describe("real node: the app's pods run for real (issue 9)", function () {
                 body: probePod(frontendLike, { app: "web", service: "nginx" }),
             });
             for (const pod of [stranger, backendLike, frontendLike, outsider]) {
-                const [podNamespace, name] = pod.includes("/") ? pod.split("/") : [namespace, pod];
+                const [podNamespace, name] = podRef(pod);
                 await waitUntil(
                     `${pod} running`,
                     async () =>
