@@ -1,5 +1,6 @@
 // Engine benchmark (npm run bench:engine, through scripts/bench-engine.sh) on the local cluster. Prints medians,
-// spreads and ratios over BENCH_RUNS runs (default 5):
+// spreads and ratios over BENCH_RUNS runs (default 5); with `-- --profile`, where one up, preview and destroy
+// spend their time instead (profile.ts):
 //   - a no-op `pulumi preview` of the app vs of an empty program (the engine's floor), both run the same way
 //     (transpile-only TypeScript with the program's tsconfig.pulumi.json, same SDK and host);
 //   - `pulumi up` from nothing to all-Ready vs `kubectl apply` of the very objects that up created (read back
@@ -28,6 +29,7 @@ import {
     uniqueName,
 } from "../../tests/helpers/engine";
 import { REPO_ROOT } from "../../project";
+import { profiledPulumi, profileReport } from "./profile";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const cluster = clusterFromEnv();
@@ -179,8 +181,24 @@ async function upVersusKubectl(): Promise<{ up: number[]; kubectl: number[]; obj
     return { up, kubectl: applied, objects };
 }
 
+/** `--profile`: one `up` of a new stack, a no-op preview and a destroy, each with where its time went. */
+async function profile(): Promise<void> {
+    const name = uniqueName("bench-profile");
+    const stack = await createStack(name, cluster, name, config);
+    try {
+        console.log(
+            profileReport("pulumi up, empty → all Ready", await profiledPulumi(stack, "up", "--yes", "--skip-preview")),
+        );
+        console.log(profileReport("no-op pulumi preview", await profiledPulumi(stack, "preview")));
+        console.log(profileReport("pulumi destroy", await profiledPulumi(stack, "destroy", "--yes", "--skip-preview")));
+    } finally {
+        await removeStack(stack);
+    }
+}
+
 async function main(): Promise<void> {
     console.log(describeNode(nodeFromEnv()));
+    if (process.argv.includes("--profile")) return profile();
     const preview = await previewFloor();
     const deploy = await upVersusKubectl();
     const fmt = (xs: number[]) =>
