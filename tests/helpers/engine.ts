@@ -1,6 +1,7 @@
 // Shared by the engine tests and the engine benchmark: ephemeral stacks of this project on a real
 // Kubernetes API (the local control plane, or any kubeconfig context), through the Automation API.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -180,12 +181,67 @@ async function newStack(workDir: string, stackName: string, values: Record<strin
  * `stack rm` unselects the current one whichever it removes. Every operation here names its stack.
  */
 async function keepingSelection<T>(workspace: Workspace, work: () => Promise<T>): Promise<T> {
-    const selected = (await workspace.stack())?.name;
-    const result = await work();
-    if (selected && (await workspace.listStacks()).some((s) => s.name === selected)) {
-        await workspace.selectStack(selected);
+    return underSelectionLock(workspace.workDir, async () => {
+        const selected = (await workspace.stack())?.name;
+        const result = await work();
+        if (selected && (await workspace.listStacks()).some((s) => s.name === selected)) {
+            await workspace.selectStack(selected);
+        }
+        return result;
+    });
+}
+
+/**
+ * Runs `work` as the only holder of `workDir`'s selection lock. Engine test files run side by side
+ * (scripts/test-e2e.sh): without it one file could read the selection while another's `stack init` has
+ * changed it, and give back the wrong stack. A lock whose holder has died is taken over.
+ */
+async function underSelectionLock<T>(workDir: string, work: () => Promise<T>): Promise<T> {
+    const id = createHash("sha256").update(workDir).digest("hex").slice(0, 16);
+    const lock = path.join(os.tmpdir(), `${PROJECT}-stack-selection-${id}.lock`);
+    const holder = path.join(lock, "pid");
+    const deadline = Date.now() + 5 * 60 * 1000;
+    for (;;) {
+        try {
+            fs.mkdirSync(lock);
+            fs.writeFileSync(holder, String(process.pid));
+            break;
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+            if (!isAlive(holderPid(holder))) {
+                fs.rmSync(lock, { recursive: true, force: true });
+            } else if (Date.now() > deadline) {
+                throw new Error(`${lock}: held by a live process for 5 minutes`);
+            } else {
+                await sleep(100);
+            }
+        }
     }
-    return result;
+    try {
+        return await work();
+    } finally {
+        fs.rmSync(lock, { recursive: true, force: true });
+    }
+}
+
+/** The pid in a lock's holder file; 0 while the holder has not written it yet, or the lock has just gone. */
+function holderPid(file: string): number {
+    try {
+        return Number(fs.readFileSync(file, "utf8")) || 0;
+    } catch {
+        return 0;
+    }
+}
+
+/** Whether process `pid` exists (0: a holder that has not written its pid yet, so alive). */
+function isAlive(pid: number): boolean {
+    if (!pid) return true;
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code !== "ESRCH";
+    }
 }
 
 /** `pulumi stack rm` of a stack with nothing left, keeping the user's selection. */
