@@ -19,13 +19,18 @@ export interface RunRequest {
     readonly remove: boolean;
 }
 
-/** Runs pulumi and reports; pulumi's exit code. */
-export async function runStep({ stack, op, pullRequest, remove }: RunRequest): Promise<number> {
+/** pulumiArgs of the operation, with the stack's policy config when the repository has one. */
+export function stackPulumiArgs(op: Operation, stack: string, remove: boolean): string[] {
     const policyConfig = path.join("policy", "config", `${stack}.json`);
-    const args = pulumiArgs(op, stack, {
+    return pulumiArgs(op, stack, {
         policyConfig: fs.existsSync(path.join(REPO_ROOT, policyConfig)) ? policyConfig : undefined,
         remove,
     });
+}
+
+/** Runs pulumi and reports; pulumi's exit code. */
+export async function runStep({ stack, op, pullRequest, remove }: RunRequest): Promise<number> {
+    const args = stackPulumiArgs(op, stack, remove);
     console.log(`pulumi ${args.join(" ")}`);
     const { status, output } = await runStreaming("pulumi", args);
     const markdown = reportMarkdown({
