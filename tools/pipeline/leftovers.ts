@@ -4,7 +4,7 @@
 import * as k8s from "@kubernetes/client-node";
 
 /** Something still in the cluster after destroy. */
-export interface Leftover {
+interface Leftover {
     readonly kind: string;
     readonly name: string;
     readonly finalizers: readonly string[];

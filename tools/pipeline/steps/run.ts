@@ -10,7 +10,7 @@ import { append, runUrl } from "../job";
 import { driftIssueAction, findMarked, isDrift, marker, Marked, reportMarkdown } from "../report";
 
 /** What the step runs: an operation on a stack, reported on `pullRequest` when there is one. */
-export interface RunRequest {
+interface RunRequest {
     readonly stack: string;
     readonly op: Operation;
     /** The pull request's number; "" when the run is for none. */
