@@ -161,6 +161,249 @@ export function gkeKubeconfig(args: { name: string; dnsEndpoint: string }): stri
     });
 }
 
+/** GkeClusterArgs with their defaults applied: what more than one part of the cluster reads. */
+interface ClusterSettings {
+    readonly project: string;
+    readonly location: string;
+    readonly autopilot: boolean;
+    readonly privateNodes: boolean;
+    readonly ipEndpoint: boolean;
+    readonly authorizedNetworks: readonly string[];
+    readonly protect: boolean;
+    readonly labels: Record<string, string>;
+}
+
+/** The settings of a cluster; refuses authorizedNetworks without the IP endpoint they limit. */
+function clusterSettings(args: GkeClusterArgs): ClusterSettings {
+    const ipEndpoint = args.ipEndpoint ?? GKE_DEFAULTS.ipEndpoint;
+    const authorizedNetworks = args.authorizedNetworks ?? GKE_DEFAULTS.authorizedNetworks;
+    if (!ipEndpoint && authorizedNetworks.length > 0) {
+        throw new Error(
+            "GkeClusterArgs.authorizedNetworks: they limit the IP endpoint, so they need ipEndpoint true, " +
+                `got ${authorizedNetworks.join(",")}`,
+        );
+    }
+    return {
+        project: args.project,
+        location: args.location ?? GKE_DEFAULTS.location,
+        autopilot: (args.mode ?? GKE_DEFAULTS.mode) === "autopilot",
+        privateNodes: args.privateNodes ?? GKE_DEFAULTS.privateNodes,
+        ipEndpoint,
+        authorizedNetworks,
+        protect: args.protect ?? GKE_DEFAULTS.protect,
+        labels: gcpLabels(args.stack),
+    };
+}
+
+/** The nodes' subnetwork, with the secondary ranges pods and Services take their IPs from. */
+function subnetworkSpec(settings: ClusterSettings, network: pulumi.Input<string>): gcp.compute.SubnetworkArgs {
+    return {
+        project: settings.project,
+        region: regionOf(settings.location),
+        network,
+        ipCidrRange: GKE_NETWORK_RANGES.nodes,
+        privateIpGoogleAccess: true,
+        secondaryIpRanges: [
+            { rangeName: GKE_NETWORK_RANGES.pods.name, ipCidrRange: GKE_NETWORK_RANGES.pods.cidr },
+            { rangeName: GKE_NETWORK_RANGES.services.name, ipCidrRange: GKE_NETWORK_RANGES.services.cidr },
+        ],
+    };
+}
+
+/** The cluster's fields that differ between Autopilot and Standard: who makes the nodes, and as whom they run. */
+function nodeModeSpec(autopilot: boolean, nodeServiceAccount: string): Partial<gcp.container.ClusterArgs> {
+    return autopilot
+        ? {
+              enableAutopilot: true,
+              // Autopilot's nodes run as this account instead of the project's default one.
+              clusterAutoscaling: {
+                  autoProvisioningDefaults: { serviceAccount: nodeServiceAccount, oauthScopes: NODE_OAUTH_SCOPES },
+              },
+          }
+        : {
+              // The node pool below is managed on its own, so it can change without recreating the cluster.
+              removeDefaultNodePool: true,
+              initialNodeCount: 1,
+              // The default pool GKE starts with, until the line above deletes it, runs as this
+              // account too, not as the Compute Engine default account (Editor on the project).
+              nodeConfig: { serviceAccount: nodeServiceAccount, oauthScopes: NODE_OAUTH_SCOPES },
+              // Dataplane V2 enforces the app's NetworkPolicies (Autopilot always runs it).
+              datapathProvider: "ADVANCED_DATAPATH",
+          };
+}
+
+/** How the control plane is reached: its endpoints, and who may reach the IP one. */
+function controlPlaneAccessSpec(settings: ClusterSettings): Partial<gcp.container.ClusterArgs> {
+    const { ipEndpoint, privateNodes, authorizedNetworks } = settings;
+    return {
+        // The DNS endpoint, open to callers outside Google Cloud and admitting them by IAM, is what
+        // kubectl, CI and this program's provider use (gkeKubeconfig); the IP endpoint is optional.
+        controlPlaneEndpointsConfig: {
+            dnsEndpointConfig: { allowExternalTraffic: true },
+            ipEndpointsConfig: { enabled: ipEndpoint },
+        },
+        // With the IP endpoint on it keeps its public address (authorizedNetworks limit it); with it off
+        // there is no IP endpoint to make public or private, so that is left unset.
+        ...(privateNodes
+            ? {
+                  privateClusterConfig: {
+                      enablePrivateNodes: true,
+                      ...(ipEndpoint ? { enablePrivateEndpoint: false } : {}),
+                  },
+              }
+            : {}),
+        ...(authorizedNetworks.length > 0
+            ? {
+                  masterAuthorizedNetworksConfig: {
+                      cidrBlocks: authorizedNetworks.map((cidrBlock) => ({ cidrBlock, displayName: cidrBlock })),
+                  },
+              }
+            : {}),
+    };
+}
+
+/** The cluster itself, in the given network and subnetwork. */
+function clusterSpec(
+    args: GkeClusterArgs,
+    settings: ClusterSettings,
+    network: pulumi.Input<string>,
+    subnetwork: pulumi.Input<string>,
+): gcp.container.ClusterArgs {
+    return {
+        project: settings.project,
+        location: settings.location,
+        network,
+        subnetwork,
+        ...nodeModeSpec(settings.autopilot, args.nodeServiceAccount),
+        networkingMode: "VPC_NATIVE",
+        ipAllocationPolicy: {
+            clusterSecondaryRangeName: GKE_NETWORK_RANGES.pods.name,
+            servicesSecondaryRangeName: GKE_NETWORK_RANGES.services.name,
+        },
+        releaseChannel: { channel: args.releaseChannel ?? GKE_DEFAULTS.releaseChannel },
+        maintenancePolicy: { recurringWindow: GKE_MAINTENANCE_WINDOW },
+        resourceLabels: settings.labels,
+        workloadIdentityConfig: { workloadPool: `${settings.project}.svc.id.goog` },
+        // Secrets (the Redis password) are encrypted in etcd with a key this project controls, so a
+        // copy of etcd alone does not reveal them, and revoking the key makes them unreadable.
+        databaseEncryption: { state: "ENCRYPTED", keyName: args.databaseEncryptionKey },
+        ...controlPlaneAccessSpec(settings),
+        enableLegacyAbac: false,
+        masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
+        deletionProtection: settings.protect,
+    };
+}
+
+type NodeConfig = gcp.types.input.container.NodePoolNodeConfig;
+
+/** The node VMs of this program's node pools. */
+function nodeConfigSpec(args: GkeClusterArgs, labels: Record<string, string>): NodeConfig {
+    return {
+        machineType: args.machineType ?? GKE_DEFAULTS.machineType,
+        // The node VMs' own labels: they are what a billing report groups.
+        resourceLabels: labels,
+        serviceAccount: args.nodeServiceAccount,
+        oauthScopes: NODE_OAUTH_SCOPES,
+        // Pods see the GKE metadata server, which serves Workload Identity, not the node's identity.
+        workloadMetadataConfig: { mode: "GKE_METADATA" },
+        shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+    };
+}
+
+/** A node pool of this program's (Standard), autoscaled within `autoscaling`, repaired and upgraded by GKE. */
+function nodePoolSpec(
+    settings: ClusterSettings,
+    cluster: pulumi.Input<string>,
+    pool: Pick<gcp.container.NodePoolArgs, "initialNodeCount" | "autoscaling"> & { nodeConfig: NodeConfig },
+): gcp.container.NodePoolArgs {
+    return {
+        project: settings.project,
+        location: settings.location,
+        cluster,
+        initialNodeCount: pool.initialNodeCount,
+        autoscaling: pool.autoscaling,
+        management: { autoRepair: true, autoUpgrade: true },
+        nodeConfig: pool.nodeConfig,
+    };
+}
+
+/** The app's node pool (Standard). */
+function appNodePoolSpec(
+    args: GkeClusterArgs,
+    settings: ClusterSettings,
+    cluster: pulumi.Input<string>,
+): gcp.container.NodePoolArgs {
+    return nodePoolSpec(settings, cluster, {
+        initialNodeCount: args.nodeCount ?? GKE_DEFAULTS.nodeCount,
+        autoscaling: {
+            minNodeCount: args.minNodeCount ?? GKE_DEFAULTS.minNodeCount,
+            maxNodeCount: args.maxNodeCount ?? GKE_DEFAULTS.maxNodeCount,
+        },
+        nodeConfig: nodeConfigSpec(args, settings.labels),
+    });
+}
+
+/** The review stacks' node pool (Standard): labelled REVIEW_NODES, and tainted so to keep every other pod off. */
+function reviewNodePoolSpec(
+    args: GkeClusterArgs,
+    settings: ClusterSettings,
+    cluster: pulumi.Input<string>,
+): gcp.container.NodePoolArgs {
+    return nodePoolSpec(settings, cluster, {
+        initialNodeCount: 1,
+        // No review stack, no node.
+        autoscaling: { minNodeCount: 0, maxNodeCount: REVIEW_POOL_MAX_NODES },
+        nodeConfig: {
+            ...nodeConfigSpec(args, settings.labels),
+            labels: { [REVIEW_NODES.key]: REVIEW_NODES.value },
+            taints: [{ key: REVIEW_NODES.key, value: REVIEW_NODES.value, effect: "NO_SCHEDULE" }],
+        },
+    });
+}
+
+/** Cloud NAT for the network: private nodes have no public IP, and pull images from public registries through it. */
+function cloudNat(
+    name: string,
+    settings: ClusterSettings,
+    network: pulumi.Input<string>,
+    opts: pulumi.CustomResourceOptions,
+): void {
+    const { project } = settings;
+    const router = new gcp.compute.Router(
+        `${name}-router`,
+        { project, region: regionOf(settings.location), network },
+        opts,
+    );
+    new gcp.compute.RouterNat(
+        `${name}-nat`,
+        {
+            project,
+            region: router.region,
+            router: router.name,
+            natIpAllocateOption: "AUTO_ONLY",
+            sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+        },
+        opts,
+    );
+}
+
+/** The data disk the app's volume uses, in its zone: the location, or the zone a regional cluster names. */
+function dataDisk(
+    name: string,
+    disk: NonNullable<GkeClusterArgs["dataDisk"]>,
+    settings: ClusterSettings,
+    opts: pulumi.CustomResourceOptions,
+): GceDisk {
+    const zone = disk.zone ?? settings.location;
+    if (regionOf(zone) === zone) throw new Error(`GkeClusterArgs.dataDisk.zone: a zone is needed, got "${zone}"`);
+    const created = new gcp.compute.Disk(
+        `${name}-data`,
+        { project: settings.project, zone, size: disk.sizeGb, type: "pd-balanced", labels: settings.labels },
+        { ...opts, protect: settings.protect },
+    );
+    return { id: created.id, zone };
+}
+
 /**
  * A VPC-native GKE cluster, Standard with its own autoscaled node pool or Autopilot, its nodes running as
  * the least-privilege service account it is given, and a Kubernetes provider for it.
@@ -181,16 +424,8 @@ export class GkeCluster extends pulumi.ComponentResource {
     constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:GkeCluster", name, {}, opts);
         const childOpts = { parent: this };
-        const project = args.project;
-        const location = args.location ?? GKE_DEFAULTS.location;
-        const ipEndpoint = args.ipEndpoint ?? GKE_DEFAULTS.ipEndpoint;
-        const authorizedNetworks = args.authorizedNetworks ?? GKE_DEFAULTS.authorizedNetworks;
-        if (!ipEndpoint && authorizedNetworks.length > 0) {
-            throw new Error(
-                "GkeClusterArgs.authorizedNetworks: they limit the IP endpoint, so they need ipEndpoint true, " +
-                    `got ${authorizedNetworks.join(",")}`,
-            );
-        }
+        const settings = clusterSettings(args);
+        const { project, location, protect } = settings;
 
         const network = new gcp.compute.Network(
             `${name}-network`,
@@ -199,25 +434,9 @@ export class GkeCluster extends pulumi.ComponentResource {
         );
         const subnetwork = new gcp.compute.Subnetwork(
             `${name}-subnetwork`,
-            {
-                project,
-                region: regionOf(location),
-                network: network.id,
-                ipCidrRange: GKE_NETWORK_RANGES.nodes,
-                privateIpGoogleAccess: true,
-                secondaryIpRanges: [
-                    { rangeName: GKE_NETWORK_RANGES.pods.name, ipCidrRange: GKE_NETWORK_RANGES.pods.cidr },
-                    { rangeName: GKE_NETWORK_RANGES.services.name, ipCidrRange: GKE_NETWORK_RANGES.services.cidr },
-                ],
-            },
+            subnetworkSpec(settings, network.id),
             childOpts,
         );
-
-        const protect = args.protect ?? GKE_DEFAULTS.protect;
-        const autopilot = (args.mode ?? GKE_DEFAULTS.mode) === "autopilot";
-        const privateNodes = args.privateNodes ?? GKE_DEFAULTS.privateNodes;
-        const labels = gcpLabels(args.stack);
-
         this.imageRegistry = new ImageRepository(
             `${name}-images`,
             {
@@ -225,170 +444,37 @@ export class GkeCluster extends pulumi.ComponentResource {
                 region: regionOf(location),
                 readers: [`serviceAccount:${args.nodeServiceAccount}`],
                 writers: args.reviewServiceAccount === undefined ? [] : [`serviceAccount:${args.reviewServiceAccount}`],
-                labels,
+                labels: settings.labels,
             },
             childOpts,
         ).registry;
-
-        if (privateNodes) {
-            // Private nodes have no public IP: Cloud NAT lets them pull images from public registries.
-            const router = new gcp.compute.Router(
-                `${name}-router`,
-                { project, region: regionOf(location), network: network.id },
-                childOpts,
-            );
-            new gcp.compute.RouterNat(
-                `${name}-nat`,
-                {
-                    project,
-                    region: router.region,
-                    router: router.name,
-                    natIpAllocateOption: "AUTO_ONLY",
-                    sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
-                },
-                childOpts,
-            );
-        }
+        if (settings.privateNodes) cloudNat(name, settings, network.id, childOpts);
 
         const cluster = new gcp.container.Cluster(
             `${name}-cluster`,
-            {
-                project,
-                location,
-                network: network.id,
-                subnetwork: subnetwork.id,
-                ...(autopilot
-                    ? {
-                          enableAutopilot: true,
-                          // Autopilot's nodes run as this account instead of the project's default one.
-                          clusterAutoscaling: {
-                              autoProvisioningDefaults: {
-                                  serviceAccount: args.nodeServiceAccount,
-                                  oauthScopes: NODE_OAUTH_SCOPES,
-                              },
-                          },
-                      }
-                    : {
-                          // The node pool below is managed on its own, so it can change without recreating the cluster.
-                          removeDefaultNodePool: true,
-                          initialNodeCount: 1,
-                          // The default pool GKE starts with, until the line above deletes it, runs as this
-                          // account too, not as the Compute Engine default account (Editor on the project).
-                          nodeConfig: { serviceAccount: args.nodeServiceAccount, oauthScopes: NODE_OAUTH_SCOPES },
-                          // Dataplane V2 enforces the app's NetworkPolicies (Autopilot always runs it).
-                          datapathProvider: "ADVANCED_DATAPATH",
-                      }),
-                networkingMode: "VPC_NATIVE",
-                ipAllocationPolicy: {
-                    clusterSecondaryRangeName: GKE_NETWORK_RANGES.pods.name,
-                    servicesSecondaryRangeName: GKE_NETWORK_RANGES.services.name,
-                },
-                releaseChannel: { channel: args.releaseChannel ?? GKE_DEFAULTS.releaseChannel },
-                maintenancePolicy: { recurringWindow: GKE_MAINTENANCE_WINDOW },
-                resourceLabels: labels,
-                workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
-                // Secrets (the Redis password) are encrypted in etcd with a key this project controls, so a
-                // copy of etcd alone does not reveal them, and revoking the key makes them unreadable.
-                databaseEncryption: { state: "ENCRYPTED", keyName: args.databaseEncryptionKey },
-                // The DNS endpoint, open to callers outside Google Cloud and admitting them by IAM, is what
-                // kubectl, CI and this program's provider use (gkeKubeconfig); the IP endpoint is optional.
-                controlPlaneEndpointsConfig: {
-                    dnsEndpointConfig: { allowExternalTraffic: true },
-                    ipEndpointsConfig: { enabled: ipEndpoint },
-                },
-                // With the IP endpoint on it keeps its public address (authorizedNetworks limit it); with it off
-                // there is no IP endpoint to make public or private, so that is left unset.
-                ...(privateNodes
-                    ? {
-                          privateClusterConfig: {
-                              enablePrivateNodes: true,
-                              ...(ipEndpoint ? { enablePrivateEndpoint: false } : {}),
-                          },
-                      }
-                    : {}),
-                ...(authorizedNetworks.length > 0
-                    ? {
-                          masterAuthorizedNetworksConfig: {
-                              cidrBlocks: authorizedNetworks.map((cidrBlock) => ({
-                                  cidrBlock,
-                                  displayName: cidrBlock,
-                              })),
-                          },
-                      }
-                    : {}),
-                enableLegacyAbac: false,
-                masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
-                deletionProtection: protect,
-            },
+            clusterSpec(args, settings, network.id, subnetwork.id),
             // nodeConfig only shapes the default pool at creation: once that is gone GKE reports the remaining
             // pool's settings there, and that difference would replace the cluster on every update.
             { ...childOpts, protect, ignoreChanges: ["nodeConfig"] },
         );
-
-        const nodeConfig = {
-            machineType: args.machineType ?? GKE_DEFAULTS.machineType,
-            // The node VMs' own labels: they are what a billing report groups.
-            resourceLabels: labels,
-            serviceAccount: args.nodeServiceAccount,
-            oauthScopes: NODE_OAUTH_SCOPES,
-            // Pods see the GKE metadata server, which serves Workload Identity, not the node's identity.
-            workloadMetadataConfig: { mode: "GKE_METADATA" },
-            shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-        };
         // Autopilot makes its own nodes; the provider then waits for the cluster alone.
-        const nodes = autopilot
+        const nodes = settings.autopilot
             ? cluster
-            : new gcp.container.NodePool(
-                  `${name}-nodes`,
-                  {
-                      project,
-                      location,
-                      cluster: cluster.name,
-                      initialNodeCount: args.nodeCount ?? GKE_DEFAULTS.nodeCount,
-                      autoscaling: {
-                          minNodeCount: args.minNodeCount ?? GKE_DEFAULTS.minNodeCount,
-                          maxNodeCount: args.maxNodeCount ?? GKE_DEFAULTS.maxNodeCount,
-                      },
-                      management: { autoRepair: true, autoUpgrade: true },
-                      nodeConfig,
-                  },
-                  { ...childOpts, protect },
-              );
+            : new gcp.container.NodePool(`${name}-nodes`, appNodePoolSpec(args, settings, cluster.name), {
+                  ...childOpts,
+                  protect,
+              });
         // Review stacks run a pull request's code: on nodes of their own, which the taint keeps every other
         // pod off, so their pods never share a node (and its kernel) with gke's app and its Redis. Autopilot
         // gives pods that select and tolerate such a label nodes of their own by itself (workload separation).
-        if (!autopilot && args.reviewServiceAccount !== undefined) {
+        if (!settings.autopilot && args.reviewServiceAccount !== undefined) {
             new gcp.container.NodePool(
                 `${name}-review-nodes`,
-                {
-                    project,
-                    location,
-                    cluster: cluster.name,
-                    initialNodeCount: 1,
-                    // No review stack, no node.
-                    autoscaling: { minNodeCount: 0, maxNodeCount: REVIEW_POOL_MAX_NODES },
-                    management: { autoRepair: true, autoUpgrade: true },
-                    nodeConfig: {
-                        ...nodeConfig,
-                        labels: { [REVIEW_NODES.key]: REVIEW_NODES.value },
-                        taints: [{ key: REVIEW_NODES.key, value: REVIEW_NODES.value, effect: "NO_SCHEDULE" }],
-                    },
-                },
+                reviewNodePoolSpec(args, settings, cluster.name),
                 childOpts,
             );
         }
-
-        if (args.dataDisk !== undefined) {
-            const zone = args.dataDisk.zone ?? location;
-            if (regionOf(zone) === zone)
-                throw new Error(`GkeClusterArgs.dataDisk.zone: a zone is needed, got "${zone}"`);
-            const disk = new gcp.compute.Disk(
-                `${name}-data`,
-                { project, zone, size: args.dataDisk.sizeGb, type: "pd-balanced", labels },
-                { ...childOpts, protect },
-            );
-            this.dataDisk = { id: disk.id, zone };
-        }
+        if (args.dataDisk !== undefined) this.dataDisk = dataDisk(name, args.dataDisk, settings, childOpts);
 
         this.clusterName = cluster.name;
         this.kubeconfig = pulumi

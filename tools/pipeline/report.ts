@@ -1,5 +1,5 @@
 // What a run reports: the job summary, the one pull-request comment per stack (found again by its
-// marker and edited in place), and the one drift issue. Pure; scripts/pipeline.ts does the API calls.
+// marker and edited in place), and the one drift issue. Pure; steps/run.ts does the API calls.
 
 /** GitHub refuses comment and issue bodies longer than this. */
 export const MAX_BODY = 65536;

@@ -1,6 +1,6 @@
 // Review stacks: which pull-request event creates, updates or destroys which stack, which stacks the
 // nightly sweep destroys, and the stack config rendered from the committed template.
-// Called by .github/workflows/review-stacks.yml and pulumi-stack.yml through scripts/pipeline.ts; pure, so
+// Called by .github/workflows/review-stacks.yml and pulumi-stack.yml through steps/review.ts; pure, so
 // tests call it directly.
 
 /** The label that asks for a review stack. */

@@ -1,7 +1,7 @@
 // Selecting the stack a CI job works on, and creating it on its first `up`. `pulumi stack select` either
 // finds the stack, says it does not exist, or cannot read the backend (credentials, bucket, network).
 // Only "does not exist" means "nothing to do": an auth or bucket error read the same way would skip a
-// preview, a drift check or a destroy and still pass. Called by scripts/pipeline.ts `select`; pure, so
+// preview, a drift check or a destroy and still pass. Called by steps/select.ts (`pipeline select`); pure, so
 // tests call it directly.
 import { Operation } from "./commands";
 

@@ -1,6 +1,6 @@
 // Recovery from an interrupted `pulumi up`/`destroy` (a cancelled or timed-out run): is the stack's lock
-// stale, and what do its pending operations need. Called by scripts/pipeline.ts `recover`, which runs in
-// pulumi-stack.yml before every up and destroy, inside the stack's update concurrency group.
+// stale, and what do its pending operations need. Called by steps/recover.ts (`pipeline recover`), which
+// runs in pulumi-stack.yml before every up and destroy, inside the stack's update concurrency group.
 //
 // Why a CI lock is stale there: every CI operation that locks a stack (up, destroy, refresh, stack rm)
 // runs in that group, and GitHub runs one job of a group at a time, so no other CI run can hold it.
