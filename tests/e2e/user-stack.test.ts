@@ -5,7 +5,8 @@
 import * as assert from "node:assert/strict";
 import { LocalWorkspace, StackSummary } from "@pulumi/pulumi/automation";
 import { PROJECT } from "../../project";
-import { Cluster, clusterFromEnv, describeNode, kubeClients, KubeClients, nodeFromEnv } from "../helpers/engine";
+import { Cluster, clusterFromEnv, describeNode, nodeFromEnv } from "../../tools/engine/cluster";
+import { kubeClients, KubeClients } from "../helpers/engine";
 import { REPO_ROOT } from "../../project";
 import { tutorialSession } from "./http";
 

@@ -15,19 +15,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { PROJECT } from "../../project";
-import {
-    clusterFromEnv,
-    createStack,
-    describeNode,
-    kubectl,
-    localStackConfig,
-    nodeFromEnv,
-    removeStack,
-    secondsSince,
-    uniqueName,
-} from "../../tests/helpers/engine";
-import { REPO_ROOT } from "../../project";
+import { PROJECT, REPO_ROOT } from "../../project";
+import { clusterFromEnv, describeNode, kubectl, localStackConfig, nodeFromEnv } from "../engine/cluster";
+import { createStack, removeStack, secondsSince, uniqueName } from "../engine/stacks";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const cluster = clusterFromEnv();
