@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
-import { useLoopbackApp, RawResult, rawExchange, request } from "../../tools/loopback/harness";
+import { request } from "../../tools/loopback/clients";
+import { useLoopbackApp } from "../helpers/loopback";
+import { RawResult, rawExchange } from "../helpers/raw-socket";
 
 /**
  * Hostile and malformed requests through nginx: never a 5xx. A 4xx from nginx

@@ -1,6 +1,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { useLoopbackApp, request, resultsFile, sleep, startLoad } from "../../tools/loopback/harness";
+import { request } from "../../tools/loopback/clients";
+import { resultsFile } from "../../tools/loopback/stack";
+import { sleep } from "../../tools/loopback/wait";
+import { startLoad } from "../helpers/load";
+import { useLoopbackApp } from "../helpers/loopback";
 
 /**
  * Redis persistence with the cluster's redis.conf (AOF, everysec): counters

@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
-import { useLoopbackApp, request, waitFor } from "../../tools/loopback/harness";
+import { request } from "../../tools/loopback/clients";
+import { waitFor } from "../../tools/loopback/wait";
+import { useLoopbackApp } from "../helpers/loopback";
 
 describe("app on loopback: Redis down and back", function () {
     this.timeout(30_000);

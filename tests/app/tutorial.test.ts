@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
-import { useLoopbackApp, Nginx, freePort, redisCommand, request } from "../../tools/loopback/harness";
+import { freePort, redisCommand, request } from "../../tools/loopback/clients";
+import { Nginx } from "../../tools/loopback/servers";
+import { useLoopbackApp } from "../helpers/loopback";
 
 describe("app on loopback: the tutorial's HTTP session through nginx", function () {
     this.timeout(60_000);

@@ -6,17 +6,9 @@
 import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
-import {
-    Cluster,
-    clusterFromEnv,
-    createStack,
-    isNotFound,
-    KubeClients,
-    kubeClients,
-    localStackConfig,
-    removeStack,
-    uniqueName,
-} from "../helpers/engine";
+import { Cluster, clusterFromEnv, localStackConfig } from "../../tools/engine/cluster";
+import { createStack, removeStack, uniqueName } from "../../tools/engine/stacks";
+import { isNotFound, KubeClients, kubeClients } from "../helpers/engine";
 
 const LB_FINALIZER = "service.kubernetes.io/load-balancer-cleanup";
 /** The stand-in's own hold on the volume, like a storage driver still releasing the disk. */

@@ -5,23 +5,15 @@ import * as fs from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT } from "../../project";
+import { Cluster, clusterFromEnv, describeNode, localStackConfig, nodeFromEnv } from "../../tools/engine/cluster";
+import { createStack, forgetStack, removeStack, secondsSince, uniqueName } from "../../tools/engine/stacks";
 import {
     changeBackendSource,
     changesOf,
-    Cluster,
-    clusterFromEnv,
-    createStack,
-    describeNode,
-    forgetStack,
     isNotFound,
     KubeClients,
     kubeClients,
-    localStackConfig,
-    nodeFromEnv,
     programCopy,
-    removeStack,
-    secondsSince,
-    uniqueName,
     waitUntil,
 } from "../helpers/engine";
 

@@ -2,7 +2,8 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
-import { Cluster, clusterFromEnv, createStack, removeStack, uniqueName } from "../helpers/engine";
+import { Cluster, clusterFromEnv } from "../../tools/engine/cluster";
+import { createStack, removeStack, uniqueName } from "../../tools/engine/stacks";
 import { REPO_ROOT } from "../../project";
 
 const POLICY_PACK = path.join(REPO_ROOT, "policy");

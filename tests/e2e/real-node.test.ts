@@ -9,24 +9,17 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { REDIS_NAMES } from "../../components/redis";
+import { Cluster, clusterFromEnv, describeNode, localStackConfig, nodeFromEnv } from "../../tools/engine/cluster";
+import { createStack, removeStack, secondsSince, uniqueName } from "../../tools/engine/stacks";
 import {
     changeBackendSource,
     changesOf,
-    Cluster,
-    clusterFromEnv,
-    createStack,
-    describeNode,
     kubeClients,
     KubeClients,
-    localStackConfig,
     nodeExec,
-    nodeFromEnv,
     programCopy,
     RealNode,
-    removeStack,
-    secondsSince,
     sleep,
-    uniqueName,
     waitUntil,
 } from "../helpers/engine";
 import { Address, LoadFigures, request, startLoad, tutorialSession } from "./http";

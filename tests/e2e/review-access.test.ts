@@ -11,20 +11,9 @@ import * as path from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 import { PROJECT } from "../../project";
 import { REVIEW_IDENTITY_NAMESPACE, REVIEW_NAMESPACE_PREFIX } from "../../components/review-access";
-import {
-    clusterFromEnv,
-    createGuestStack,
-    createStack,
-    describeNode,
-    isNotFound,
-    kubeClients,
-    kubectl,
-    localStackConfig,
-    nodeFromEnv,
-    removeStack,
-    uniqueName,
-    waitUntil,
-} from "../helpers/engine";
+import { clusterFromEnv, describeNode, kubectl, localStackConfig, nodeFromEnv } from "../../tools/engine/cluster";
+import { createGuestStack, createStack, removeStack, uniqueName } from "../../tools/engine/stacks";
+import { isNotFound, kubeClients, waitUntil } from "../helpers/engine";
 
 const DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 /** The local cluster's own default class (tools/local-cluster), which binds at once. */

@@ -5,7 +5,8 @@
 import * as fs from "node:fs";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { PROJECT, REPO_ROOT } from "../../project";
-import { clusterFromEnv, kubeClients } from "../helpers/engine";
+import { clusterFromEnv } from "../../tools/engine/cluster";
+import { kubeClients } from "../helpers/engine";
 import { USER_STACK, UserStackSnapshot, snapshotPath, userStackSummary, workloadGenerations } from "./user-stack";
 
 export async function mochaGlobalSetup(): Promise<void> {

@@ -6,7 +6,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { REPO_ROOT } from "../../project";
-import { describeNode, kubeClients, nodeFromEnv } from "../helpers/engine";
+import { describeNode, nodeFromEnv } from "../../tools/engine/cluster";
+import { kubeClients } from "../helpers/engine";
 import { tutorialSession } from "./http";
 import { USER_STACK, UserStackSnapshot, snapshotPath, userStackSummary, workloadGenerations } from "./user-stack";
 

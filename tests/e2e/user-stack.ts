@@ -2,7 +2,8 @@
 // user-stack.test.ts compares after them.
 import { LocalWorkspace, StackSummary } from "@pulumi/pulumi/automation";
 import { REPO_ROOT } from "../../project";
-import { Cluster, KubeClients } from "../helpers/engine";
+import { Cluster } from "../../tools/engine/cluster";
+import { KubeClients } from "../helpers/engine";
 
 /** The stack `npm run deploy` makes on the local cluster. */
 export const USER_STACK = "local";

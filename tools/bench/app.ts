@@ -2,7 +2,7 @@
  * Loopback benchmark of the app (npm run bench:app): wrk, same concurrency
  * for every target, one run each of BENCH_DURATION (default 10 s):
  *   (a) nginx -> API -> Redis   (b) API -> Redis directly   floor: redis-benchmark -t incr
- * with the same rendered nginx.conf and redis.conf as the cluster (tools/loopback/harness).
+ * with the same rendered nginx.conf and redis.conf as the cluster (tools/loopback/stack.ts).
  * Prints a table and the (a)/(b) ratio; writes .cache/app-test-results/bench.json.
  *
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 32), BENCH_THREADS (default 2).
@@ -11,7 +11,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { HOST, LoopbackApp, requireBinary, resultsFile } from "../loopback/harness";
+import { requireBinary } from "../loopback/binaries";
+import { HOST } from "../loopback/clients";
+import { LoopbackApp, resultsFile } from "../loopback/stack";
 
 const duration = Math.min(Math.max(Number(process.env.BENCH_DURATION ?? 10), 1), 60);
 const connections = Math.min(Math.max(Number(process.env.BENCH_CONNECTIONS ?? 32), 1), 1000);

@@ -16,19 +16,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { PROJECT } from "../../project";
-import {
-    clusterFromEnv,
-    createStack,
-    describeNode,
-    kubectl,
-    localStackConfig,
-    nodeFromEnv,
-    removeStack,
-    secondsSince,
-    uniqueName,
-} from "../../tests/helpers/engine";
-import { REPO_ROOT } from "../../project";
+import { PROJECT, REPO_ROOT } from "../../project";
+import { clusterFromEnv, describeNode, kubectl, localStackConfig, nodeFromEnv } from "../engine/cluster";
+import { createStack, removeStack, secondsSince, uniqueName } from "../engine/stacks";
 import { profiledPulumi, profileReport } from "./profile";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -186,9 +176,8 @@ async function profile(): Promise<void> {
     const name = uniqueName("bench-profile");
     const stack = await createStack(name, cluster, name, config);
     try {
-        console.log(
-            profileReport("pulumi up, empty → all Ready", await profiledPulumi(stack, "up", "--yes", "--skip-preview")),
-        );
+        const up = await profiledPulumi(stack, "up", "--yes", "--skip-preview");
+        console.log(profileReport("pulumi up, empty → all Ready", up));
         console.log(profileReport("no-op pulumi preview", await profiledPulumi(stack, "preview")));
         console.log(profileReport("pulumi destroy", await profiledPulumi(stack, "destroy", "--yes", "--skip-preview")));
     } finally {
