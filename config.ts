@@ -49,6 +49,8 @@ export const DEFAULTS = {
     redisStorageClass: "",
     redisAccessMode: REDIS_DEFAULTS.accessMode,
     redisHostPath: "",
+    /** A secret: AppConfig holds it as a secret Output. */
+    redisPassword: "",
     protect: GKE_DEFAULTS.protect,
     gkeLocation: GKE_DEFAULTS.location,
     gkeMode: GKE_DEFAULTS.mode,
@@ -347,6 +349,8 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
                 "pd-balanced disk (gkeDataZone)",
         );
     }
+    // Read as text to tell "none" (empty) from a password, which is a secret from here on.
+    const redisPassword = raw.redisPassword ?? DEFAULTS.redisPassword;
     const redis = {
         ...image("redisImage"),
         storageSize: text("redisStorageSize", QUANTITY_PATTERN, "a positive storage quantity such as 10Gi or 512Mi"),
@@ -356,6 +360,7 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         protect,
         // In GKE (its own stack, review stacks) Redis shares nodes with other namespaces: never without a password.
         generatePassword: target !== "kubeconfig",
+        ...(redisPassword === "" ? {} : { redisPassword: pulumi.secret(redisPassword) }),
     };
 
     const imageRegistry = text(
@@ -569,9 +574,5 @@ export function loadConfig(): AppConfig {
             `${image} is a tag, not a digest: not pinned, so a push to that tag changes what runs without a diff`,
         );
     }
-    // Read raw to decide whether a password is set (empty means none), then keep it a secret from here on.
-    const password = pulumi.runtime.getConfig(`${PROJECT}:redisPassword`) ?? "";
-    if (password === "") return parsed;
-    const redis = { ...parsed.app.redis, password: pulumi.secret(password) };
-    return { ...parsed, app: { ...parsed.app, redis } };
+    return parsed;
 }

@@ -129,10 +129,10 @@ export interface RedisArgs {
      */
     readonly protect?: boolean;
     /**
-     * Password Redis requires, kept in a Secret this component makes (see `passwordSecret`). Default:
-     * generated when generatePassword is set, else none (only the NetworkPolicy guards Redis).
+     * Password Redis requires, kept in a Secret this component makes (the `redisPassword` output refers to
+     * it). Default: generated when generatePassword is set, else none (only the NetworkPolicy guards Redis).
      */
-    readonly password?: pulumi.Input<string>;
+    readonly redisPassword?: pulumi.Input<string>;
     /**
      * Without a password, generate one (GeneratedPassword: made once, kept secret in the stack's state).
      * Default: false.
@@ -150,20 +150,20 @@ export interface RedisArgs {
 function redisContainer(
     image: pulumi.Input<string>,
     resources: ContainerResources,
-    password?: SecretKeyRef,
+    redisPassword?: SecretKeyRef,
 ): k8s.types.input.core.v1.Container {
     return {
         name: "redis",
         image,
         command: ["redis-server"],
         // The password stays out of the ConfigMap: Kubernetes expands the variable from the Secret.
-        args: [`${CONFIG_DIR}/${CONFIG_FILE}`, ...(password ? ["--requirepass", `$(${REDIS_PASSWORD_ENV})`] : [])],
+        args: [`${CONFIG_DIR}/${CONFIG_FILE}`, ...(redisPassword ? ["--requirepass", `$(${REDIS_PASSWORD_ENV})`] : [])],
         ports: [{ name: "redis", containerPort: REDIS_PORT }],
-        env: password
+        env: redisPassword
             ? [
-                  envFromSecret(REDIS_PASSWORD_ENV, password),
+                  envFromSecret(REDIS_PASSWORD_ENV, redisPassword),
                   // redis-cli reads it, so the probe authenticates without the password on its command line.
-                  envFromSecret("REDISCLI_AUTH", password),
+                  envFromSecret("REDISCLI_AUTH", redisPassword),
               ]
             : [],
         // Ready when it answers PONG; alive while it accepts connections (a busy Redis is not restarted).
@@ -227,13 +227,13 @@ function claimSpec(
 function redisPodSpec(args: {
     readonly image: pulumi.Input<string>;
     readonly resources: ContainerResources;
-    readonly password?: SecretKeyRef;
+    readonly redisPassword?: SecretKeyRef;
     readonly claimName: pulumi.Input<string>;
     readonly configMapName: pulumi.Input<string>;
 }): k8s.types.input.core.v1.PodSpec {
     return {
         securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
-        containers: [redisContainer(args.image, args.resources, args.password)],
+        containers: [redisContainer(args.image, args.resources, args.redisPassword)],
         volumes: [
             { name: "data", persistentVolumeClaim: { claimName: args.claimName } },
             { name: "config", configMap: { name: args.configMapName } },
@@ -258,14 +258,14 @@ function statefulSetSpec(
  * The Secret that holds the password, given or generated, and the reference Redis and its clients read it
  * by; none without a password.
  */
-function passwordSecret(
+function redisPasswordSecret(
     parent: Redis,
     name: string,
     args: RedisArgs,
     metadata: k8s.types.input.meta.v1.ObjectMeta,
 ): SecretKeyRef | undefined {
     const password =
-        args.password ??
+        args.redisPassword ??
         (args.generatePassword ? new GeneratedPassword(`${name}-password`, {}, { parent }).value : undefined);
     if (password === undefined) return undefined;
     const secret = new k8s.core.v1.Secret(
@@ -305,8 +305,8 @@ export class Redis extends pulumi.ComponentResource {
     public readonly volume?: k8s.core.v1.PersistentVolume;
     /** host:port of the `redis` Service, the tutorial's REDIS_URL. */
     public readonly address: pulumi.Output<string>;
-    /** The password's Secret, when a password is set. */
-    public readonly passwordSecret?: SecretKeyRef;
+    /** The Secret key that holds the password, when Redis has one: how its clients read it. */
+    public readonly redisPassword?: SecretKeyRef;
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Redis", name, {}, opts);
@@ -329,7 +329,7 @@ export class Redis extends pulumi.ComponentResource {
             },
             childOpts,
         );
-        this.passwordSecret = passwordSecret(this, name, args, metadata());
+        this.redisPassword = redisPasswordSecret(this, name, args, metadata());
         this.volume = ownedVolume(this, name, args, storage, labels);
         this.claim = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-data`,
@@ -354,7 +354,7 @@ export class Redis extends pulumi.ComponentResource {
         const podSpec = redisPodSpec({
             image: args.image.ref,
             resources: args.resources ?? DEFAULT_REDIS_RESOURCES,
-            password: this.passwordSecret,
+            redisPassword: this.redisPassword,
             claimName: this.claim.metadata.name,
             configMapName: config.metadata.name,
         });

@@ -1,9 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigError, DEFAULTS, diskSizeGb, parseConfig, plainHttpRegistry, RawConfig } from "../config";
 import { PROJECT } from "../project";
+import { unwrap } from "./helpers/mocks";
 
 const STACK = "test";
 /** The bootstrap stack's key for Secrets of the clusters in a region. */
@@ -157,6 +159,13 @@ describe("config", () => {
                 ["10737418241", 11],
             ];
             for (const [quantity, gb] of cases) it(`${quantity} → ${gb}`, () => assert.equal(diskSizeGb(quantity), gb));
+        });
+
+        it("redisPassword: a secret in the Args when set, absent when empty", async () => {
+            const password = parseConfig({ redisPassword: "s3cret" }, STACK).app.redis.redisPassword;
+            assert.equal(await unwrap(password), "s3cret");
+            assert.equal(await pulumi.isSecret(pulumi.output(password)), true);
+            assert.equal("redisPassword" in parseConfig(ALL_DEFAULTS, STACK).app.redis, false);
         });
 
         it("redisHostPath: a volume the program owns", () => {
@@ -594,7 +603,7 @@ describe("config", () => {
         const declared: Record<string, { type: string; default: unknown; description: string }> = project.config;
 
         it("declares every key with a type, a default and a description", () => {
-            assert.deepEqual(Object.keys(declared).sort(), [...CONFIG_KEYS, "redisPassword"].sort());
+            assert.deepEqual(Object.keys(declared).sort(), [...CONFIG_KEYS].sort());
             for (const [key, spec] of Object.entries(declared)) {
                 assert.ok(["string", "integer", "boolean"].includes(spec.type), `${key} has a type`);
                 assert.notEqual(spec.default, undefined, `${key} has a default`);
