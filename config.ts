@@ -71,7 +71,7 @@ interface Range {
     readonly max: number;
 }
 
-/** A key's one declaration: Pulumi.yaml declares the same type and default (tests/config.test.ts). */
+/** A key's one declaration: Pulumi.yaml and the README's table say the same (tests/config.test.ts). */
 export interface ConfigKeySpec<T> {
     /** Its type in Pulumi.yaml. */
     readonly type: "string" | "integer" | "boolean";
@@ -83,12 +83,18 @@ export interface ConfigKeySpec<T> {
     readonly secret?: boolean;
     /** What a value must be, as the message that refuses one says. */
     readonly allowed: string;
+    /**
+     * What the key means, for `pulumi config` and the README; an integer key's range is added to it. Pulumi.yaml
+     * and the README's table say exactly this (tests/config.test.ts).
+     */
+    readonly description: string;
     /** The value of the stack's text (the default when it sets none), and whether the key allows it. */
     readonly read: (text: string | undefined) => { readonly value: T; readonly ok: boolean };
 }
 
 /** A string key; `allows` decides the default too (a required key refuses its empty default). */
 function stringKey(
+    description: string,
     fallback: string,
     allowed = "any text",
     allows: (value: string) => boolean = () => true,
@@ -96,6 +102,7 @@ function stringKey(
     return {
         type: "string",
         default: fallback,
+        description,
         allowed,
         read: (text) => {
             const value = text ?? fallback;
@@ -106,10 +113,11 @@ function stringKey(
 const matching = (pattern: RegExp) => (value: string) => pattern.test(value);
 const emptyOr = (allows: (value: string) => boolean) => (value: string) => value === "" || allows(value);
 
-function oneOfKey<T extends string>(values: readonly T[], fallback: T): ConfigKeySpec<T> {
+function oneOfKey<T extends string>(description: string, values: readonly T[], fallback: T): ConfigKeySpec<T> {
     return {
         type: "string",
         default: fallback,
+        description,
         allowed: `one of ${values.join(", ")}`,
         read: (text) => {
             const value = (text ?? fallback) as T;
@@ -118,10 +126,11 @@ function oneOfKey<T extends string>(values: readonly T[], fallback: T): ConfigKe
     };
 }
 
-function integerKey(fallback: number, range: Range): ConfigKeySpec<number> {
+function integerKey(description: string, fallback: number, range: Range): ConfigKeySpec<number> {
     return {
         type: "integer",
         default: fallback,
+        description,
         range,
         allowed: `a whole number from ${range.min} to ${range.max}`,
         read: (text) => {
@@ -131,10 +140,11 @@ function integerKey(fallback: number, range: Range): ConfigKeySpec<number> {
     };
 }
 
-function booleanKey(fallback: boolean): ConfigKeySpec<boolean> {
+function booleanKey(description: string, fallback: boolean): ConfigKeySpec<boolean> {
     return {
         type: "boolean",
         default: fallback,
+        description,
         allowed: "true or false",
         read: (text) =>
             text === undefined
@@ -144,10 +154,11 @@ function booleanKey(fallback: boolean): ConfigKeySpec<boolean> {
 }
 
 /** A list of IPv4 networks, set as one comma-separated string. */
-function cidrListKey(fallback: readonly string[]): ConfigKeySpec<readonly string[]> {
+function cidrListKey(description: string, fallback: readonly string[]): ConfigKeySpec<readonly string[]> {
     return {
         type: "string",
         default: fallback,
+        description,
         allowed:
             `empty, or up to ${MAX_AUTHORIZED_NETWORKS} comma-separated IPv4 CIDRs such as 203.0.113.0/24 ` +
             "with no bits set after the prefix",
@@ -165,8 +176,9 @@ function cidrListKey(fallback: readonly string[]): ConfigKeySpec<readonly string
 }
 
 /** A tier's image: empty means the one this program builds. */
-const imageKey = () =>
+const imageKey = (description: string) =>
     stringKey(
+        description,
         "",
         "empty (the image this program builds) or an image reference like registry/name:tag or name@sha256:<digest>",
         emptyOr(matching(IMAGE_PATTERN)),
@@ -175,98 +187,190 @@ const imageKey = () =>
 /** A service account's email, as the message refusing one describes it. */
 const SERVICE_ACCOUNT_EMAIL = "<id>@<project>.iam.gserviceaccount.com";
 
-/** Every key of this project, in Pulumi.yaml's order. Only `target` and imageRegistry default to the config's own. */
+/**
+ * Every key of this project, in Pulumi.yaml's order. The defaults are the components' own, but for target,
+ * imageRegistry and reviewStacks, which are the config's.
+ */
 export const CONFIG_KEYS = {
-    target: oneOfKey(TARGETS, "kubeconfig"),
+    target: oneOfKey(
+        "Where to deploy: `kubeconfig` (an existing cluster through a kubeconfig context, such as minikube or the local cluster), `gke` (a cluster this program provisions) or `stack` (the cluster another stack owns, clusterStack, such as gke's: review stacks). The old name `minikube` is refused with how to rename it.",
+        TARGETS,
+        "kubeconfig",
+    ),
     namespace: stringKey(
+        "Namespace that holds every object of the app; deleted on destroy.",
         DEFAULT_NAMESPACE,
         "a DNS label: lowercase letters, digits and '-', at most 63",
         matching(DNS_LABEL_PATTERN),
     ),
-    kubeContext: stringKey(DEFAULT_KUBE_CONTEXT, "a kubeconfig context name", matching(/^\S+$/)),
-    kubeconfig: stringKey(""),
+    kubeContext: stringKey(
+        "kubeconfig context to deploy to (target `kubeconfig`).",
+        DEFAULT_KUBE_CONTEXT,
+        "a kubeconfig context name",
+        matching(/^\S+$/),
+    ),
+    kubeconfig: stringKey(
+        "kubeconfig file to read (target `kubeconfig`). Empty means `$KUBECONFIG`, then `~/.kube/config`.",
+        "",
+    ),
     // Allowed values depend on the target and the stack's name: stackTarget checks them.
-    clusterStack: stringKey(""),
-    frontendProfile: oneOfKey(FRONTEND_PROFILES, FRONTEND_DEFAULTS.profile),
-    frontendImage: imageKey(),
-    frontendReplicas: integerKey(FRONTEND_DEFAULTS.replicas, REPLICAS_RANGE),
-    frontendServiceType: oneOfKey(SERVICE_TYPES, FRONTEND_DEFAULTS.serviceType),
+    clusterStack: stringKey(
+        "Target `stack` only, and required there: the stack that owns the cluster, fully qualified as `<org>/<project>/<stack>` (on a DIY backend `organization/three-tier-app/gke`). The program reads that stack's `kubeconfig` output through a StackReference and creates only its namespace and the app in that cluster; the keys that describe a cluster (`gke*`, kubeContext, kubeconfig, imageRegistry, reviewStacks), redisHostPath and protect `true` are refused.",
+        "",
+    ),
+    frontendProfile: oneOfKey(
+        "`unprivileged` (non-root nginx on :8080 running the config this program generates) or `tutorial` (the tutorial's own frontend image, root on :80 with its baked config).",
+        FRONTEND_PROFILES,
+        FRONTEND_DEFAULTS.profile,
+    ),
+    frontendImage: imageKey(
+        "nginx image. Empty means the one this program builds (Debian's nginx, pushed to the stack's registry, deployed by digest); with frontendProfile `tutorial`, the tutorial's `c1524db4f1/kubernetes-tutorial-frontend:v0.2.0`. A tag is deployed unpinned (preview warns).",
+    ),
+    frontendReplicas: integerKey("nginx pods.", FRONTEND_DEFAULTS.replicas, REPLICAS_RANGE),
+    frontendServiceType: oneOfKey(
+        "Type of the nginx Service: `NodePort`, `LoadBalancer` (on minikube only with `minikube tunnel` running) or `ClusterIP`. Stack gke sets `LoadBalancer`.",
+        SERVICE_TYPES,
+        FRONTEND_DEFAULTS.serviceType,
+    ),
     frontendHost: stringKey(
+        "IP address or DNS name of a node, for the `frontendUrl` output of a NodePort (`http://<frontendHost>:<nodePort>`; stack local sets 172.31.255.2). Empty means none known, and `frontendUrl` is empty for a NodePort (`frontendHint` says how to reach it).",
         "",
         "empty, or the IP address or DNS name of a node",
         emptyOr((host) => isIP(host) !== 0 || DNS_SUBDOMAIN_PATTERN.test(host)),
     ),
-    backendImage: imageKey(),
-    backendReplicas: integerKey(BACKEND_DEFAULTS.replicas, REPLICAS_RANGE),
+    backendImage: imageKey(
+        "Go API image. Empty means the one this program builds from `app/backend` (pushed to the stack's registry, deployed by digest). The tutorial's is `c1524db4f1/kubernetes-tutorial-backend:v0.3.0` (set backendReadinessPath `/healthz` with it). A tag is deployed unpinned (preview warns).",
+    ),
+    backendReplicas: integerKey("API pods.", BACKEND_DEFAULTS.replicas, REPLICAS_RANGE),
     backendReadinessPath: stringKey(
+        "Readiness probe path of the API: `/readyz` for this repo's app (fails while Redis is unreachable), `/healthz` for the tutorial's image.",
         BACKEND_DEFAULTS.readinessPath,
         "an absolute HTTP path such as /healthz",
         matching(HTTP_PATH_PATTERN),
     ),
-    redisImage: imageKey(),
+    redisImage: imageKey(
+        "Redis image. Empty means the one this program builds (Debian's redis-server, pushed to the stack's registry, deployed by digest). A tag is deployed unpinned (preview warns).",
+    ),
     imageRegistry: stringKey(
+        "Target `kubeconfig` only: the repository prefix `host[:port]/path` the images this program builds are pushed to and the node pulls from. The default is minikube's registry addon (stack dev); stack local uses `172.31.255.2:5000/three-tier-app`, its cluster's registry. Plain HTTP for localhost and private addresses. On gke the images go to the program's Artifact Registry repository, with target `stack` to clusterStack's: set there, it is refused.",
         DEFAULT_IMAGE_REGISTRY,
         "a repository prefix host[:port]/path such as localhost:5000/three-tier-app",
         matching(IMAGE_REGISTRY_PATTERN),
     ),
     redisStorageSize: stringKey(
+        "Size of the `redis-data` PersistentVolumeClaim.",
         REDIS_DEFAULTS.storageSize,
         "a positive storage quantity such as 10Gi or 512Mi",
         matching(QUANTITY_PATTERN),
     ),
     redisStorageClass: stringKey(
+        "StorageClass of the `redis-data` claim. Empty means the cluster's default class. Not on gke, where Redis is on a disk the program owns.",
         "",
         "empty (the cluster default) or a StorageClass name",
         emptyOr(matching(DNS_SUBDOMAIN_PATTERN)),
     ),
-    redisAccessMode: oneOfKey(ACCESS_MODES, REDIS_DEFAULTS.accessMode),
+    redisAccessMode: oneOfKey(
+        "Access mode of the `redis-data` claim: `ReadWriteOnce`, `ReadWriteOncePod` or `ReadWriteMany`.",
+        ACCESS_MODES,
+        REDIS_DEFAULTS.accessMode,
+    ),
     redisHostPath: stringKey(
+        "A directory on the node for a PersistentVolume the program owns and binds `redis-data` to, so destroy deletes the claim, then the volume (waiting for it), then the namespace (single-node clusters such as local or minikube; not on gke or target `stack`). Empty means the StorageClass provisions the volume. Excludes redisStorageClass.",
         "",
         "empty, or an absolute directory path without . or .. parts",
         emptyOr(matching(NODE_PATH_PATTERN)),
     ),
-    redisPassword: { ...stringKey(""), secret: true },
+    redisPassword: {
+        ...stringKey(
+            "Password Redis requires (set it with `pulumi config set --secret redisPassword`). Empty means none on target `kubeconfig`, where NetworkPolicies still admit only the API; on gke and review stacks (target `stack`), where Redis shares GKE's nodes, one the program generates once and keeps secret in the stack's state.",
+            "",
+        ),
+        secret: true,
+    },
     // One setting for every long-lived piece: the cluster, its node pool and the Redis claim.
-    protect: booleanKey(GKE_DEFAULTS.protect),
+    protect: booleanKey(
+        "Long-lived data: `true` sets Pulumi protect on the Redis claim and volume and, on gke, on the disk, the cluster and its node pool, plus the cluster's GKE deletion protection, so a replace or destroy stops before anything is deleted (stack gke sets it). To tear such a stack down: `pulumi config set protect false`, `pulumi up`, then `pulumi destroy`. Leave false on review, test and local stacks.",
+        GKE_DEFAULTS.protect,
+    ),
     gkeLocation: stringKey(
+        "GCP zone (zonal cluster) or region (regional cluster) of the GKE cluster (target `gke`). Autopilot needs a region.",
         GKE_DEFAULTS.location,
         "a GCP region or zone such as us-central1 or us-central1-a",
         matching(GCP_LOCATION_PATTERN),
     ),
     // Allowed values depend on gkeLocation: gkeDataZone() checks them.
-    gkeDataZone: stringKey(""),
-    gkeMode: oneOfKey(GKE_MODES, GKE_DEFAULTS.mode),
+    gkeDataZone: stringKey(
+        "Zone of the Redis disk (a persistent disk the program owns and deletes after its volume). Empty means the cluster's zone; a regional cluster must name one of its zones (target `gke`).",
+        "",
+    ),
+    gkeMode: oneOfKey(
+        "`standard` (this program's autoscaled node pool) or `autopilot` (GKE runs the nodes; regional only; gkeMachineType and the node counts do not apply) (target `gke`).",
+        GKE_MODES,
+        GKE_DEFAULTS.mode,
+    ),
     gkeMachineType: stringKey(
+        "Machine type of the GKE node pool (target `gke`).",
         GKE_DEFAULTS.machineType,
         "a machine type such as e2-standard-2",
         matching(GKE_MACHINE_TYPE_PATTERN),
     ),
-    gkeNodeCount: integerKey(GKE_DEFAULTS.nodeCount, GKE_NODE_RANGES.nodeCount),
-    gkeMinNodeCount: integerKey(GKE_DEFAULTS.minNodeCount, GKE_NODE_RANGES.minNodeCount),
-    gkeMaxNodeCount: integerKey(GKE_DEFAULTS.maxNodeCount, GKE_NODE_RANGES.maxNodeCount),
-    gkeReleaseChannel: oneOfKey(RELEASE_CHANNELS, GKE_DEFAULTS.releaseChannel),
-    gkePrivateNodes: booleanKey(GKE_DEFAULTS.privateNodes),
-    gkeIpEndpoint: booleanKey(GKE_DEFAULTS.ipEndpoint),
-    gkeAuthorizedNetworks: cidrListKey(GKE_DEFAULTS.authorizedNetworks),
+    gkeNodeCount: integerKey(
+        "Nodes per zone when the node pool is created, within gkeMinNodeCount..gkeMaxNodeCount (target `gke`).",
+        GKE_DEFAULTS.nodeCount,
+        GKE_NODE_RANGES.nodeCount,
+    ),
+    gkeMinNodeCount: integerKey(
+        "Autoscaler minimum nodes per zone (target `gke`).",
+        GKE_DEFAULTS.minNodeCount,
+        GKE_NODE_RANGES.minNodeCount,
+    ),
+    gkeMaxNodeCount: integerKey(
+        "Autoscaler maximum nodes per zone (target `gke`).",
+        GKE_DEFAULTS.maxNodeCount,
+        GKE_NODE_RANGES.maxNodeCount,
+    ),
+    gkeReleaseChannel: oneOfKey(
+        "GKE release channel: `RAPID`, `REGULAR`, `STABLE` or `EXTENDED` (target `gke`).",
+        RELEASE_CHANNELS,
+        GKE_DEFAULTS.releaseChannel,
+    ),
+    gkePrivateNodes: booleanKey(
+        "Nodes without public IPs, reaching image registries through Cloud NAT; how the control plane is reached does not change (gkeIpEndpoint) (target `gke`).",
+        GKE_DEFAULTS.privateNodes,
+    ),
+    gkeIpEndpoint: booleanKey(
+        "The control plane's IP endpoint besides its DNS endpoint. The DNS endpoint is always on, admits callers by IAM from any network (CI runners without stable addresses too) and is what the stack's `kubeconfig` output and the program use; the IP endpoint admits whoever reaches it, limited only by gkeAuthorizedNetworks (target `gke`).",
+        GKE_DEFAULTS.ipEndpoint,
+    ),
+    gkeAuthorizedNetworks: cidrListKey(
+        "Comma-separated IPv4 CIDRs (at most 50) allowed to reach the control plane's IP endpoint, e.g. `203.0.113.0/24,198.51.100.7/32`; only with gkeIpEndpoint `true`. Empty means the IP endpoint, when on, is open to all (target `gke`).",
+        GKE_DEFAULTS.authorizedNetworks,
+    ),
     gkeNodeServiceAccount: stringKey(
+        "Email of the service account the GKE nodes run as, `<id>@<project>.iam.gserviceaccount.com`: the bootstrap stack's `nodeServiceAccount` output, which holds the nodes' project roles. The program grants it only image pulls from the app's repository; the default node pool GKE starts a Standard cluster with runs as it too. Required with target `gke`.",
         "",
         `a service account email ${SERVICE_ACCOUNT_EMAIL}, the bootstrap stack's nodeServiceAccount output ` +
             "(required when target is gke)",
         matching(SERVICE_ACCOUNT_EMAIL_PATTERN),
     ),
     gkeDatabaseEncryptionKey: stringKey(
+        "Cloud KMS key `projects/<project>/locations/<region>/keyRings/<ring>/cryptoKeys/<key>`, in the cluster's region, that encrypts the cluster's Secrets at the application layer: the bootstrap stack's `gkeDatabaseEncryptionKey` output (GKE's service agent may use it). Required with target `gke`.",
         "",
         "a Cloud KMS key projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>, the " +
             "bootstrap stack's gkeDatabaseEncryptionKey output (required when target is gke)",
         matching(KMS_CRYPTO_KEY_PATTERN),
     ),
     gkeReviewServiceAccount: stringKey(
+        "Email of the service account review stacks (target `stack`) deploy as; it gets `roles/artifactregistry.writer` on the app's repository, so that they can push their images there, and the program declares its Kubernetes side (ReviewAccess: RBAC confined to namespaces `pr-*` by admission policies; exported as `namespaceAccess`). Empty means no review stacks (target `gke`).",
         "",
         `empty (no review stacks) or the email ${SERVICE_ACCOUNT_EMAIL} of the service account review stacks ` +
             "deploy as",
         emptyOr(matching(SERVICE_ACCOUNT_EMAIL_PATTERN)),
     ),
-    reviewStacks: booleanKey(false),
+    reviewStacks: booleanKey(
+        "Target `kubeconfig`: host review stacks (namespaces `pr-*`, target `stack` with clusterStack this stack) in this cluster as a Kubernetes ServiceAccount identity, the way gke hosts them for its review service account. Declares the review ClusterRoles and binding, the admission policies that confine that identity to `pr-*` and keep `pr-*` pods off the node, and exports `namespaceAccess` and the identity's `kubeconfig`.",
+        false,
+    ),
 };
 
 type ConfigKey = keyof typeof CONFIG_KEYS;

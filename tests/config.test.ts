@@ -29,6 +29,9 @@ const GKE: RawConfig = {
 /** A key's default as Pulumi.yaml writes it: a list as its comma-separated text. */
 const declaredDefault = (spec: ConfigKeySpec<unknown>) =>
     Array.isArray(spec.default) ? spec.default.join(",") : spec.default;
+/** A key's description as Pulumi.yaml and the README give it: an integer key's range added. */
+const documented = (spec: ConfigKeySpec<unknown>) =>
+    spec.range === undefined ? spec.description : `${spec.description} From ${spec.range.min} to ${spec.range.max}.`;
 /** Every key at its default, as the engine hands a stack Pulumi.yaml's defaults. */
 const ALL_DEFAULTS: RawConfig = Object.fromEntries(
     Object.entries(CONFIG_KEYS).map(([key, spec]) => [key, String(declaredDefault(spec))]),
@@ -611,21 +614,49 @@ describe("config", () => {
         });
     });
 
-    describe("Pulumi.yaml", () => {
+    describe("Pulumi.yaml and the README say what CONFIG_KEYS declares", () => {
         const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
-        const declared: Record<string, { type: string; default: unknown; description: string }> = project.config;
+        const declared: Record<string, unknown> = project.config;
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const rows = readme
+            .split("\n## Configuration\n")[1]
+            .split("\n## ")[0]
+            .split("\n")
+            .filter((line) => line.startsWith("| `"));
+        const keyOf = (row: string) => /^\| `([^`]+)`/.exec(row)?.[1];
+        const specs = Object.entries<ConfigKeySpec<unknown>>(CONFIG_KEYS);
 
-        it("declares every key of CONFIG_KEYS, in its order, with a description", () => {
-            assert.deepEqual(Object.keys(declared), Object.keys(CONFIG_KEYS));
-            for (const [key, spec] of Object.entries(declared)) {
-                assert.ok(spec.description.length > 10, `${key} has a description`);
+        it("Pulumi.yaml: every key, in CONFIG_KEYS' order", () =>
+            assert.deepEqual(Object.keys(declared), Object.keys(CONFIG_KEYS)));
+
+        it("Pulumi.yaml: each key's type, default and description (with its range)", () => {
+            for (const [key, spec] of specs) {
+                const expected = { type: spec.type, default: declaredDefault(spec), description: documented(spec) };
+                assert.deepEqual(declared[key], expected, key);
             }
         });
 
-        it("declares each key's type and default as CONFIG_KEYS does (the components' defaults)", () => {
-            for (const [key, spec] of Object.entries<ConfigKeySpec<unknown>>(CONFIG_KEYS)) {
-                assert.equal(declared[key].type, spec.type, key);
-                assert.deepEqual(declared[key].default, declaredDefault(spec), key);
+        it("README: a row for every key, in CONFIG_KEYS' order, and for gcp:project, the provider's key it reads", () => {
+            assert.deepEqual(
+                rows.map(keyOf).filter((key) => key !== "gcp:project"),
+                Object.keys(CONFIG_KEYS),
+            );
+            assert.deepEqual(
+                rows.map(keyOf).filter((key) => key === undefined || !(key in CONFIG_KEYS)),
+                ["gcp:project"],
+            );
+        });
+
+        it("README: each key's type, default and description (with its range)", () => {
+            for (const [key, spec] of specs) {
+                const shown = declaredDefault(spec) === "" ? '""' : String(declaredDefault(spec));
+                const type = `${spec.secret ? "secret " : ""}${spec.type}`;
+                const expected = `| \`${key}\` | ${type} | \`${shown}\` | ${documented(spec)} |`;
+                assert.equal(
+                    rows.find((row) => keyOf(row) === key),
+                    expected,
+                    key,
+                );
             }
         });
 
