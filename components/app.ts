@@ -131,7 +131,7 @@ export class ThreeTierApp extends pulumi.ComponentResource {
                 ...args.backend,
                 image: images.backend,
                 redisAddress: this.redis.address,
-                redisPassword: this.redis.passwordSecret,
+                redisPassword: this.redis.redisPassword,
                 allowFrom: selectorLabels("frontend"),
             },
             inNamespace,

@@ -59,7 +59,7 @@ export interface BackendArgs {
     readonly instance: string;
     /** The Go API image: app/backend built by AppImages, or one the stack names. Required. */
     readonly image: ContainerImage;
-    /** API pods. Default: BACKEND_DEFAULTS.replicas (2). */
+    /** API pods, within REPLICAS_RANGE (1 to 20). Default: BACKEND_DEFAULTS.replicas (2). */
     readonly replicas?: number;
     /**
      * Path of the readiness probe: /readyz for this repo's API (app/backend), /healthz for the tutorial's image.

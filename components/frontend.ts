@@ -98,7 +98,7 @@ export interface FrontendArgs {
      * stack names (profile `tutorial`: TUTORIAL_FRONTEND_IMAGE). Required.
      */
     readonly image: ContainerImage;
-    /** nginx pods. Default: FRONTEND_DEFAULTS.replicas (2). */
+    /** nginx pods, within REPLICAS_RANGE (1 to 20). Default: FRONTEND_DEFAULTS.replicas (2). */
     readonly replicas?: number;
     /** Type of the `nginx` Service. Default: FRONTEND_DEFAULTS.serviceType (NodePort). */
     readonly serviceType?: ServiceType;

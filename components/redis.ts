@@ -31,6 +31,7 @@ export const REDIS_NAMES = {
     claim: "redis-data",
     networkPolicy: "redis-ingress",
 } as const;
+const SELECTOR = selectorLabels("redis");
 /** Suffix of the owned volume's name, after the namespace: PersistentVolumes are cluster-wide. */
 const VOLUME_SUFFIX = "redis-data";
 /** The built image's `redis` user, above every host uid (10000+); fsGroup makes the volume writable for it. */
@@ -128,10 +129,10 @@ export interface RedisArgs {
      */
     readonly protect?: boolean;
     /**
-     * Password Redis requires, kept in a Secret this component makes (see `passwordSecret`). Default:
-     * generated when generatePassword is set, else none (only the NetworkPolicy guards Redis).
+     * Password Redis requires, kept in a Secret this component makes (the `redisPassword` output refers to
+     * it). Default: generated when generatePassword is set, else none (only the NetworkPolicy guards Redis).
      */
-    readonly password?: pulumi.Input<string>;
+    readonly redisPassword?: pulumi.Input<string>;
     /**
      * Without a password, generate one (GeneratedPassword: made once, kept secret in the stack's state).
      * Default: false.
@@ -149,20 +150,20 @@ export interface RedisArgs {
 function redisContainer(
     image: pulumi.Input<string>,
     resources: ContainerResources,
-    password?: SecretKeyRef,
+    redisPassword?: SecretKeyRef,
 ): k8s.types.input.core.v1.Container {
     return {
         name: "redis",
         image,
         command: ["redis-server"],
         // The password stays out of the ConfigMap: Kubernetes expands the variable from the Secret.
-        args: [`${CONFIG_DIR}/${CONFIG_FILE}`, ...(password ? ["--requirepass", `$(${REDIS_PASSWORD_ENV})`] : [])],
+        args: [`${CONFIG_DIR}/${CONFIG_FILE}`, ...(redisPassword ? ["--requirepass", `$(${REDIS_PASSWORD_ENV})`] : [])],
         ports: [{ name: "redis", containerPort: REDIS_PORT }],
-        env: password
+        env: redisPassword
             ? [
-                  envFromSecret(REDIS_PASSWORD_ENV, password),
+                  envFromSecret(REDIS_PASSWORD_ENV, redisPassword),
                   // redis-cli reads it, so the probe authenticates without the password on its command line.
-                  envFromSecret("REDISCLI_AUTH", password),
+                  envFromSecret("REDISCLI_AUTH", redisPassword),
               ]
             : [],
         // Ready when it answers PONG; alive while it accepts connections (a busy Redis is not restarted).
@@ -178,6 +179,123 @@ function redisContainer(
     };
 }
 
+/** The claim's storage, with RedisArgs' defaults applied. */
+interface Storage {
+    readonly size: string;
+    readonly accessMode: AccessMode;
+    readonly protect: boolean;
+}
+
+/**
+ * The spec of a volume this component owns. The claim names the volume and the volume the claim, so
+ * neither binds to anything else; the claimRef carries the namespace Output, so the volume depends on the
+ * Namespace: destroy deletes the claim, then the volume (waiting until it is gone), then the namespace.
+ */
+function ownedVolumeSpec(
+    source: k8s.types.input.core.v1.PersistentVolumeSpec,
+    storage: Storage,
+    namespace: pulumi.Input<string>,
+): k8s.types.input.core.v1.PersistentVolumeSpec {
+    return {
+        capacity: { storage: storage.size },
+        accessModes: [storage.accessMode],
+        storageClassName: "",
+        // Pulumi deletes it (and the disk's owner the disk): a reclaimer racing those deletes could leave
+        // storage half-kept.
+        persistentVolumeReclaimPolicy: "Retain",
+        ...source,
+        claimRef: { namespace, name: REDIS_NAMES.claim },
+    };
+}
+
+/** The `redis-data` claim's spec: bound to the owned volume by name when there is one, else provisioned. */
+function claimSpec(
+    storage: Storage,
+    storageClass: string | undefined,
+    volume: k8s.core.v1.PersistentVolume | undefined,
+): k8s.types.input.core.v1.PersistentVolumeClaimSpec {
+    return {
+        accessModes: [storage.accessMode],
+        // "" (no class) keeps the default StorageClass from being filled in, which would not match the volume.
+        storageClassName: volume === undefined ? storageClass : "",
+        volumeName: volume?.metadata.name,
+        resources: { requests: { storage: storage.size } },
+    };
+}
+
+/** The pod spec: Redis on the claim, reading its config from the ConfigMap and its password from the Secret. */
+function redisPodSpec(args: {
+    readonly image: pulumi.Input<string>;
+    readonly resources: ContainerResources;
+    readonly redisPassword?: SecretKeyRef;
+    readonly claimName: pulumi.Input<string>;
+    readonly configMapName: pulumi.Input<string>;
+}): k8s.types.input.core.v1.PodSpec {
+    return {
+        securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
+        containers: [redisContainer(args.image, args.resources, args.redisPassword)],
+        volumes: [
+            { name: "data", persistentVolumeClaim: { claimName: args.claimName } },
+            { name: "config", configMap: { name: args.configMapName } },
+        ],
+    };
+}
+
+/** A Service in front of the one pod, on its `redis` port. */
+function serviceSpec(spec: k8s.types.input.core.v1.ServiceSpec): k8s.types.input.core.v1.ServiceSpec {
+    return { ...spec, selector: SELECTOR, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }] };
+}
+
+/** One pod, named after its governing (headless) Service: redis-0.redis-headless. */
+function statefulSetSpec(
+    serviceName: pulumi.Input<string>,
+    template: k8s.types.input.core.v1.PodTemplateSpec,
+): k8s.types.input.apps.v1.StatefulSetSpec {
+    return { replicas: 1, serviceName, selector: { matchLabels: SELECTOR }, template };
+}
+
+/**
+ * The Secret that holds the password, given or generated, and the reference Redis and its clients read it
+ * by; none without a password.
+ */
+function redisPasswordSecret(
+    parent: Redis,
+    name: string,
+    args: RedisArgs,
+    metadata: k8s.types.input.meta.v1.ObjectMeta,
+): SecretKeyRef | undefined {
+    const password =
+        args.redisPassword ??
+        (args.generatePassword ? new GeneratedPassword(`${name}-password`, {}, { parent }).value : undefined);
+    if (password === undefined) return undefined;
+    const secret = new k8s.core.v1.Secret(
+        `${name}-password`,
+        { metadata, type: "Opaque", stringData: { [PASSWORD_KEY]: password } },
+        { parent },
+    );
+    return { name: secret.metadata.name, key: PASSWORD_KEY };
+}
+
+/** The volume this component owns (hostPath or gceDisk), if any; protected with the claim. */
+function ownedVolume(
+    parent: Redis,
+    name: string,
+    args: RedisArgs,
+    storage: Storage,
+    labels: Record<string, string>,
+): k8s.core.v1.PersistentVolume | undefined {
+    const source = volumeSource(args);
+    if (source === undefined) return undefined;
+    return new k8s.core.v1.PersistentVolume(
+        `${name}-volume`,
+        {
+            metadata: { name: pulumi.interpolate`${args.namespace}-${VOLUME_SUFFIX}`, labels },
+            spec: ownedVolumeSpec(source, storage, args.namespace),
+        },
+        { parent, protect: storage.protect },
+    );
+}
+
 /** Redis as a single-replica StatefulSet on the `redis-data` claim, with append-only persistence. */
 export class Redis extends pulumi.ComponentResource {
     public readonly service: k8s.core.v1.Service;
@@ -187,17 +305,20 @@ export class Redis extends pulumi.ComponentResource {
     public readonly volume?: k8s.core.v1.PersistentVolume;
     /** host:port of the `redis` Service, the tutorial's REDIS_URL. */
     public readonly address: pulumi.Output<string>;
-    /** The password's Secret, when a password is set. */
-    public readonly passwordSecret?: SecretKeyRef;
+    /** The Secret key that holds the password, when Redis has one: how its clients read it. */
+    public readonly redisPassword?: SecretKeyRef;
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("three-tier-app:index:Redis", name, {}, opts);
         const childOpts = { parent: this };
-        const image = args.image;
         const labels = tierLabels("redis", args.instance);
-        const podLabels = workloadLabels("redis", image, args.instance);
-        const selector = selectorLabels("redis");
+        const podLabels = workloadLabels("redis", args.image, args.instance);
         const metadata = (objectName?: string) => ({ name: objectName, namespace: args.namespace, labels });
+        const storage: Storage = {
+            size: args.storageSize ?? REDIS_DEFAULTS.storageSize,
+            accessMode: args.accessMode ?? REDIS_DEFAULTS.accessMode,
+            protect: args.protect ?? REDIS_DEFAULTS.protect,
+        };
 
         // Auto-named, so a change of content is a new ConfigMap and rolls the pod.
         const config = new k8s.core.v1.ConfigMap(
@@ -208,63 +329,14 @@ export class Redis extends pulumi.ComponentResource {
             },
             childOpts,
         );
-
-        const password =
-            args.password ??
-            (args.generatePassword ? new GeneratedPassword(`${name}-password`, {}, childOpts).value : undefined);
-        if (password !== undefined) {
-            const secret = new k8s.core.v1.Secret(
-                `${name}-password`,
-                { metadata: metadata(), type: "Opaque", stringData: { [PASSWORD_KEY]: password } },
-                childOpts,
-            );
-            this.passwordSecret = { name: secret.metadata.name, key: PASSWORD_KEY };
-        }
-
-        const protect = args.protect ?? REDIS_DEFAULTS.protect;
-        const accessMode = args.accessMode ?? REDIS_DEFAULTS.accessMode;
-        const storageSize = args.storageSize ?? REDIS_DEFAULTS.storageSize;
-        // The claim names the volume and the volume the claim, so neither binds to anything else. Its
-        // claimRef carries the namespace Output, so the volume depends on the Namespace: destroy deletes
-        // the claim, then the volume (waiting until it is gone), then the namespace.
-        const source = volumeSource(args);
-        const volume =
-            source === undefined
-                ? undefined
-                : new k8s.core.v1.PersistentVolume(
-                      `${name}-volume`,
-                      {
-                          metadata: { name: pulumi.interpolate`${args.namespace}-${VOLUME_SUFFIX}`, labels },
-                          spec: {
-                              capacity: { storage: storageSize },
-                              accessModes: [accessMode],
-                              storageClassName: "",
-                              // Pulumi deletes it (and the disk's owner the disk): a reclaimer racing those
-                              // deletes could leave storage half-kept.
-                              persistentVolumeReclaimPolicy: "Retain",
-                              ...source,
-                              claimRef: { namespace: args.namespace, name: REDIS_NAMES.claim },
-                          },
-                      },
-                      { ...childOpts, protect },
-                  );
-
+        this.redisPassword = redisPasswordSecret(this, name, args, metadata());
+        this.volume = ownedVolume(this, name, args, storage, labels);
         this.claim = new k8s.core.v1.PersistentVolumeClaim(
             `${name}-data`,
-            {
-                metadata: metadata(REDIS_NAMES.claim),
-                spec: {
-                    accessModes: [accessMode],
-                    // "" (no class) keeps the default StorageClass from being filled in, which would not match the volume.
-                    storageClassName: volume === undefined ? args.storageClass : "",
-                    volumeName: volume?.metadata.name,
-                    resources: { requests: { storage: storageSize } },
-                },
-            },
-            { ...childOpts, protect },
+            { metadata: metadata(REDIS_NAMES.claim), spec: claimSpec(storage, args.storageClass, this.volume) },
+            { ...childOpts, protect: storage.protect },
         );
 
-        this.volume = volume;
         // Both reach the one pod on its `redis` port: the headless one names it for the StatefulSet
         // (redis-0.redis-headless), the other gives clients a stable virtual IP.
         const service = (suffix: string, serviceName: string, spec: k8s.types.input.core.v1.ServiceSpec) =>
@@ -272,40 +344,25 @@ export class Redis extends pulumi.ComponentResource {
                 `${name}-${suffix}`,
                 {
                     metadata: { ...metadata(serviceName), annotations: serviceAnnotations("ClusterIP") },
-                    spec: { ...spec, selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis" }] },
+                    spec: serviceSpec(spec),
                 },
                 childOpts,
             );
         const governingService = service("headless", REDIS_NAMES.governingService, { clusterIP: "None" });
         this.service = service("service", REDIS_NAMES.service, { type: "ClusterIP" });
 
+        const podSpec = redisPodSpec({
+            image: args.image.ref,
+            resources: args.resources ?? DEFAULT_REDIS_RESOURCES,
+            redisPassword: this.redisPassword,
+            claimName: this.claim.metadata.name,
+            configMapName: config.metadata.name,
+        });
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             `${name}-statefulset`,
             {
                 metadata: { ...metadata(REDIS_NAMES.statefulSet), labels: podLabels },
-                spec: {
-                    replicas: 1,
-                    serviceName: governingService.metadata.name,
-                    selector: { matchLabels: selector },
-                    template: podTemplate(
-                        podLabels,
-                        {
-                            securityContext: podSecurityContext({ uid: REDIS_UID, gid: REDIS_UID, fsGroup: REDIS_UID }),
-                            containers: [
-                                redisContainer(
-                                    image.ref,
-                                    args.resources ?? DEFAULT_REDIS_RESOURCES,
-                                    this.passwordSecret,
-                                ),
-                            ],
-                            volumes: [
-                                { name: "data", persistentVolumeClaim: { claimName: this.claim.metadata.name } },
-                                { name: "config", configMap: { name: config.metadata.name } },
-                            ],
-                        },
-                        args.placement,
-                    ),
-                },
+                spec: statefulSetSpec(governingService.metadata.name, podTemplate(podLabels, podSpec, args.placement)),
             },
             childOpts,
         );
@@ -314,7 +371,7 @@ export class Redis extends pulumi.ComponentResource {
             `${name}-ingress`,
             {
                 metadata: metadata(REDIS_NAMES.networkPolicy),
-                spec: ingressOnlyFrom(selector, args.allowFrom, REDIS_PORT),
+                spec: ingressOnlyFrom(SELECTOR, args.allowFrom, REDIS_PORT),
             },
             childOpts,
         );

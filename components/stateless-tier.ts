@@ -16,6 +16,9 @@ import {
     PodPlacement,
 } from "./workload";
 
+/** The replicas a stateless tier runs: well above what this app needs, low enough to catch a typo like 200. */
+export const REPLICAS_RANGE = { min: 1, max: 20 } as const;
+
 /** Kubernetes names of a stateless tier's objects. */
 export interface StatelessTierNames {
     readonly deployment: string;
@@ -31,6 +34,7 @@ export interface StatelessTierArgs {
     readonly tier: Tier;
     readonly names: StatelessTierNames;
     readonly image: ContainerImage;
+    /** Pods: a whole number within REPLICAS_RANGE. */
     readonly replicas: number;
     /** The pod spec; its container port named `http` is what the Service targets. */
     readonly podSpec: k8s.types.input.core.v1.PodSpec;
@@ -54,6 +58,10 @@ export function statelessTier(
     name: string,
     args: StatelessTierArgs,
 ): { deployment: k8s.apps.v1.Deployment; service: k8s.core.v1.Service } {
+    const { min, max } = REPLICAS_RANGE;
+    if (!Number.isSafeInteger(args.replicas) || args.replicas < min || args.replicas > max) {
+        throw new Error(`${name}: replicas must be a whole number from ${min} to ${max} (got ${args.replicas})`);
+    }
     const childOpts = { parent };
     const labels = tierLabels(args.tier, args.instance);
     const podLabels = workloadLabels(args.tier, args.image, args.instance);

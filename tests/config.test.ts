@@ -1,9 +1,19 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, DEFAULTS, diskSizeGb, parseConfig, plainHttpRegistry, RawConfig } from "../config";
+import {
+    CONFIG_KEYS,
+    ConfigError,
+    ConfigKeySpec,
+    diskSizeGb,
+    parseConfig,
+    plainHttpRegistry,
+    RawConfig,
+} from "../config";
 import { PROJECT } from "../project";
+import { unwrap } from "./helpers/mocks";
 
 const STACK = "test";
 /** The bootstrap stack's key for Secrets of the clusters in a region. */
@@ -16,8 +26,16 @@ const GKE: RawConfig = {
     gkeNodeServiceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
     gkeDatabaseEncryptionKey: keyIn("us-central1"),
 };
+/** A key's default as Pulumi.yaml writes it: a list as its comma-separated text. */
+const declaredDefault = (spec: ConfigKeySpec<unknown>) =>
+    Array.isArray(spec.default) ? spec.default.join(",") : spec.default;
+/** A key's description as Pulumi.yaml and the README give it: an integer key's range added. */
+const documented = (spec: ConfigKeySpec<unknown>) =>
+    spec.range === undefined ? spec.description : `${spec.description} From ${spec.range.min} to ${spec.range.max}.`;
 /** Every key at its default, as the engine hands a stack Pulumi.yaml's defaults. */
-const ALL_DEFAULTS: RawConfig = Object.fromEntries(CONFIG_KEYS.map((k) => [k, String(DEFAULTS[k])]));
+const ALL_DEFAULTS: RawConfig = Object.fromEntries(
+    Object.entries(CONFIG_KEYS).map(([key, spec]) => [key, String(declaredDefault(spec))]),
+);
 
 function problemsOf(raw: RawConfig, stack = STACK): readonly string[] {
     try {
@@ -157,6 +175,13 @@ describe("config", () => {
                 ["10737418241", 11],
             ];
             for (const [quantity, gb] of cases) it(`${quantity} → ${gb}`, () => assert.equal(diskSizeGb(quantity), gb));
+        });
+
+        it("redisPassword: a secret in the Args when set, absent when empty", async () => {
+            const password = parseConfig({ redisPassword: "s3cret" }, STACK).app.redis.redisPassword;
+            assert.equal(await unwrap(password), "s3cret");
+            assert.equal(await pulumi.isSecret(pulumi.output(password)), true);
+            assert.equal("redisPassword" in parseConfig(ALL_DEFAULTS, STACK).app.redis, false);
         });
 
         it("redisHostPath: a volume the program owns", () => {
@@ -589,21 +614,50 @@ describe("config", () => {
         });
     });
 
-    describe("Pulumi.yaml", () => {
+    describe("Pulumi.yaml and the README say what CONFIG_KEYS declares", () => {
         const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
-        const declared: Record<string, { type: string; default: unknown; description: string }> = project.config;
+        const declared: Record<string, unknown> = project.config;
+        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const rows = readme
+            .split("\n## Configuration\n")[1]
+            .split("\n## ")[0]
+            .split("\n")
+            .filter((line) => line.startsWith("| `"));
+        const keyOf = (row: string) => /^\| `([^`]+)`/.exec(row)?.[1];
+        const specs = Object.entries<ConfigKeySpec<unknown>>(CONFIG_KEYS);
 
-        it("declares every key with a type, a default and a description", () => {
-            assert.deepEqual(Object.keys(declared).sort(), [...CONFIG_KEYS, "redisPassword"].sort());
-            for (const [key, spec] of Object.entries(declared)) {
-                assert.ok(["string", "integer", "boolean"].includes(spec.type), `${key} has a type`);
-                assert.notEqual(spec.default, undefined, `${key} has a default`);
-                assert.ok(spec.description.length > 10, `${key} has a description`);
+        it("Pulumi.yaml: every key, in CONFIG_KEYS' order", () =>
+            assert.deepEqual(Object.keys(declared), Object.keys(CONFIG_KEYS)));
+
+        it("Pulumi.yaml: each key's type, default and description (with its range)", () => {
+            for (const [key, spec] of specs) {
+                const expected = { type: spec.type, default: declaredDefault(spec), description: documented(spec) };
+                assert.deepEqual(declared[key], expected, key);
             }
         });
 
-        it("declares the same defaults as the components (through config.ts)", () => {
-            for (const key of CONFIG_KEYS) assert.deepEqual(declared[key].default, DEFAULTS[key], key);
+        it("README: a row for every key, in CONFIG_KEYS' order, and for gcp:project, the provider's key it reads", () => {
+            assert.deepEqual(
+                rows.map(keyOf).filter((key) => key !== "gcp:project"),
+                Object.keys(CONFIG_KEYS),
+            );
+            assert.deepEqual(
+                rows.map(keyOf).filter((key) => key === undefined || !(key in CONFIG_KEYS)),
+                ["gcp:project"],
+            );
+        });
+
+        it("README: each key's type, default and description (with its range)", () => {
+            for (const [key, spec] of specs) {
+                const shown = declaredDefault(spec) === "" ? '""' : String(declaredDefault(spec));
+                const type = `${spec.secret ? "secret " : ""}${spec.type}`;
+                const expected = `| \`${key}\` | ${type} | \`${shown}\` | ${documented(spec)} |`;
+                assert.equal(
+                    rows.find((row) => keyOf(row) === key),
+                    expected,
+                    key,
+                );
+            }
         });
 
         it("names the project whose keys config.ts reads", () => assert.equal(project.name, PROJECT));

@@ -623,6 +623,19 @@ describe("program, stack gke", () => {
     });
 });
 
+describe("program, redisPassword", () => {
+    it("reads the key through the config module, into the Secret Redis and the API read it from", async () => {
+        const { resources } = await runProgram("dev", { "three-tier-app:redisPassword": "s3cret" });
+        const [secret] = ofType(resources, K8S.secret);
+        assert.equal(secretValue(secret.inputs.stringData).password, "s3cret");
+        const ref = { name: secret.kubeName, key: "password" };
+        const env = (type: string, name: string) =>
+            byKubeName(resources, type, name).inputs.spec.template.spec.containers[0].env;
+        assert.deepEqual(env(K8S.statefulSet, "redis")[0].valueFrom.secretKeyRef, ref);
+        assert.deepEqual(env(K8S.deployment, "backend")[1].valueFrom.secretKeyRef, ref);
+    });
+});
+
 describe("program, bad config", () => {
     const cases: [string, Record<string, string>, RegExp][] = [
         [

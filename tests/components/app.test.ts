@@ -6,15 +6,11 @@ import { renderNginxConfig } from "../../components/nginx-config";
 import { byKubeName, K8S, ofType, RecordedResource, runUnderMocks, unwrap } from "../helpers/mocks";
 import { OptionRecorder } from "../helpers/options";
 
-function build(raw: Parameters<typeof parseConfig>[0] = {}, redisPassword?: string) {
+function build(raw: Parameters<typeof parseConfig>[0] = {}) {
     const app = parseConfig(raw, "review-alice").app;
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
-        return new ThreeTierApp(
-            "web",
-            { ...app, redis: { ...app.redis, password: redisPassword } },
-            { providers: [provider] },
-        );
+        return new ThreeTierApp("web", app, { providers: [provider] });
     });
 }
 
@@ -37,7 +33,7 @@ describe("ThreeTierApp", () => {
     });
 
     it("labels every object and pod template with the instance, and selects by the tutorial's pair only", async () => {
-        const { resources } = await build({}, "pw");
+        const { resources } = await build({ redisPassword: "pw" });
         const objects = kubernetesObjects(resources);
         assert.deepEqual(
             [...new Set(objects.map((r) => r.type))].sort(),
@@ -94,7 +90,7 @@ describe("ThreeTierApp", () => {
     });
 
     it("hands the Redis password Secret to both Redis and the API", async () => {
-        const { resources } = await build({}, "pw");
+        const { resources } = await build({ redisPassword: "pw" });
         const secretName = ofType(resources, K8S.secret)[0].kubeName;
         const apiEnv = byKubeName(resources, K8S.deployment, "backend").inputs.spec.template.spec.containers[0].env;
         assert.deepEqual(apiEnv[1].valueFrom.secretKeyRef, { name: secretName, key: "password" });

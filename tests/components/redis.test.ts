@@ -16,7 +16,7 @@ const BASE = {
 };
 
 function build(
-    extra: Partial<typeof BASE> & { password?: string; storageClass?: string; generatePassword?: boolean } = {},
+    extra: Partial<typeof BASE> & { redisPassword?: string; storageClass?: string; generatePassword?: boolean } = {},
 ) {
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
@@ -157,7 +157,7 @@ describe("Redis", () => {
     it("has no Secret and no password flag without a password", async () => {
         const { resources, result } = await build();
         assert.equal(ofType(resources, K8S.secret).length, 0);
-        assert.equal(result.redis.passwordSecret, undefined);
+        assert.equal(result.redis.redisPassword, undefined);
         assert.deepEqual(
             byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec.containers[0].env,
             [],
@@ -165,12 +165,12 @@ describe("Redis", () => {
     });
 
     it("requires a password kept in a Secret, never in the ConfigMap", async () => {
-        const { resources, result } = await build({ password: "s3cr3t-pass" });
+        const { resources, result } = await build({ redisPassword: "s3cr3t-pass" });
         const secrets = ofType(resources, K8S.secret);
         assert.equal(secrets.length, 1);
         assert.equal(secretValue(secrets[0].inputs.stringData).password, "s3cr3t-pass");
         const secretName = secrets[0].kubeName;
-        assert.equal(await unwrap(result.redis.passwordSecret?.name), secretName);
+        assert.equal(await unwrap(result.redis.redisPassword?.name), secretName);
 
         const container = byKubeName(resources, K8S.statefulSet, "redis").inputs.spec.template.spec.containers[0];
         assert.deepEqual(container.args, ["/etc/redis/redis.conf", "--requirepass", "$(REDIS_PASSWORD)"]);
@@ -196,7 +196,7 @@ describe("Redis", () => {
     });
 
     it("a given password wins over generating one", async () => {
-        const { resources } = await build({ generatePassword: true, password: "s3cr3t-pass" });
+        const { resources } = await build({ generatePassword: true, redisPassword: "s3cr3t-pass" });
         assert.equal(ofType(resources, "pulumi-nodejs:dynamic:Resource").length, 0);
         assert.equal(secretValue(ofType(resources, K8S.secret)[0].inputs.stringData).password, "s3cr3t-pass");
     });

@@ -11,7 +11,11 @@ class Parent extends pulumi.ComponentResource {
     }
 }
 
-function build(serviceType: "ClusterIP" | "LoadBalancer", allowFrom: Record<string, string> | "anywhere") {
+function build(
+    serviceType: "ClusterIP" | "LoadBalancer",
+    allowFrom: Record<string, string> | "anywhere",
+    replicas = 3,
+) {
     return runUnderMocks(() => {
         const provider = new k8s.Provider("test", {});
         return statelessTier(new Parent({ providers: [provider] }), "tier", {
@@ -20,7 +24,7 @@ function build(serviceType: "ClusterIP" | "LoadBalancer", allowFrom: Record<stri
             tier: "backend",
             names: { deployment: "d", service: "s", disruptionBudget: "b", networkPolicy: "n" },
             image: referencedImage("api:1.2"),
-            replicas: 3,
+            replicas,
             podSpec: { containers: [{ name: "c", image: "api:1.2", ports: [{ name: "http", containerPort: 9000 }] }] },
             serviceType,
             servicePort: 80,
@@ -31,6 +35,13 @@ function build(serviceType: "ClusterIP" | "LoadBalancer", allowFrom: Record<stri
 }
 
 describe("statelessTier", () => {
+    for (const replicas of [0, 21, 1.5]) {
+        it(`refuses ${replicas} replicas, outside REPLICAS_RANGE`, () =>
+            assert.rejects(build("ClusterIP", "anywhere", replicas), {
+                message: `tier: replicas must be a whole number from 1 to 20 (got ${replicas})`,
+            }));
+    }
+
     it("registers a Deployment, Service, PDB and NetworkPolicy under the given names and provider", async () => {
         const { resources } = await build("ClusterIP", { service: "nginx" });
         assert.deepEqual(
