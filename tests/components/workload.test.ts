@@ -93,7 +93,7 @@ async function deployedWorkloads(raw: Parameters<typeof parseConfig>[0] = {}): P
         () =>
             new ThreeTierApp(
                 "web",
-                { ...app, redis: { ...app.redis, password: "pw" } },
+                { ...app, redis: { ...app.redis, redisPassword: "pw" } },
                 { providers: [new k8s.Provider("test", {})] },
             ),
     );
