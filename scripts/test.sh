@@ -17,21 +17,40 @@
 # Works on a fresh clone: installs what is missing first (npm packages of the root and its workspace
 # policy/, Debian packages), and builds the Pulumi toolchain and the control plane before the engine
 # suite when they are not cached. The last line is always `N passed, N failed`, alone.
+#   npm test                    every suite
+#   npm test -- SUITE...        the installs, then only those suites (names as above, e.g. `unit cluster`)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+
+SUITES=(typecheck lint unit backend images toolkit "toolchain tests" netpol app workflows cluster engine)
+selected=("$@")
+for name in "${selected[@]}"; do
+  if ! printf '%s\n' "${SUITES[@]}" | grep -qxF -- "$name"; then
+    echo "test: no suite '$name'; the suites:$(printf " '%s'" "${SUITES[@]}")" >&2
+    exit 2
+  fi
+done
+# Whether suite $1 runs: every suite when none was named.
+wanted() { (( ${#selected[@]} == 0 )) || printf '%s\n' "${selected[@]}" | grep -qxF -- "$1"; }
 
 passed=0
 failed=0
+pending=0
 failed_suites=()
+checks=()  # "name ok|failed" of the steps that check without counting tests (type check, linters)
 steps=() # "name<TAB>milliseconds<TAB>note", in the order they ran
 
 now_ms() { date +%s%3N; }
 
-# Runs a step, echoing its output into $output, and records its time; returns its exit code.
+# Runs a step, echoing its output into $output, and records its time; returns its exit code. The
+# step's test runners append their counts to $TEST_COUNTS_FILE (mocha: tests/helpers/counting-reporter.ts,
+# go: tools/testreport), one JSON line per run.
 timed() {
   local name=$1 start rc
   shift
   echo "=== $name: $*"
+  : >"$TEST_COUNTS_FILE"
   start=$(now_ms)
   "$@" 2>&1 | tee "$output"
   rc=${PIPESTATUS[0]}
@@ -39,22 +58,59 @@ timed() {
   return "$rc"
 }
 
-# Adds a suite's passing/failing counts (from the output of its `timed` run) to the totals.
+# The sums of the last step's count lines: "passed failed pending runs node-mode".
+read_counts() {
+  node -e '
+    const fs = require("fs");
+    const runs = fs.readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const sum = (k) => runs.reduce((s, r) => s + r[k], 0);
+    const modes = runs.map((r) => r.nodeMode).filter(Boolean);
+    console.log(sum("passed"), sum("failed"), sum("pending"), runs.length, modes.pop() ?? "-");
+  ' "$TEST_COUNTS_FILE"
+}
+
+# Adds a suite's counts to the totals; a step with no count is a check. A test runner that exits
+# non-zero with no failed test (a crash, a build error) counts as one failure.
 count_suite() {
-  local name=$1 rc=$2 p f
-  # mocha: "N passing" / "N failing"; go test -v: "--- PASS" / "--- FAIL".
-  p=$(( $(grep -Eo '^ *[0-9]+ passing' "$output" | awk '{s+=$1} END {print s+0}') + $(grep -Ec '^ *--- PASS' "$output") ))
-  f=$(( $(grep -Eo '^ *[0-9]+ failing' "$output" | awk '{s+=$1} END {print s+0}') + $(grep -Ec '^ *--- FAIL' "$output") ))
-  if (( rc != 0 && f == 0 )); then f=1; fi        # a crash or a linter finding counts as a failure
-  if (( rc == 0 && p == 0 )); then p=1; fi        # a check with no per-test count (the linter) passed once
+  local name=$1 rc=$2 p f k runs mode
+  read -r p f k runs mode < <(read_counts)
+  if (( runs == 0 )); then
+    checks+=("$name $( (( rc == 0 )) && echo ok || echo failed)")
+    (( rc == 0 )) || failed_suites+=("$name")
+    echo "=== $name: exit $rc (a check: no test count)"
+    return
+  fi
+  if (( rc != 0 && f == 0 )); then f=1; fi
   passed=$(( passed + p ))
   failed=$(( failed + f ))
+  pending=$(( pending + k ))
+  [[ $mode == - ]] || node_mode=$mode
   (( rc == 0 )) || failed_suites+=("$name")
-  echo "=== $name: exit $rc, $p passed, $f failed"
+  echo "=== $name: exit $rc, $p passed, $f failed, $k pending"
+}
+
+# A suite that could not run because a step it needs failed: one failure.
+fail_suite() {
+  failed=$(( failed + 1 ))
+  failed_suites+=("$1")
+  echo "=== $1: not run, a step it needs failed"
+}
+
+# A Go module's tests, DIR [VAR=VALUE...], through tools/testreport (go test -json in, -v style text and
+# counts out).
+go_tests() {
+  (cd "$1" && env "${@:2}" GOTOOLCHAIN=local go test -count=1 -json ./... |
+    "$ROOT/tools/toolkit/run.sh" testreport "${XDG_CACHE_HOME:-$HOME/.cache}/three-tier-app/tools")
+}
+
+# The cluster program's tests, then the test that `down` undoes everything `up` did.
+cluster_tests() {
+  go_tests tools/local-cluster && npx mocha --timeout 600000 "tests/tools/local-cluster/**/*.test.ts"
 }
 
 run_suite() {
   local name=$1 rc
+  wanted "$name" || return 0
   timed "$@"
   rc=$?
   count_suite "$name" "$rc"
@@ -84,12 +140,16 @@ summary() {
     printf '  %-18s %s%s\n' "$name" "$(secs "$ms")" "${note:+  $note}"
   done
   printf '  %-18s %s\n' total "$(secs "$total")"
-  echo "node mode: ${node_mode:-unknown}"
+  if wanted engine; then echo "node mode: ${node_mode:-unknown}"; else echo "node mode: engine suite not run"; fi
+  if (( ${#checks[@]} > 0 )); then echo "checks (no test count): $(IFS=,; echo "${checks[*]}" | sed 's/,/, /g')"; fi
+  echo "pending: $pending (each names why it did not run)"
   if (( ${#failed_suites[@]} > 0 )); then echo "failed suites: ${failed_suites[*]}"; fi
 }
 
 output=$(mktemp)
-trap 'rm -f "$output"' EXIT
+TEST_COUNTS_FILE=$(mktemp)
+export TEST_COUNTS_FILE
+trap 'rm -f "$output" "$TEST_COUNTS_FILE"' EXIT
 
 prepare "npm packages" tools/npm-deps.sh
 note_if '^npm-deps: npm ci' installed
@@ -99,40 +159,40 @@ note_if '^app-deps: installing' installed
 run_suite typecheck npx tsc --noEmit
 run_suite lint npm run --silent lint
 run_suite unit npx mocha 'tests/**/*.test.ts' --exclude 'tests/app/**' --exclude 'tests/e2e/**' --exclude 'tests/tools/local-cluster/**'
-run_suite backend bash -c 'cd app/backend && GOTOOLCHAIN=local go test -count=1 -v ./...'
-run_suite images bash -c 'cd tools/images && GOTOOLCHAIN=local go test -count=1 -v ./...'
-run_suite toolkit bash -c 'cd tools/toolkit && GOTOOLCHAIN=local go test -count=1 -v ./...'
-run_suite "toolchain tests" bash -c 'cd tools/toolchain && GOTOOLCHAIN=local go test -count=1 -v ./...'
-run_suite netpol bash -c 'cd tools/netpol && NETPOL_NETNS_TEST=1 GOTOOLCHAIN=local go test -count=1 -v ./...'
+run_suite backend go_tests app/backend
+run_suite images go_tests tools/images
+run_suite toolkit go_tests tools/toolkit
+run_suite "toolchain tests" go_tests tools/toolchain
+run_suite netpol go_tests tools/netpol NETPOL_NETNS_TEST=1
 run_suite app npx mocha --timeout 120000 'tests/app/**/*.test.ts'
 run_suite workflows scripts/actionlint.sh
 
 # The cluster's binaries, built before the suites that start it (their time would otherwise count
 # against the lifecycle test's timeout: a cold build takes over 20 minutes) and timed on their own.
-cluster_built=false
-timed "cluster build" scripts/local-cluster.sh build && cluster_built=true
-if $cluster_built; then
-  run_suite cluster bash -c 'cd tools/local-cluster && GOTOOLCHAIN=local go test -count=1 -v ./... &&
-    cd ../.. && npx mocha --timeout 600000 "tests/tools/local-cluster/**/*.test.ts"'
-else
-  count_suite cluster 1
+if wanted cluster || wanted engine; then
+  cluster_built=false
+  timed "cluster build" scripts/local-cluster.sh build && cluster_built=true
+  if $cluster_built; then
+    run_suite cluster cluster_tests
+  elif wanted cluster; then
+    fail_suite cluster
+  fi
 fi
 
 # The engine suite's other prerequisite, timed on its own: a quick no-op when cached.
-if $cluster_built && timed toolchain scripts/toolchain.sh ensure && note_if '^\[toolchain +[0-9.]+s\] building' built; then
-  run_suite engine scripts/test-e2e.sh
-  # with-local-cluster.sh says how long starting the cluster took, when it had to, and its node mode.
-  up_s=$(grep -Eo 'local cluster up in [0-9]+ s' "$output" | grep -Eo '[0-9]+' | tail -n1)
-  if [ -n "$up_s" ]; then
-    steps+=(" cluster start"$'\t'"$(( up_s * 1000 ))"$'\t'"within engine")
+if wanted engine; then
+  if $cluster_built && timed toolchain scripts/toolchain.sh ensure && note_if '^\[toolchain +[0-9.]+s\] building' built; then
+    run_suite engine scripts/test-e2e.sh
+    # with-local-cluster.sh says how long starting the cluster took, when it had to, and its node mode.
+    up_s=$(grep -Eo 'local cluster up in [0-9]+ s' "$output" | grep -Eo '[0-9]+' | tail -n1)
+    if [ -n "$up_s" ]; then
+      steps+=(" cluster start"$'\t'"$(( up_s * 1000 ))"$'\t'"within engine")
+    else
+      steps+=(" cluster start"$'\t'0$'\t'"was already running")
+    fi
   else
-    steps+=(" cluster start"$'\t'0$'\t'"was already running")
+    fail_suite engine
   fi
-  # "real" or "kwok (<reason>)", as the engine suite ran (the cluster may be down again by now).
-  node_mode=$(sed -n 's/^local cluster mode: //p' "$output" | tail -n1)
-  [[ $node_mode =~ ^(real|kwok) ]] || node_mode=unknown
-else
-  count_suite engine 1
 fi
 
 summary

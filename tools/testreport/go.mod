@@ -1,0 +1,3 @@
+module three-tier-app/testreport
+
+go 1.22.0
