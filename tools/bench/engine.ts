@@ -1,6 +1,7 @@
 // Engine benchmark (npm run bench:engine, through scripts/bench-engine.sh) on the local cluster. Prints medians,
 // spreads and ratios over BENCH_RUNS runs (default 5); with `-- --profile`, where one up, preview and destroy
-// spend their time instead (profile.ts):
+// spend their time instead (profile.ts); with `-- --growth`, how up, preview and memory grow with stacks
+// and replicas (growth.ts):
 //   - a no-op `pulumi preview` of the app vs of an empty program (the engine's floor), both run the same way
 //     (transpile-only TypeScript with the program's tsconfig.pulumi.json, same SDK and host);
 //   - `pulumi up` from nothing to all-Ready vs `kubectl apply` of the very objects that up created (read back
@@ -19,6 +20,7 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT, REPO_ROOT } from "../../project";
 import { clusterFromEnv, describeNode, kubectl, localStackConfig, nodeFromEnv } from "../engine/cluster";
 import { createStack, removeStack, secondsSince, uniqueName } from "../engine/stacks";
+import { growthReport, stacksSideBySide, withReplicas } from "./growth";
 import { profiledPulumi, profileReport } from "./profile";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -185,9 +187,23 @@ async function profile(): Promise<void> {
     }
 }
 
+/** `--growth`: stacks side by side and replicas per tier, after one up that pushes the images. */
+async function growth(): Promise<void> {
+    const warm = await createStack(uniqueName("bench-warm"), cluster, uniqueName("bench-warm"), config);
+    await warm.up();
+    await removeStack(warm);
+    const replicas = [
+        await withReplicas(cluster, config, 2, timedPulumi),
+        await withReplicas(cluster, config, 10, timedPulumi),
+    ];
+    const sideBySide = await stacksSideBySide(cluster, config, timedPulumi);
+    console.log(growthReport(sideBySide.baseline, [...sideBySide.rows, ...replicas]));
+}
+
 async function main(): Promise<void> {
     console.log(describeNode(nodeFromEnv()));
     if (process.argv.includes("--profile")) return profile();
+    if (process.argv.includes("--growth")) return growth();
     const preview = await previewFloor();
     const deploy = await upVersusKubectl();
     const fmt = (xs: number[]) =>
