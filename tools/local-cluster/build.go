@@ -46,7 +46,12 @@ func built(c *config, p *part) bool {
 			return false
 		}
 	}
-	return p.name != "kwok" || fileExists(filepath.Join(c.partDir(p), kwokStagesFile))
+	for _, f := range p.extraFiles {
+		if !fileExists(filepath.Join(c.partDir(p), f)) {
+			return false
+		}
+	}
+	return true
 }
 
 // buildAll builds every part that is missing (or all with LOCAL_CLUSTER_REBUILD=1), one at a time:
@@ -120,7 +125,7 @@ func buildPart(ctx context.Context, c *config, builds *toolkit.Builds, b pending
 	return nil
 }
 
-// buildInto builds the part's binaries (and kwok's stages) into tmp and checks their version stamps.
+// buildInto builds the part's binaries (and its extra files) into tmp and checks their version stamps.
 func buildInto(ctx context.Context, c *config, p *part, v, tmp string) error {
 	for _, b := range p.bins {
 		cmd := exec.CommandContext(ctx, "nice", "-n", "10", "go", "build", "-trimpath",
@@ -131,26 +136,21 @@ func buildInto(ctx context.Context, c *config, p *part, v, tmp string) error {
 			return fmt.Errorf("go build %s (in %s) failed: %w\n%s", b.pkg, cmd.Dir, err, tail(string(out), 30))
 		}
 	}
-	if p.name == "kwok" {
-		if err := writeKwokStages(ctx, c, p, filepath.Join(tmp, kwokStagesFile)); err != nil {
+	if p.extra != nil {
+		if err := p.extra(ctx, c, p, tmp); err != nil {
 			return err
 		}
 	}
-	return checkStamp(c, p, tmp, v)
+	return checkStamp(p, tmp, v)
 }
 
 // checkStamp refuses a binary that does not report the version it is cached under.
-func checkStamp(c *config, p *part, dir, v string) error {
-	if p.modPath == "" || p.name == "cni-plugins" || p.name == "coredns" {
-		return nil // our own code and CNI plugins carry no version flag
+func checkStamp(p *part, dir, v string) error {
+	if p.stamp == nil {
+		return nil // our own code, the CNI plugins and CoreDNS carry no version flag
 	}
 	bin := filepath.Join(dir, p.bins[0].name)
-	args := []string{"--version"}
-	switch p.name {
-	case "kubectl":
-		args = []string{"version", "--client"}
-	}
-	out, _ := exec.Command(bin, args...).CombinedOutput()
+	out, _ := exec.Command(bin, p.stamp...).CombinedOutput()
 	if !strings.Contains(string(out), strings.TrimPrefix(v, "v")) {
 		return fmt.Errorf("%s built but reports %q, expected %s", p.name, strings.TrimSpace(string(out)), v)
 	}
@@ -161,7 +161,7 @@ func checkStamp(c *config, p *part, dir, v string) error {
 // initialise, heartbeat with lease, pod ready/complete/delete) from the module.
 const kwokStagesFile = "stages-fast.yaml"
 
-func writeKwokStages(ctx context.Context, c *config, p *part, dest string) error {
+func writeKwokStages(ctx context.Context, c *config, p *part, dir string) error {
 	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", p.modPath)
 	cmd.Dir = c.moduleDir(p)
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly")
@@ -190,7 +190,7 @@ func writeKwokStages(ctx context.Context, c *config, p *part, dest string) error
 			b.Write(body)
 		}
 	}
-	return os.WriteFile(dest, []byte(b.String()), 0o644)
+	return os.WriteFile(filepath.Join(dir, kwokStagesFile), []byte(b.String()), 0o644)
 }
 
 // kustomizeResources lists the `resources:` entries of a kustomization file.

@@ -20,14 +20,20 @@ type part struct {
 	modPath string   // module whose required version names the build; "" = a hash of our sources
 	bins    []binary // built into <cache>/<name>-<version>/
 	ldflags func(c *config, version string) string
-	modes   []mode // modes that run it as a process
-	uses    []mode // modes that need it built without running it (clients, plugins, images)
-	netns   bool   // started inside the node netns (nsenter --net, which keeps the mount namespace)
-	exe     string // which of bins runs; default the first
-	args    func(c *config) []string
-	env     []string // added to the environment it starts with
-	ready   func(ctx context.Context, c *config) error
-	stop    int // stop wave: higher stops first
+	// stamp makes bins[0] print its version, which must name the one it is cached under; nil: it
+	// prints none (our own code, the CNI plugins, CoreDNS).
+	stamp []string
+	// extra writes what the build adds beside the binaries (extraFiles) into its directory.
+	extra      func(ctx context.Context, c *config, p *part, dir string) error
+	extraFiles []string
+	modes      []mode // modes that run it as a process
+	uses       []mode // modes that need it built without running it (clients, plugins, images)
+	netns      bool   // started inside the node netns (nsenter --net, which keeps the mount namespace)
+	exe        string // which of bins runs; default the first
+	args       func(c *config) []string
+	env        []string // added to the environment it starts with
+	ready      func(ctx context.Context, c *config) error
+	stop       int // stop wave: higher stops first
 	// expected is how long a cold build takes on two cores (README's measured cold run), until this
 	// machine records its own. The first Kubernetes binary (kube-apiserver) compiles most of
 	// Kubernetes; the others reuse that work.
@@ -69,6 +75,8 @@ func k8sLdflags(_ *config, v string) string {
 
 var both = []mode{modeReal, modeKwok}
 
+var versionFlag = []string{"--version"}
+
 // parts is the table. Filled by init: its rows' functions look rows up again.
 var parts []part
 
@@ -78,37 +86,38 @@ func table() []part {
 	return []part{
 		{
 			name: "etcd", module: "local-cluster/etcd", modPath: "go.etcd.io/etcd/server/v3",
-			bins:    []binary{{"etcd", "."}},
+			bins: []binary{{"etcd", "."}}, stamp: versionFlag,
 			ldflags: func(c *config, v string) string { return "-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=" + v },
 			modes:   both, netns: true, args: etcdArgs, ready: etcdReady, stop: 1,
 			expected: time.Minute,
 		},
 		{
 			name: "kube-apiserver", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
-			bins: k8sBins("kube-apiserver"), ldflags: k8sLdflags,
+			stamp: versionFlag, bins: k8sBins("kube-apiserver"), ldflags: k8sLdflags,
 			modes: both, netns: true, args: apiserverArgs, ready: apiserverReady, stop: 2,
 			expected: 4 * time.Minute,
 		},
 		{
 			name: "kube-controller-manager", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
-			bins: k8sBins("kube-controller-manager"), ldflags: k8sLdflags,
+			stamp: versionFlag, bins: k8sBins("kube-controller-manager"), ldflags: k8sLdflags,
 			modes: both, netns: true, args: controllerManagerArgs, ready: healthzReady(kcmPort), stop: 3,
 			expected: 70 * time.Second,
 		},
 		{
 			name: "kube-scheduler", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
-			bins: k8sBins("kube-scheduler"), ldflags: k8sLdflags,
+			stamp: versionFlag, bins: k8sBins("kube-scheduler"), ldflags: k8sLdflags,
 			modes: both, netns: true, args: schedulerArgs, ready: healthzReady(schedulerPort), stop: 3,
 			expected: 20 * time.Second,
 		},
 		{
 			name: "kubectl", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
-			bins: k8sBins("kubectl"), ldflags: k8sLdflags, uses: both,
+			stamp: []string{"version", "--client"}, bins: k8sBins("kubectl"), ldflags: k8sLdflags, uses: both,
 			expected: 30 * time.Second,
 		},
 		{
 			name: "kwok", module: "local-cluster/kwok", modPath: "sigs.k8s.io/kwok",
-			bins: []binary{{"kwok", "sigs.k8s.io/kwok/cmd/kwok"}},
+			bins: []binary{{"kwok", "sigs.k8s.io/kwok/cmd/kwok"}}, stamp: versionFlag,
+			extra: writeKwokStages, extraFiles: []string{kwokStagesFile},
 			ldflags: func(c *config, v string) string {
 				return "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=" + strings.TrimPrefix(v, "v") +
 					" -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=" + strings.TrimPrefix(k8sVersion(c), "v")
@@ -130,6 +139,7 @@ func table() []part {
 		{
 			name: "crictl", module: "local-cluster/crictl", modPath: "sigs.k8s.io/cri-tools",
 			bins:     []binary{{"crictl", "sigs.k8s.io/cri-tools/cmd/crictl"}},
+			stamp:    versionFlag,
 			ldflags:  func(c *config, v string) string { return "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=" + v },
 			uses:     []mode{modeReal},
 			expected: 30 * time.Second,
@@ -147,7 +157,8 @@ func table() []part {
 			// program pushes the app's images to it and the node's containerd pulls them by digest
 			// (hosts.toml). Up before containerd and the kubelet, which pull from it; stops after them.
 			name: "registry", module: "local-cluster/registry", modPath: "github.com/distribution/distribution/v3",
-			bins: []binary{{"registry", "github.com/distribution/distribution/v3/cmd/registry"}},
+			bins:  []binary{{"registry", "github.com/distribution/distribution/v3/cmd/registry"}},
+			stamp: versionFlag,
 			ldflags: func(c *config, v string) string {
 				return "-s -w -X github.com/distribution/distribution/v3/version.version=" + v
 			},
@@ -163,6 +174,7 @@ func table() []part {
 				{"containerd-shim-runc-v2", "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2"},
 				{"ctr", "github.com/containerd/containerd/v2/cmd/ctr"},
 			},
+			stamp: versionFlag,
 			ldflags: func(c *config, v string) string {
 				return "-s -w -X github.com/containerd/containerd/v2/version.Version=" + v
 			},
@@ -171,13 +183,13 @@ func table() []part {
 		},
 		{
 			name: "kubelet", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
-			bins: k8sBins("kubelet"), ldflags: k8sLdflags,
+			stamp: versionFlag, bins: k8sBins("kubelet"), ldflags: k8sLdflags,
 			modes: []mode{modeReal}, netns: true, args: kubeletArgs, ready: kubeletReady, stop: 6,
 			expected: 30 * time.Second,
 		},
 		{
 			name: "kube-proxy", module: "local-cluster/kubernetes", modPath: "k8s.io/kubernetes",
-			bins: k8sBins("kube-proxy"), ldflags: k8sLdflags,
+			stamp: versionFlag, bins: k8sBins("kube-proxy"), ldflags: k8sLdflags,
 			modes: []mode{modeReal}, netns: true, args: kubeProxyArgs, ready: kubeProxyReady, stop: 7,
 			expected: 20 * time.Second,
 		},

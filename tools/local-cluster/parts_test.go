@@ -99,3 +99,16 @@ func TestParseResources(t *testing.T) {
 		t.Errorf("parseResources = %v, want %v", got, want)
 	}
 }
+
+// Every upstream build reports the version it is cached under, but for those with no version flag.
+func TestStampedBuilds(t *testing.T) {
+	var unstamped []string
+	for _, p := range parts {
+		if p.stamp == nil {
+			unstamped = append(unstamped, p.name)
+		}
+	}
+	if want := []string{"cni-plugins", "images", "coredns", "pv-dirs", "netpol"}; !reflect.DeepEqual(unstamped, want) {
+		t.Errorf("parts without a version stamp check: %v, want %v", unstamped, want)
+	}
+}
