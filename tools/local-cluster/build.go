@@ -12,11 +12,11 @@ import (
 	"three-tier-app/toolkit"
 )
 
-func (c *config) moduleDir(p *part) string { return filepath.Join(c.repo, "tools", p.module) }
+func (c *config) moduleDir(p *spec) string { return filepath.Join(c.repo, "tools", p.module) }
 
 // version names a build: the version its go.mod requires of modPath, or for our own code a hash
 // of its sources.
-func version(c *config, p *part) (string, error) {
+func version(c *config, p *spec) (string, error) {
 	dir := c.moduleDir(p)
 	if p.modPath == "" {
 		h, err := toolkit.HashSources(dir)
@@ -32,7 +32,7 @@ func version(c *config, p *part) (string, error) {
 	return v, nil
 }
 
-func mustVersion(c *config, p *part) string {
+func mustVersion(c *config, p *spec) string {
 	v, err := version(c, p)
 	if err != nil {
 		return "unknown"
@@ -40,19 +40,24 @@ func mustVersion(c *config, p *part) string {
 	return v
 }
 
-func built(c *config, p *part) bool {
+func built(c *config, p *spec) bool {
 	for _, b := range p.bins {
 		if !toolkit.Executable(c.binPath(p, b.name)) {
 			return false
 		}
 	}
-	return p.name != "kwok" || fileExists(filepath.Join(c.partDir(p), kwokStagesFile))
+	for _, f := range p.extraFiles {
+		if !fileExists(filepath.Join(c.partDir(p), f)) {
+			return false
+		}
+	}
+	return true
 }
 
 // buildAll builds every part that is missing (or all with LOCAL_CLUSTER_REBUILD=1), one at a time:
 // two Kubernetes links at once would exhaust this machine's two cores and memory for nothing. It says
 // first what it will build and for how long.
-func buildAll(ctx context.Context, c *config, ps []part) error {
+func buildAll(ctx context.Context, c *config, ps []*spec) error {
 	t0 := time.Now()
 	todo, err := toBuild(c, ps)
 	if err != nil {
@@ -71,20 +76,20 @@ func buildAll(ctx context.Context, c *config, ps []part) error {
 
 // pending is a part to build, at the version its build is cached under.
 type pending struct {
-	p       *part
+	p       *spec
 	version string
 }
 
 // toBuild is the parts of ps buildAll builds, in order.
-func toBuild(c *config, ps []part) ([]pending, error) {
+func toBuild(c *config, ps []*spec) ([]pending, error) {
 	var todo []pending
 	for i := range ps {
-		v, err := version(c, &ps[i])
+		v, err := version(c, ps[i])
 		if err != nil {
 			return nil, err
 		}
-		if !built(c, &ps[i]) || c.rebuild {
-			todo = append(todo, pending{&ps[i], v})
+		if !built(c, ps[i]) || c.rebuild {
+			todo = append(todo, pending{ps[i], v})
 		}
 	}
 	return todo, nil
@@ -120,8 +125,8 @@ func buildPart(ctx context.Context, c *config, builds *toolkit.Builds, b pending
 	return nil
 }
 
-// buildInto builds the part's binaries (and kwok's stages) into tmp and checks their version stamps.
-func buildInto(ctx context.Context, c *config, p *part, v, tmp string) error {
+// buildInto builds the part's binaries (and its extra files) into tmp and checks their version stamps.
+func buildInto(ctx context.Context, c *config, p *spec, v, tmp string) error {
 	for _, b := range p.bins {
 		cmd := exec.CommandContext(ctx, "nice", "-n", "10", "go", "build", "-trimpath",
 			"-ldflags", p.ldflags(c, v), "-o", filepath.Join(tmp, b.name), b.pkg)
@@ -131,91 +136,25 @@ func buildInto(ctx context.Context, c *config, p *part, v, tmp string) error {
 			return fmt.Errorf("go build %s (in %s) failed: %w\n%s", b.pkg, cmd.Dir, err, tail(string(out), 30))
 		}
 	}
-	if p.name == "kwok" {
-		if err := writeKwokStages(ctx, c, p, filepath.Join(tmp, kwokStagesFile)); err != nil {
+	if p.extra != nil {
+		if err := p.extra(ctx, c, p, tmp); err != nil {
 			return err
 		}
 	}
-	return checkStamp(c, p, tmp, v)
+	return checkStamp(p, tmp, v)
 }
 
 // checkStamp refuses a binary that does not report the version it is cached under.
-func checkStamp(c *config, p *part, dir, v string) error {
-	if p.modPath == "" || p.name == "cni-plugins" || p.name == "coredns" {
-		return nil // our own code and CNI plugins carry no version flag
+func checkStamp(p *spec, dir, v string) error {
+	if p.stamp == nil {
+		return nil // our own code, the CNI plugins and CoreDNS carry no version flag
 	}
 	bin := filepath.Join(dir, p.bins[0].name)
-	args := []string{"--version"}
-	switch p.name {
-	case "kubectl":
-		args = []string{"version", "--client"}
-	}
-	out, _ := exec.Command(bin, args...).CombinedOutput()
+	out, _ := exec.Command(bin, p.stamp...).CombinedOutput()
 	if !strings.Contains(string(out), strings.TrimPrefix(v, "v")) {
 		return fmt.Errorf("%s built but reports %q, expected %s", p.name, strings.TrimSpace(string(out)), v)
 	}
 	return nil
-}
-
-// The kwok stage config: v0.8.0 ships no default stages, so assemble kustomize/stage/fast (node
-// initialise, heartbeat with lease, pod ready/complete/delete) from the module.
-const kwokStagesFile = "stages-fast.yaml"
-
-func writeKwokStages(ctx context.Context, c *config, p *part, dest string) error {
-	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", p.modPath)
-	cmd.Dir = c.moduleDir(p)
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly")
-	out, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("locating %s: %w", p.modPath, err)
-	}
-	fast := filepath.Join(strings.TrimSpace(string(out)), "kustomize", "stage", "fast")
-	var b strings.Builder
-	b.WriteString("# Generated by tools/local-cluster from " + p.modPath + " kustomize/stage/fast\n")
-	subs, err := kustomizeResources(filepath.Join(fast, "kustomization.yaml"))
-	if err != nil {
-		return err
-	}
-	for _, sub := range subs {
-		files, err := kustomizeResources(filepath.Join(fast, sub, "kustomization.yaml"))
-		if err != nil {
-			return err
-		}
-		for _, f := range files {
-			body, err := os.ReadFile(filepath.Join(fast, sub, f))
-			if err != nil {
-				return err
-			}
-			b.WriteString("---\n")
-			b.Write(body)
-		}
-	}
-	return os.WriteFile(dest, []byte(b.String()), 0o644)
-}
-
-// kustomizeResources lists the `resources:` entries of a kustomization file.
-func kustomizeResources(file string) ([]string, error) {
-	body, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	return parseResources(string(body)), nil
-}
-
-func parseResources(body string) []string {
-	var res []string
-	in := false
-	for _, line := range strings.Split(body, "\n") {
-		switch {
-		case strings.HasPrefix(line, "resources:"):
-			in = true
-		case in && strings.HasPrefix(line, "- "):
-			res = append(res, strings.TrimSpace(strings.TrimPrefix(line, "- ")))
-		case line != "" && !strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "-"):
-			in = false
-		}
-	}
-	return res
 }
 
 func tail(s string, n int) string {

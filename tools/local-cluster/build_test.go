@@ -13,7 +13,7 @@ func TestToBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := []part{*partByName("etcd"), *partByName("containerd"), *partByName("netpol")}
+	ps := []*spec{&etcd.spec, &containerd.spec, &netpol.spec}
 	for _, tc := range []struct {
 		name    string
 		built   map[string][]string // part: the binaries of it in the cache
@@ -30,7 +30,7 @@ func TestToBuild(t *testing.T) {
 			c := &config{repo: repo, binCache: t.TempDir(), rebuild: tc.rebuild}
 			for name, bins := range tc.built {
 				for _, b := range bins {
-					bin := c.binPath(partByName(name), b)
+					bin := c.binPath(byName(t, name).row(), b)
 					if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 						t.Fatal(err)
 					}
@@ -46,7 +46,7 @@ func TestToBuild(t *testing.T) {
 			var got []string
 			for _, b := range steps(todo) {
 				got = append(got, b.Name)
-				if b.Version != mustVersion(c, partByName(b.Name)) || b.Default != partByName(b.Name).expected {
+				if b.Version != mustVersion(c, byName(t, b.Name).row()) || b.Default != byName(t, b.Name).row().expected {
 					t.Errorf("%s: step %+v does not carry its cache version and expected time", b.Name, b)
 				}
 			}

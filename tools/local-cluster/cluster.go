@@ -4,19 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
 )
 
 func up(ctx context.Context, c *config) error {
 	if st, err := readState(c); err == nil {
 		c.mode = st.Mode
-		if allHealthy(ctx, c) == nil {
+		if allHealthy(ctx, &cluster{config: c, st: st, parts: partsIn(st.Mode)}) == nil {
 			logf("already up (%s): kubeconfig %s", st.modeLine(), c.kubeconfig())
 			fmt.Println("local-cluster: already up; KUBECONFIG=" + c.kubeconfig())
 			return nil
@@ -38,11 +38,11 @@ func up(ctx context.Context, c *config) error {
 	}
 	var need []part
 	for _, p := range parts {
-		if p.neededIn(m) {
+		if p.row().neededIn(m) {
 			need = append(need, p)
 		}
 	}
-	if err := buildAll(ctx, c, need); err != nil {
+	if err := buildAll(ctx, c, specs(need)); err != nil {
 		return err
 	}
 	t0 := time.Now()
@@ -53,7 +53,7 @@ func up(ctx context.Context, c *config) error {
 	if err := st.save(c); err != nil {
 		return err
 	}
-	if err := bringUp(ctx, c, st); err != nil {
+	if err := bringUp(ctx, &cluster{config: c, st: st, parts: partsIn(m)}); err != nil {
 		logf("up failed: taking down what started (logs kept in %s)", c.path("logs"))
 		keep := filepath.Join(filepath.Dir(c.stateDir), "cluster-failed-logs")
 		_ = os.RemoveAll(keep)
@@ -68,115 +68,41 @@ func up(ctx context.Context, c *config) error {
 	return nil
 }
 
-func bringUp(ctx context.Context, c *config, st *state) error {
-	if err := makePKI(c); err != nil {
+// bringUp makes the cluster's PKI and config files, then starts its parts in order.
+func bringUp(ctx context.Context, cl *cluster) error {
+	if err := makePKI(cl.config); err != nil {
 		return err
 	}
-	if err := writeConfigs(c); err != nil {
+	if err := writeConfigs(cl.config); err != nil {
 		return err
 	}
-	if err := recordPaths(c, st); err != nil {
-		return err
-	}
-	if c.mode == modeReal {
-		if err := prepareHost(ctx, c, st); err != nil {
+	for _, p := range cl.parts {
+		if err := p.start(ctx, cl); err != nil {
 			return err
 		}
 	}
-	for _, p := range processes(c.mode) {
-		if err := start(c, p); err != nil {
-			return err
-		}
-		if err := waitReady(ctx, c, p); err != nil {
-			return err
-		}
-		if err := afterReady(ctx, c, p); err != nil {
-			return err
-		}
-	}
-	return waitUsable(ctx, c)
+	return waitUsable(ctx, cl.config)
 }
 
-// afterReady hooks a step to the part it depends on: objects once the API serves, the pause image
-// once containerd does.
-func afterReady(ctx context.Context, c *config, p *part) error {
-	switch p.name {
-	case "kube-apiserver":
-		manifest := storageClassManifest
-		if c.mode == modeReal {
-			manifest += "---\n" + renderDNSManifest()
-		} else {
-			manifest += renderFakeNodes(k8sVersion(c), mustVersion(c, partByName("kwok")))
-		}
-		// readyz can answer before the system namespaces exist: retry a little.
-		var err error
-		for range 20 {
-			if _, err = kubectl(ctx, c, manifest, "apply", "-f", "-"); err == nil {
-				return nil
-			}
-			time.Sleep(500 * time.Millisecond)
-		}
-		return err
-	case "containerd":
-		return importPauseImage(ctx, c)
-	}
-	return nil
-}
-
+// writeConfigs writes the admin kubeconfig and the config files of the mode's parts.
 func writeConfigs(c *config) error {
 	ca, err := os.ReadFile(c.pki("ca.crt"))
 	if err != nil {
 		return err
 	}
 	files := map[string]string{
-		c.kubeconfig():                   renderKubeconfig(c.apiserverURL(), ca, kubeconfigUser{token: adminToken(c)}),
-		c.path("registry", "config.yml"): renderRegistryConfig(c),
+		c.kubeconfig(): renderKubeconfig(c.apiserverURL(), ca, kubeconfigUser{token: adminToken(c)}),
 	}
-	if c.mode == modeReal {
-		files[c.path("kubelet", "kubeconfig")] = renderKubeconfig(c.apiserverURL(), ca,
-			kubeconfigUser{cert: c.pki("kubelet.crt"), key: c.pki("kubelet.key")})
-		files[c.path("kube-proxy", "kubeconfig")] = renderKubeconfig(c.apiserverURL(), ca,
-			kubeconfigUser{cert: c.pki("kube-proxy.crt"), key: c.pki("kube-proxy.key")})
-		files[c.path("containerd", "config.toml")] = renderContainerdConfig(c)
-		files[filepath.Join(c.registryHostsDir(), c.registryAddr(), "hosts.toml")] = renderRegistryHosts(c)
-		files[c.path("cni", "net.d", "10-"+cniNetwork+".conflist")] = renderCNIConfig(c)
-		files[c.path("kubelet", "config.yaml")] = renderKubeletConfig(c)
-		files[c.path("kubelet", "resolv.conf")] = "# No upstream resolver: nothing may leave the node netns.\n"
-		files[c.path("kube-proxy", "config.yaml")] = renderKubeProxyConfig(c)
-		files[c.path("coredns", "Corefile")] = renderCorefile(c)
-		files[c.path("node.env")] = renderNodeEnv(c)
-		files[c.path("crictl.yaml")] = renderCrictlConfig(c)
+	for _, p := range parts {
+		if s := p.row(); s.files != nil && s.neededIn(c.mode) {
+			maps.Copy(files, s.files(c))
+		}
 	}
 	for path, body := range files {
 		if err := writeFile(path, body, 0o600); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-// importPauseImage loads the sandbox image containerd pins (tools/images builds its tarball) into the
-// node's containerd, as `kind load` does: every pod needs it, and it must not depend on anything
-// having been pushed. The app's images are not imported: the Pulumi program pushes them to the
-// registry part and containerd pulls them from there by digest.
-func importPauseImage(ctx context.Context, c *config) error {
-	cmd := exec.CommandContext(ctx, c.binPath(partByName("images"), "images"), "build", "pause")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("images build pause: %w", err)
-	}
-	f := strings.Fields(string(out))
-	if len(f) != 2 || f[0] != pauseImage {
-		return fmt.Errorf("images build pause printed %q, want %q and its tarball", out, pauseImage)
-	}
-	t0 := time.Now()
-	ctr := c.binPath(partByName("containerd"), "ctr")
-	if err := quiet(ctx, ctr, "--address", c.containerdSock(), "-n", "k8s.io", "images", "import",
-		"--snapshotter", "overlayfs", f[1]); err != nil {
-		return err
-	}
-	logf("imported %s in %s", pauseImage, since(t0))
 	return nil
 }
 
@@ -226,21 +152,15 @@ func down(ctx context.Context, c *config) error {
 		return fmt.Errorf("%s has no readable state (%w); not guessing what to undo", c.stateDir, err)
 	}
 	c.mode = st.Mode
+	cl := &cluster{config: c, st: st, parts: partsIn(st.Mode)}
 	t0 := time.Now()
-	for _, wave := range stopWaves(st.Mode) {
-		for _, p := range wave {
-			if p.name == "containerd" && pidOf(c, p) > 0 {
-				removePods(ctx, c)
-			}
-		}
-		stopParts(c, wave)
-	}
 	var errs []error
-	if st.Mode == modeReal {
-		errs = append(errs, undoHost(c, st))
+	for _, wave := range stopWaves(cl.parts) {
+		errs = append(errs, stopTogether(ctx, cl, wave))
 	}
-	for p, snap := range st.Paths {
-		errs = append(errs, restorePath(p, snap))
+	errs = append(errs, sweep(cl))
+	for _, p := range hostPartsReversed(cl.parts) {
+		errs = append(errs, p.stop(ctx, cl))
 	}
 	errs = append(errs, removeStateDir(c))
 	if err := errors.Join(errs...); err != nil {
@@ -250,78 +170,26 @@ func down(ctx context.Context, c *config) error {
 	return nil
 }
 
-// removePods stops and removes every pod sandbox while containerd still runs, so that each one's
-// CNI DEL releases its address and its mounts go.
-func removePods(ctx context.Context, c *config) {
-	crictl := c.binPath(partByName("crictl"), "crictl")
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := quiet(ctx, crictl, "--config", c.path("crictl.yaml"), "rmp", "--all", "--force"); err != nil {
-		logf("removing pods: %v", err)
+// stopTogether stops the parts of a wave at once.
+func stopTogether(ctx context.Context, cl *cluster, wave []part) error {
+	errs := make([]error, len(wave))
+	var wg sync.WaitGroup
+	for i, p := range wave {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = p.stop(ctx, cl)
+		}()
 	}
-}
-
-// undoHost reverses prepareHost and whatever the node's components left: processes, mounts, the
-// netns, cgroups, sysctls and new entries under the fixed paths.
-func undoHost(c *config, st *state) error {
-	var errs []error
-	for _, pid := range leftovers(c, st) {
-		logf("killing leftover pid %d (a shim or container of this node)", pid)
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
-	waitGone(5*time.Second, pidMap(leftovers(c, st)))
-	roots := []string{c.stateDir, c.runDir, c.netnsPath()}
-	for p, snap := range st.Paths {
-		if !snap.Existed {
-			roots = append(roots, p)
-		}
-	}
-	errs = append(errs, unmountAll(roots...))
-	if st.Netns {
-		ctx := context.Background()
-		for _, r := range hostRoutes {
-			_ = quiet(ctx, "ip", "route", "del", r, "via", nodeIP, "dev", hostLink)
-		}
-		if fileExists(c.netnsPath()) {
-			errs = append(errs, quiet(ctx, "ip", "netns", "delete", netnsName))
-		}
-		// Deleting the netns takes the veth pair with it, asynchronously: wait for that before deleting the
-		// host end by hand, and count a failed delete only if the link is still there after it.
-		hostLinkPath := filepath.Join("/sys/class/net", hostLink)
-		for deadline := time.Now().Add(5 * time.Second); fileExists(hostLinkPath) && time.Now().Before(deadline); {
-			time.Sleep(100 * time.Millisecond)
-		}
-		if fileExists(hostLinkPath) {
-			if err := quiet(ctx, "ip", "link", "delete", hostLink); err != nil && fileExists(hostLinkPath) {
-				errs = append(errs, err)
-			}
-		}
-	}
-	for _, cg := range st.Cgroups {
-		errs = append(errs, removeCgroup(cg))
-	}
-	for k, v := range st.Sysctls {
-		errs = append(errs, os.WriteFile("/proc/sys/"+k, []byte(v), 0o644))
-	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func pidMap(pids []int) map[string]int {
-	m := map[string]int{}
-	for _, pid := range pids {
-		m[fmt.Sprint(pid)] = pid
-	}
-	return m
-}
-
-// allHealthy: every process of the mode runs and passes its readiness check.
-func allHealthy(ctx context.Context, c *config) error {
-	for _, p := range processes(c.mode) {
-		if pidOf(c, p) == 0 {
-			return fmt.Errorf("%s is not running", p.name)
-		}
-		if err := p.ready(ctx, c); err != nil {
-			return fmt.Errorf("%s: %w", p.name, err)
+// allHealthy: every part of the mode is healthy (every process runs and passes its readiness check).
+func allHealthy(ctx context.Context, cl *cluster) error {
+	for _, p := range cl.parts {
+		if err := p.health(ctx, cl); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -335,7 +203,7 @@ func status(ctx context.Context, c *config) error {
 	}
 	fmt.Printf("%-24s %s\n", "mode", st.modeLine())
 	failed := 0
-	for _, p := range processes(st.Mode) {
+	for _, p := range processes(partsIn(st.Mode)) {
 		pid := pidOf(c, p)
 		where := "host"
 		if p.netns && st.Mode == modeReal {

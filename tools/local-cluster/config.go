@@ -135,3 +135,5 @@ func (c *config) registryHostsDir() string { return c.path("containerd", "certs.
 
 // registryAddr is where images are pushed and pulled: the node IP in real mode, loopback in kwok mode.
 func (c *config) registryAddr() string { return hostPort(c, registryPort) }
+
+func hostPort(c *config, port int) string { return fmt.Sprintf("%s:%d", c.host(), port) }

@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string) error {
 		fmt.Println(c.kubeconfig())
 		return nil
 	case "kubectl":
-		fmt.Println(c.binPath(partByName("kubectl"), "kubectl"))
+		fmt.Println(c.binPath(&kubectlTool.spec, "kubectl"))
 		return nil
 	case "registry":
 		// The address depends on the mode, which only a running cluster has.
@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string) error {
 		fmt.Println(c.registryAddr())
 		return nil
 	case "build":
-		return buildAll(ctx, c, parts)
+		return buildAll(ctx, c, specs(parts))
 	default:
 		return errors.New(usage)
 	}

@@ -9,7 +9,7 @@ import (
 // pidOf trusts a pid file only while that pid runs the binary recorded with it.
 func TestPidOfChecksTheRecordedBinary(t *testing.T) {
 	c := &config{stateDir: t.TempDir()}
-	p := &part{name: "self"}
+	p := &process{spec: spec{name: "self"}}
 	if err := os.MkdirAll(c.path("pids"), 0o755); err != nil {
 		t.Fatal(err)
 	}

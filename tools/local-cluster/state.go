@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -63,56 +61,6 @@ func (s *state) save(c *config) error {
 		return err
 	}
 	return os.WriteFile(c.path("mode"), []byte(s.modeLine()+"\n"), 0o644)
-}
-
-// snapshot lists what is under a path now (relative names, sorted).
-func snapshot(root string) *pathSnapshot {
-	if !fileExists(root) {
-		return &pathSnapshot{}
-	}
-	s := &pathSnapshot{Existed: true}
-	_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || p == root {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, p)
-		s.Entries = append(s.Entries, rel)
-		return nil
-	})
-	sort.Strings(s.Entries)
-	return s
-}
-
-// restorePath removes what appeared under root since its snapshot (all of root if it is new).
-func restorePath(root string, s *pathSnapshot) error {
-	if !s.Existed {
-		return os.RemoveAll(root)
-	}
-	before := map[string]bool{}
-	for _, e := range s.Entries {
-		before[e] = true
-	}
-	now := snapshot(root)
-	// Deepest first: a new directory goes after the new files in it.
-	for i := len(now.Entries) - 1; i >= 0; i-- {
-		e := now.Entries[i]
-		if !before[e] && !anyParentNew(e, before) {
-			if err := os.RemoveAll(filepath.Join(root, e)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// anyParentNew: a parent that is new itself will be removed as a whole.
-func anyParentNew(rel string, before map[string]bool) bool {
-	for dir := filepath.Dir(rel); dir != "."; dir = filepath.Dir(dir) {
-		if !before[dir] {
-			return true
-		}
-	}
-	return false
 }
 
 // makeStateDir starts an empty state dir carrying the marker; only such a dir is ever removed.
