@@ -437,7 +437,18 @@ describe("real node: the app's pods run for real (issue 9)", function () {
         );
         // The API's readiness needs Redis: wait until every pod is Ready again before reading through nginx.
         const ready = await waitUntil("every pod Ready", allReady, 120);
-        console.log(`      new redis-0 Ready after ${back.toFixed(1)} s, all pods Ready ${ready.toFixed(1)} s later`);
+        // The API pods may still count as Ready from before (their readiness runs every 5 s), and the Service's
+        // rules reach the new pod's address a moment after it is Ready: wait until a read of an unused
+        // counter answers, then check every acknowledged one.
+        const answers = await waitUntil(
+            "the API reads from Redis again",
+            async () => (await request(frontend, "GET", "/users/8999")).status === 200,
+            60,
+        );
+        console.log(
+            `      new redis-0 Ready after ${back.toFixed(1)} s, all pods Ready ${ready.toFixed(1)} s later, ` +
+                `reads answered ${answers.toFixed(1)} s after that`,
+        );
 
         const after = await kube.core.readNamespacedPersistentVolumeClaim({ name: REDIS_NAMES.claim, namespace });
         assert.equal(after.spec?.volumeName, claim.spec?.volumeName, "the same volume");
