@@ -1,6 +1,8 @@
 // Runs code that registers resources under pulumi.runtime.setMocks and records what it registered.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { BUILT_IMAGES, ImagePlan, presetImageKeys } from "../../components/images";
+import { REPO_ROOT } from "../../project";
 
 export interface RecordedResource {
     readonly type: string;
@@ -34,6 +36,17 @@ export const referencedNamespaceAccess = {
         tolerations: [{ key: "three-tier-app/review-nodes", operator: "Equal", value: "true", effect: "NoSchedule" }],
     },
 };
+
+/**
+ * The tag and build key tools/images gives each image under the mocks: the program reads these instead of
+ * running the tool, which would build itself first after a change to its sources.
+ */
+export const MOCK_IMAGE_PLANS: readonly ImagePlan[] = BUILT_IMAGES.map((name) => ({
+    name,
+    tag: `${name}-mock`,
+    key: createHash("sha256").update(`image ${name}`).digest("hex"),
+}));
+presetImageKeys(REPO_ROOT, MOCK_IMAGE_PLANS.map((p) => `${p.name} ${p.tag} ${p.key}`).join("\n"));
 
 /** Fake values for what a cloud would fill in, so outputs that depend on them resolve. */
 function simulatedState(type: string, name: string, inputs: any): Record<string, unknown> {
