@@ -3,15 +3,18 @@ import * as k8s from "@pulumi/kubernetes";
 import { parseConfig } from "../../config";
 import { ThreeTierApp } from "../../components/app";
 import { renderNginxConfig } from "../../components/nginx-config";
-import { byKubeName, K8S, ofType, RecordedResource, runUnderMocks, unwrap } from "../helpers/mocks";
+import { byKubeName, K8S, ofType, RecordedResource, runUnderMocks, sharedRun, unwrap } from "../helpers/mocks";
 import { OptionRecorder } from "../helpers/options";
 
+/** ThreeTierApp as stack review-alice's config `raw` makes it, under mocks; shared per config. */
 function build(raw: Parameters<typeof parseConfig>[0] = {}) {
     const app = parseConfig(raw, "review-alice").app;
-    return runUnderMocks(() => {
-        const provider = new k8s.Provider("test", {});
-        return new ThreeTierApp("web", app, { providers: [provider] });
-    });
+    return sharedRun(["ThreeTierApp", "review-alice", raw], () =>
+        runUnderMocks(() => {
+            const provider = new k8s.Provider("test", {});
+            return new ThreeTierApp("web", app, { providers: [provider] });
+        }),
+    );
 }
 
 /** The Kubernetes objects among the recorded resources (not the provider, not the images). */

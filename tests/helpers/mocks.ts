@@ -190,11 +190,49 @@ export async function runUnderMocks<T>(
         false,
     );
     pulumi.runtime.setAllConfig(options.config ?? {}, []);
+    // The SDK reads a stack trace for every promise and resource it makes (for leak reports and source
+    // positions, which mocks never show), and ts-node's formatter maps each frame to the TypeScript source:
+    // most of a run's time. During the run a stack reads as its error's first line alone; V8 formats a stack
+    // when it is first read, so an error that leaves the run still shows every frame, mapped, when it is.
+    const prepareStackTrace = Error.prepareStackTrace;
+    Error.prepareStackTrace = (error: Error) => String(error);
     try {
         return { resources, result: build() };
     } finally {
         await pulumi.runtime.disconnect();
+        Error.prepareStackTrace = prepareStackTrace;
     }
+}
+
+/** Freezes what a run recorded, deeply. */
+function frozen<T>(value: T): T {
+    if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const child of Object.values(value)) frozen(child);
+    }
+    return value;
+}
+
+/** Runs made in this process, by key: see sharedRun. */
+const runs = new Map<string, Promise<unknown>>();
+
+/**
+ * `run` made once per `key` in this process and shared by every test that asks with the same key: a run
+ * under mocks costs up to a few hundred milliseconds and is a function of what it builds, so the key must
+ * name all of that (what is built first, then its arguments or config). Its record is frozen: no test can
+ * change what the next one reads.
+ */
+export function sharedRun<T extends { readonly resources: readonly RecordedResource[] }>(
+    key: readonly unknown[],
+    run: () => Promise<T>,
+): Promise<T> {
+    const id = JSON.stringify(key);
+    let made = runs.get(id) as Promise<T> | undefined;
+    if (made === undefined) {
+        made = run().then((done) => ({ ...done, resources: frozen(done.resources) }));
+        runs.set(id, made);
+    }
+    return made;
 }
 
 /** The value inside an Output (no assertions inside apply callbacks). */
