@@ -99,12 +99,26 @@ export function parseImagePlans(keys: string, names: readonly BuiltImageName[]):
 /** Plans already asked of the tool in this process: the sources do not change while a program runs. */
 const plansAsked = new Map<string, Promise<ImagePlan[]>>();
 
+/** What `images key` prints, given by presetImageKeys in place of the tool's, by repository. */
+const presetKeys = new Map<string, string>();
+
+/**
+ * Has planImages read `keys` (what `images key` prints) for `repo` instead of running tools/images. For the
+ * unit tests, which run the program under mocks many times and must build nothing: the tool builds itself
+ * on its first run after a change to its sources.
+ */
+export function presetImageKeys(repo: string, keys: string): void {
+    presetKeys.set(repo, keys);
+}
+
 /** Each image's tag and build key, from tools/images in `repo` (no build: milliseconds once the tool is built). */
 export function planImages(repo: string, names: readonly BuiltImageName[]): Promise<ImagePlan[]> {
     const asked = `${repo}\0${names.join(",")}`;
     let plans = plansAsked.get(asked);
     if (plans === undefined) {
-        plans = runImageTool(repo, ["key", ...names]).then((keys) => parseImagePlans(keys, names));
+        const preset = presetKeys.get(repo);
+        const keys = preset === undefined ? runImageTool(repo, ["key", ...names]) : Promise.resolve(preset);
+        plans = keys.then((printed) => parseImagePlans(printed, names));
         plansAsked.set(asked, plans);
     }
     return plans;

@@ -17,7 +17,7 @@ import { sharedClusterViolations } from "./rules/shared-cluster";
 import { stackOfUrn } from "./rules/stacks";
 
 /** Stacks meant to be destroyed after use: developers' clusters, review stacks, test stacks. */
-export const DEFAULT_DESTROYABLE_STACKS: readonly string[] = ["dev", "local", "pr-*", "review-*", "e2e-*"];
+export const DEFAULT_DESTROYABLE_STACKS: readonly string[] = ["dev", "local", "pr-*", "e2e-*"];
 /**
  * Stacks that must keep their cluster: none by default, so that a stack is protected by its own choice
  * (protect both or neither); a policy config listing `gke` makes protection mandatory there.

@@ -3,7 +3,7 @@
 import * as path from "node:path";
 import type { IamBinding } from "../../bootstrap/components/ci-identities";
 import type { RecordedResource } from "../helpers/mocks";
-import { projectDefaults, runRecordingOptions } from "../helpers/stack-config";
+import { loadEntry, projectDefaults, runRecordingOptions } from "../helpers/stack-config";
 import { REPO_ROOT } from "../../project";
 
 export const BOOTSTRAP_DIR = path.join(REPO_ROOT, "bootstrap");
@@ -18,8 +18,7 @@ export const REQUIRED_CONFIG = {
 
 /** Requires bootstrap/index.ts afresh: its module body is the program. */
 export function loadBootstrap(): Record<string, unknown> {
-    delete require.cache[require.resolve(INDEX)];
-    return require(INDEX);
+    return loadEntry(INDEX);
 }
 
 /** Pulumi.yaml's defaults, the required keys and `config` over them; an undefined value unsets a key. */
@@ -34,9 +33,9 @@ export function bootstrapConfig(config: Record<string, string | undefined> = {})
     );
 }
 
-/** Runs bootstrap/index.ts afresh under mocks, as the engine would, with bootstrapConfig(config). */
+/** bootstrap/index.ts's run under mocks, as the engine would make it, with bootstrapConfig(config); shared, see runRecordingOptions. */
 export function runBootstrap(config: Record<string, string | undefined> = {}) {
-    return runRecordingOptions(loadBootstrap, { stack: "bootstrap", config: bootstrapConfig(config) });
+    return runRecordingOptions(INDEX, { stack: "bootstrap", config: bootstrapConfig(config) });
 }
 
 export const IAM_TYPES = {

@@ -3,15 +3,18 @@ import * as k8s from "@pulumi/kubernetes";
 import { parseConfig } from "../../config";
 import { ThreeTierApp } from "../../components/app";
 import { renderNginxConfig } from "../../components/nginx-config";
-import { byKubeName, K8S, ofType, RecordedResource, runUnderMocks, unwrap } from "../helpers/mocks";
+import { byKubeName, K8S, ofType, RecordedResource, runUnderMocks, sharedRun, unwrap } from "../helpers/mocks";
 import { OptionRecorder } from "../helpers/options";
 
+/** ThreeTierApp as stack pr-7's config `raw` makes it, under mocks; shared per config. */
 function build(raw: Parameters<typeof parseConfig>[0] = {}) {
-    const app = parseConfig(raw, "review-alice").app;
-    return runUnderMocks(() => {
-        const provider = new k8s.Provider("test", {});
-        return new ThreeTierApp("web", app, { providers: [provider] });
-    });
+    const app = parseConfig(raw, "pr-7").app;
+    return sharedRun(["ThreeTierApp", "pr-7", raw], () =>
+        runUnderMocks(() => {
+            const provider = new k8s.Provider("test", {});
+            return new ThreeTierApp("web", app, { providers: [provider] });
+        }),
+    );
 }
 
 /** The Kubernetes objects among the recorded resources (not the provider, not the images). */
@@ -42,10 +45,10 @@ describe("ThreeTierApp", () => {
                 .sort(),
         );
         for (const r of objects) {
-            assert.equal(r.inputs.metadata.labels["app.kubernetes.io/instance"], "review-alice", `${r.type} ${r.name}`);
+            assert.equal(r.inputs.metadata.labels["app.kubernetes.io/instance"], "pr-7", `${r.type} ${r.name}`);
         }
         for (const w of [...ofType(resources, K8S.deployment), ...ofType(resources, K8S.statefulSet)]) {
-            assert.equal(w.inputs.spec.template.metadata.labels["app.kubernetes.io/instance"], "review-alice", w.name);
+            assert.equal(w.inputs.spec.template.metadata.labels["app.kubernetes.io/instance"], "pr-7", w.name);
             assert.deepEqual(Object.keys(w.inputs.spec.selector.matchLabels).sort(), ["app", "service"], w.name);
         }
         for (const s of ofType(resources, K8S.service)) {
@@ -57,7 +60,7 @@ describe("ThreeTierApp", () => {
         const fromConfig = await build();
         // Where the images go is not a default of the app's: it is the cluster's (config: imageRegistry).
         const images = { registry: "localhost:5000/three-tier-app", insecure: true };
-        const byItself = await runUnderMocks(() => new ThreeTierApp("web", { instance: "review-alice", images }));
+        const byItself = await runUnderMocks(() => new ThreeTierApp("web", { instance: "pr-7", images }));
         const objects = (r: readonly RecordedResource[]) =>
             r.filter((x) => x.type !== K8S.provider).map((x) => ({ type: x.type, name: x.name, inputs: x.inputs }));
         assert.deepEqual(objects(byItself.resources), objects(fromConfig.resources));

@@ -1,7 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { gcpLabels, GKE_MAINTENANCE_WINDOW, GkeCluster, gkeKubeconfig, regionOf } from "../../components/gke-cluster";
-import { byName, K8S, ofType, runUnderMocks, secretValue, unwrap } from "../helpers/mocks";
+import {
+    gcpLabels,
+    GKE_MAINTENANCE_WINDOW,
+    GkeCluster,
+    GkeClusterArgs,
+    gkeKubeconfig,
+    regionOf,
+} from "../../components/gke-cluster";
+import { byName, K8S, ofType, runUnderMocks, secretValue, sharedRun, unwrap } from "../helpers/mocks";
 import { OptionRecorder } from "../helpers/options";
 
 const TYPES = {
@@ -29,9 +36,20 @@ const ARGS = {
     databaseEncryptionKey: "projects/my-project/locations/europe-west1/keyRings/three-tier-app/cryptoKeys/gke-stack",
 };
 
+/** GkeCluster("gke", args) under mocks, with the options it gives each resource recorded; shared per args. */
+function gkeCluster(args: GkeClusterArgs) {
+    return sharedRun(["GkeCluster", args], async () => {
+        const recorder = new OptionRecorder();
+        const run = await runUnderMocks(
+            () => new GkeCluster("gke", args, { transformations: [recorder.transformation] }),
+        );
+        return { ...run, recorder };
+    });
+}
+
 describe("GkeCluster", () => {
     it("provisions a VPC-native cluster with Workload Identity that destroy can delete", async () => {
-        const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        const { resources } = await gkeCluster(ARGS);
         const cluster = byName(resources, "gcp:container/cluster:Cluster", "gke-cluster").inputs;
         assert.equal(cluster.project, "my-project");
         assert.equal(cluster.location, "europe-west1-b");
@@ -74,7 +92,7 @@ describe("GkeCluster", () => {
     });
 
     it("gives the cluster its own autoscaled node pool, running as the service account it is given", async () => {
-        const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        const { resources } = await gkeCluster(ARGS);
         const pool = byName(resources, "gcp:container/nodePool:NodePool", "gke-nodes").inputs;
         assert.equal(pool.cluster, "gke-cluster-1234567");
         assert.equal(pool.initialNodeCount, 2);
@@ -86,10 +104,7 @@ describe("GkeCluster", () => {
     });
 
     it("runs the default pool GKE starts with as that account too, and ignores that setting afterwards", async () => {
-        const recorder = new OptionRecorder();
-        const { resources } = await runUnderMocks(
-            () => new GkeCluster("gke", ARGS, { transformations: [recorder.transformation] }),
-        );
+        const { resources, recorder } = await gkeCluster(ARGS);
         const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
         assert.deepEqual(cluster.nodeConfig, {
             serviceAccount: "three-tier-nodes@my-project.iam.gserviceaccount.com",
@@ -100,9 +115,7 @@ describe("GkeCluster", () => {
 
     it("creates no service account and grants no project role: the account and its roles come from outside", async () => {
         for (const mode of ["standard", "autopilot"] as const) {
-            const { resources } = await runUnderMocks(
-                () => new GkeCluster("gke", { ...ARGS, mode, location: "europe-west1" }),
-            );
+            const { resources } = await gkeCluster({ ...ARGS, mode, location: "europe-west1" });
             const iam = resources.filter(
                 (r) => r.type.startsWith("gcp:serviceaccount/") || r.type.startsWith("gcp:projects/"),
             );
@@ -111,7 +124,7 @@ describe("GkeCluster", () => {
     });
 
     it("adds nothing for private nodes or an endpoint limit unless asked", async () => {
-        const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        const { resources } = await gkeCluster(ARGS);
         const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
         // By default only the DNS endpoint, which admits callers by IAM from anywhere (CI runners too).
         assert.deepEqual(cluster.controlPlaneEndpointsConfig, {
@@ -125,7 +138,7 @@ describe("GkeCluster", () => {
     });
 
     it("keeps the app's images in an Artifact Registry repository that only its nodes may read", async () => {
-        const { resources, result } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        const { resources, result } = await gkeCluster(ARGS);
         const [repository] = ofType(resources, TYPES.repository);
         assert.equal(ofType(resources, TYPES.repository).length, 1);
         assert.equal(repository.inputs.project, "my-project");
@@ -159,7 +172,7 @@ describe("GkeCluster", () => {
 
     it("gives review stacks a node pool of their own, tainted against every other pod", async () => {
         const reviewServiceAccount = "three-tier-review@my-project.iam.gserviceaccount.com";
-        const withReview = await runUnderMocks(() => new GkeCluster("gke", { ...ARGS, reviewServiceAccount }));
+        const withReview = await gkeCluster({ ...ARGS, reviewServiceAccount });
         const pool = byName(withReview.resources, TYPES.nodePool, "gke-review-nodes").inputs;
         assert.deepEqual(pool.nodeConfig.taints, [
             { key: "three-tier-app/review-nodes", value: "true", effect: "NO_SCHEDULE" },
@@ -171,25 +184,25 @@ describe("GkeCluster", () => {
         const own = byName(withReview.resources, TYPES.nodePool, "gke-nodes").inputs;
         assert.equal(own.nodeConfig.taints, undefined);
 
-        const without = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        const without = await gkeCluster(ARGS);
         assert.deepEqual(
             ofType(without.resources, TYPES.nodePool).map((p) => p.name),
             ["gke-nodes"],
         );
-        const autopilot = await runUnderMocks(
-            () => new GkeCluster("gke", { ...ARGS, location: "europe-west1", mode: "autopilot", reviewServiceAccount }),
-        );
+        const autopilot = await gkeCluster({
+            ...ARGS,
+            location: "europe-west1",
+            mode: "autopilot",
+            reviewServiceAccount,
+        });
         assert.deepEqual(ofType(autopilot.resources, TYPES.nodePool), [], "Autopilot separates the workloads itself");
     });
 
     it("lets review stacks' account push to the repository when there is one, on the repository alone", async () => {
-        const { resources } = await runUnderMocks(
-            () =>
-                new GkeCluster("gke", {
-                    ...ARGS,
-                    reviewServiceAccount: "three-tier-review@my-project.iam.gserviceaccount.com",
-                }),
-        );
+        const { resources } = await gkeCluster({
+            ...ARGS,
+            reviewServiceAccount: "three-tier-review@my-project.iam.gserviceaccount.com",
+        });
         assert.deepEqual(
             ofType(resources, TYPES.repositoryMember).map((m) => [m.name, m.inputs.role, m.inputs.member]),
             [
@@ -213,10 +226,7 @@ describe("GkeCluster", () => {
 
     describe("protect", () => {
         async function protectedNames(protect: boolean | undefined) {
-            const recorder = new OptionRecorder();
-            const { resources } = await runUnderMocks(
-                () => new GkeCluster("gke", { ...ARGS, protect }, { transformations: [recorder.transformation] }),
-            );
+            const { resources, recorder } = await gkeCluster({ ...ARGS, protect });
             return { resources, recorder, names: recorder.protectedNames() };
         }
 
@@ -236,15 +246,11 @@ describe("GkeCluster", () => {
 
     describe("dataDisk: the app's disk, owned here so Pulumi deletes it", () => {
         it("is a balanced disk in the cluster's zone, protected with the cluster", async () => {
-            const recorder = new OptionRecorder();
-            const { resources, result } = await runUnderMocks(
-                () =>
-                    new GkeCluster(
-                        "gke",
-                        { ...ARGS, protect: true, dataDisk: { sizeGb: 20 } },
-                        { transformations: [recorder.transformation] },
-                    ),
-            );
+            const { resources, result, recorder } = await gkeCluster({
+                ...ARGS,
+                protect: true,
+                dataDisk: { sizeGb: 20 },
+            });
             const disk = byName(resources, "gcp:compute/disk:Disk", "gke-data").inputs;
             assert.deepEqual(
                 { project: disk.project, zone: disk.zone, size: disk.size, type: disk.type, labels: disk.labels },
@@ -257,9 +263,7 @@ describe("GkeCluster", () => {
 
         it("in a regional cluster, sits in the zone it is given, and needs one", async () => {
             const regional = { ...ARGS, location: "europe-west1" };
-            const { resources } = await runUnderMocks(
-                () => new GkeCluster("gke", { ...regional, dataDisk: { sizeGb: 10, zone: "europe-west1-d" } }),
-            );
+            const { resources } = await gkeCluster({ ...regional, dataDisk: { sizeGb: 10, zone: "europe-west1-d" } });
             assert.equal(byName(resources, "gcp:compute/disk:Disk", "gke-data").inputs.zone, "europe-west1-d");
             await assert.rejects(
                 runUnderMocks(() => new GkeCluster("gke", { ...regional, dataDisk: { sizeGb: 10 } })),
@@ -272,10 +276,7 @@ describe("GkeCluster", () => {
         const AUTOPILOT = { ...ARGS, location: "europe-west1", mode: "autopilot" as const };
 
         it("has no node pool; its nodes run as the account it is given", async () => {
-            const recorder = new OptionRecorder();
-            const { resources } = await runUnderMocks(
-                () => new GkeCluster("gke", AUTOPILOT, { transformations: [recorder.transformation] }),
-            );
+            const { resources, recorder } = await gkeCluster(AUTOPILOT);
             assert.deepEqual(ofType(resources, TYPES.nodePool), []);
             const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
             assert.equal(cluster.enableAutopilot, true);
@@ -293,37 +294,25 @@ describe("GkeCluster", () => {
         });
 
         it("protects the cluster, there being no node pool", async () => {
-            const recorder = new OptionRecorder();
-            await runUnderMocks(
-                () =>
-                    new GkeCluster(
-                        "gke",
-                        { ...AUTOPILOT, protect: true },
-                        { transformations: [recorder.transformation] },
-                    ),
-            );
+            const { recorder } = await gkeCluster({ ...AUTOPILOT, protect: true });
             assert.deepEqual(recorder.protectedNames(), ["gke-cluster"]);
         });
     });
 
     it("a Standard cluster's provider waits for the node pool", async () => {
-        const recorder = new OptionRecorder();
-        await runUnderMocks(() => new GkeCluster("gke", ARGS, { transformations: [recorder.transformation] }));
+        const { recorder } = await gkeCluster(ARGS);
         assert.deepEqual(recorder.dependsOn(K8S.provider, "gke-k8s"), ["gke-nodes"]);
         assert.deepEqual(recorder.dependsOn(TYPES.nodePool, "gke-nodes"), []);
         assert.deepEqual(recorder.dependsOn(TYPES.cluster, "gke-cluster"), []);
     });
 
     it("private nodes: no public IPs, Cloud NAT for image pulls, a public IP endpoint limited to the given networks", async () => {
-        const { resources } = await runUnderMocks(
-            () =>
-                new GkeCluster("gke", {
-                    ...ARGS,
-                    privateNodes: true,
-                    ipEndpoint: true,
-                    authorizedNetworks: ["203.0.113.0/24", "198.51.100.7/32"],
-                }),
-        );
+        const { resources } = await gkeCluster({
+            ...ARGS,
+            privateNodes: true,
+            ipEndpoint: true,
+            authorizedNetworks: ["203.0.113.0/24", "198.51.100.7/32"],
+        });
         const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
         assert.deepEqual(cluster.controlPlaneEndpointsConfig, {
             dnsEndpointConfig: { allowExternalTraffic: true },
@@ -345,7 +334,7 @@ describe("GkeCluster", () => {
     });
 
     it("private nodes behind the DNS endpoint alone: no IP endpoint to make public or private", async () => {
-        const { resources } = await runUnderMocks(() => new GkeCluster("gke", { ...ARGS, privateNodes: true }));
+        const { resources } = await gkeCluster({ ...ARGS, privateNodes: true });
         const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
         assert.deepEqual(cluster.privateClusterConfig, { enablePrivateNodes: true });
         assert.deepEqual(cluster.controlPlaneEndpointsConfig.ipEndpointsConfig, { enabled: false });
@@ -371,9 +360,7 @@ describe("GkeCluster", () => {
     });
 
     it("public nodes with an endpoint limited to the given networks", async () => {
-        const { resources } = await runUnderMocks(
-            () => new GkeCluster("gke", { ...ARGS, ipEndpoint: true, authorizedNetworks: ["10.0.0.0/8"] }),
-        );
+        const { resources } = await gkeCluster({ ...ARGS, ipEndpoint: true, authorizedNetworks: ["10.0.0.0/8"] });
         const cluster = byName(resources, TYPES.cluster, "gke-cluster").inputs;
         assert.equal(cluster.privateClusterConfig, undefined);
         assert.deepEqual(cluster.masterAuthorizedNetworksConfig.cidrBlocks, [
@@ -384,7 +371,7 @@ describe("GkeCluster", () => {
 
     for (const ipEndpoint of [false, true]) {
         it(`builds its Kubernetes provider from a kubeconfig for the DNS endpoint, IP endpoint ${ipEndpoint ? "on" : "off"}`, async () => {
-            const { resources, result } = await runUnderMocks(() => new GkeCluster("gke", { ...ARGS, ipEndpoint }));
+            const { resources, result } = await gkeCluster({ ...ARGS, ipEndpoint });
             const providers = ofType(resources, K8S.provider);
             assert.equal(providers.length, 1);
             const kubeconfig = JSON.parse(await unwrap(result.kubeconfig));
@@ -403,7 +390,7 @@ describe("GkeCluster", () => {
     }
 
     it("names the cluster to its Kubernetes provider, so another endpoint of it updates the provider in place", async () => {
-        const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        const { resources } = await gkeCluster(ARGS);
         // The cluster's id: a new cluster, and only that, replaces the provider and every object with it.
         assert.equal(byName(resources, K8S.provider, "gke-k8s").inputs.clusterIdentifier, "gke-cluster-id");
     });
@@ -419,7 +406,7 @@ describe("GkeCluster", () => {
     });
 
     it("labels the cluster and its node VMs with what they are part of and the stack", async () => {
-        const { resources } = await runUnderMocks(() => new GkeCluster("gke", ARGS));
+        const { resources } = await gkeCluster(ARGS);
         assert.deepEqual(byName(resources, TYPES.cluster, "gke-cluster").inputs.resourceLabels, LABELS);
         assert.deepEqual(byName(resources, TYPES.nodePool, "gke-nodes").inputs.nodeConfig.resourceLabels, LABELS);
     });

@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
     AppImages,
@@ -8,9 +10,8 @@ import {
     parsePushedImage,
     planImages,
 } from "../../components/images";
-import { ofType, runUnderMocks, unwrap } from "../helpers/mocks";
+import { MOCK_IMAGE_PLANS, ofType, runUnderMocks, unwrap } from "../helpers/mocks";
 
-const REPO = path.join(__dirname, "..", "..");
 const KEY = "a".repeat(64);
 const DIGEST = `sha256:${"b".repeat(64)}`;
 
@@ -78,19 +79,52 @@ describe("AppImages", () => {
         assert.match(command.args[1], /three-tier-app\/tools$/);
     });
 
-    describe("with this repository's tools/images", () => {
-        it("plans the three images with keys that stay the same while the sources do", async function () {
-            this.timeout(300_000); // the first call builds tools/images
-            const first = await planImages(REPO, ["backend", "nginx", "redis"]);
-            assert.deepEqual(
-                first.map((p) => p.name),
-                ["backend", "nginx", "redis"],
+    describe("planImages: what tools/images says of each image before building it", () => {
+        /** A repository whose tools/toolkit/run.sh is a script: it logs its arguments and prints `printed`. */
+        function fakeRepo(printed: string, exitCode = 0) {
+            const repo = fs.mkdtempSync(path.join(os.tmpdir(), "images-repo-"));
+            const script = path.join(repo, "tools", "toolkit", "run.sh");
+            fs.mkdirSync(path.dirname(script), { recursive: true });
+            fs.writeFileSync(
+                script,
+                `#!/bin/sh\necho "$* GOTOOLCHAIN=$GOTOOLCHAIN" >> "$(dirname "$0")/calls"\n` +
+                    `printf '%s' '${printed}' >&${exitCode === 0 ? 1 : 2}\nexit ${exitCode}\n`,
+                { mode: 0o755 },
             );
-            for (const plan of first) assert.match(plan.key, /^[a-f0-9]{64}$/);
-            assert.equal(new Set(first.map((p) => p.key)).size, 3);
-            assert.deepEqual(await planImages(REPO, ["backend", "nginx", "redis"]), first);
+            const calls = () =>
+                fs
+                    .readFileSync(path.join(path.dirname(script), "calls"), "utf8")
+                    .trim()
+                    .split("\n");
+            return { repo, calls };
+        }
+        const repos: string[] = [];
+        after(() => repos.forEach((repo) => fs.rmSync(repo, { recursive: true, force: true })));
+
+        it("runs `images key` once per repository and names, with the local Go toolchain, and reads its lines", async () => {
+            const { repo, calls } = fakeRepo(`backend v0.4.0 ${KEY}\nredis 7.0.15 ${"c".repeat(64)}\n`);
+            repos.push(repo);
+            const plans = await planImages(repo, ["redis", "backend"]);
+            assert.deepEqual(plans, [
+                { name: "redis", tag: "7.0.15", key: "c".repeat(64) },
+                { name: "backend", tag: "v0.4.0", key: KEY },
+            ]);
+            await planImages(repo, ["redis", "backend"]);
+            const [call, ...again] = calls();
+            assert.deepEqual(again, [], "asked once");
+            assert.match(call, /^images \S+three-tier-app\/tools key redis backend GOTOOLCHAIN=local$/);
         });
 
+        it("rejects with what the tool printed on stderr", async () => {
+            const { repo } = fakeRepo("images: no go command", 1);
+            repos.push(repo);
+            await assert.rejects(planImages(repo, ["backend"]), {
+                message: "tools/images key backend failed: images: no go command",
+            });
+        });
+    });
+
+    describe("under the mocks, whose tools/images plans are MOCK_IMAGE_PLANS", () => {
         it("registers one image resource per name, pushed to the registry, and gives each by digest", async () => {
             const run = await runUnderMocks(
                 () => new AppImages("images", { registry: "172.31.255.2:5000/three-tier-app", insecure: true }),
@@ -105,8 +139,7 @@ describe("AppImages", () => {
                     ["images-redis", "redis", "172.31.255.2:5000/three-tier-app", true],
                 ],
             );
-            const plans = await planImages(REPO, ["backend", "nginx", "redis"]);
-            for (const plan of plans) {
+            for (const plan of MOCK_IMAGE_PLANS) {
                 const inputs = recorded.find((r) => r.inputs.name === plan.name)!.inputs;
                 assert.equal(inputs.key, plan.key, `${plan.name}'s key is the tool's`);
                 assert.match(

@@ -1,6 +1,8 @@
 // Runs code that registers resources under pulumi.runtime.setMocks and records what it registered.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { BUILT_IMAGES, ImagePlan, presetImageKeys } from "../../components/images";
+import { REPO_ROOT } from "../../project";
 
 export interface RecordedResource {
     readonly type: string;
@@ -34,6 +36,17 @@ export const referencedNamespaceAccess = {
         tolerations: [{ key: "three-tier-app/review-nodes", operator: "Equal", value: "true", effect: "NoSchedule" }],
     },
 };
+
+/**
+ * The tag and build key tools/images gives each image under the mocks: the program reads these instead of
+ * running the tool, which would build itself first after a change to its sources.
+ */
+export const MOCK_IMAGE_PLANS: readonly ImagePlan[] = BUILT_IMAGES.map((name) => ({
+    name,
+    tag: `${name}-mock`,
+    key: createHash("sha256").update(`image ${name}`).digest("hex"),
+}));
+presetImageKeys(REPO_ROOT, MOCK_IMAGE_PLANS.map((p) => `${p.name} ${p.tag} ${p.key}`).join("\n"));
 
 /** Fake values for what a cloud would fill in, so outputs that depend on them resolve. */
 function simulatedState(type: string, name: string, inputs: any): Record<string, unknown> {
@@ -177,11 +190,49 @@ export async function runUnderMocks<T>(
         false,
     );
     pulumi.runtime.setAllConfig(options.config ?? {}, []);
+    // The SDK reads a stack trace for every promise and resource it makes (for leak reports and source
+    // positions, which mocks never show), and ts-node's formatter maps each frame to the TypeScript source:
+    // most of a run's time. During the run a stack reads as its error's first line alone; V8 formats a stack
+    // when it is first read, so an error that leaves the run still shows every frame, mapped, when it is.
+    const prepareStackTrace = Error.prepareStackTrace;
+    Error.prepareStackTrace = (error: Error) => String(error);
     try {
         return { resources, result: build() };
     } finally {
         await pulumi.runtime.disconnect();
+        Error.prepareStackTrace = prepareStackTrace;
     }
+}
+
+/** Freezes what a run recorded, deeply. */
+function frozen<T>(value: T): T {
+    if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const child of Object.values(value)) frozen(child);
+    }
+    return value;
+}
+
+/** Runs made in this process, by key: see sharedRun. */
+const runs = new Map<string, Promise<unknown>>();
+
+/**
+ * `run` made once per `key` in this process and shared by every test that asks with the same key: a run
+ * under mocks costs up to a few hundred milliseconds and is a function of what it builds, so the key must
+ * name all of that (what is built first, then its arguments or config). Its record is frozen: no test can
+ * change what the next one reads.
+ */
+export function sharedRun<T extends { readonly resources: readonly RecordedResource[] }>(
+    key: readonly unknown[],
+    run: () => Promise<T>,
+): Promise<T> {
+    const id = JSON.stringify(key);
+    let made = runs.get(id) as Promise<T> | undefined;
+    if (made === undefined) {
+        made = run().then((done) => ({ ...done, resources: frozen(done.resources) }));
+        runs.set(id, made);
+    }
+    return made;
 }
 
 /** The value inside an Output (no assertions inside apply callbacks). */

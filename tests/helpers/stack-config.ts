@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { runUnderMocks } from "./mocks";
+import { runUnderMocks, sharedRun } from "./mocks";
 import { OptionRecorder } from "./options";
 import { REPO_ROOT } from "../../project";
 
@@ -27,39 +27,49 @@ function stackConfig(stack: string, overrides: Record<string, string> = {}): Rec
 
 const INDEX = path.join(REPO_ROOT, "index.ts");
 
-function loadIndex(): Record<string, pulumi.Output<string> | undefined> {
-    delete require.cache[require.resolve(INDEX)];
-    return require(INDEX);
-}
-
-/** Runs index.ts afresh under mocks with the stack's config, as `pulumi up` would; see runUnderMocks. */
-export function runProgram(stack: string, overrides: Record<string, string> = {}) {
-    return runUnderMocks(loadIndex, { stack, config: stackConfig(stack, overrides) });
+/** Requires an entry module afresh: its module body is the program. */
+export function loadEntry(entry: string): Record<string, unknown> {
+    delete require.cache[require.resolve(entry)];
+    return require(entry);
 }
 
 /**
- * Runs a program (`load` requires its entry module) inside a root Stack resource, as the engine does, whose
- * stack transformation records the options the program gives each resource (mocks see no aliases, protect or
- * dependsOn); returns the resources, the recorder and the stack's outputs.
+ * index.ts's run under mocks with the stack's config, as `pulumi up` would make it (see runUnderMocks): made
+ * once per stack and overrides, and shared by every test that asks for it (see sharedRun).
  */
-export async function runRecordingOptions(
-    load: () => Record<string, unknown>,
+export function runProgram(stack: string, overrides: Record<string, string> = {}) {
+    const config = stackConfig(stack, overrides);
+    return sharedRun(["index", stack, config], () =>
+        runUnderMocks(() => loadEntry(INDEX) as Record<string, pulumi.Output<string> | undefined>, { stack, config }),
+    );
+}
+
+/**
+ * Runs a program (`entry`, required afresh) inside a root Stack resource, as the engine does, whose stack
+ * transformation records the options the program gives each resource (mocks see no aliases, protect or
+ * dependsOn); returns the resources, the recorder and the stack's outputs. Made once per entry, stack and
+ * config, and shared (see sharedRun).
+ */
+export function runRecordingOptions(
+    entry: string,
     options: { readonly stack: string; readonly config: Record<string, string> },
 ) {
-    const recorder = new OptionRecorder();
-    const run = await runUnderMocks(
-        () =>
-            pulumi.runtime.runInPulumiStack(async () => {
-                pulumi.runtime.registerStackTransformation(recorder.transformation);
-                return load();
-            }),
-        options,
-    );
-    const outputs = await run.result;
-    return { resources: run.resources, options: recorder, outputs };
+    return sharedRun(["recording", entry, options.stack, options.config], async () => {
+        const recorder = new OptionRecorder();
+        const run = await runUnderMocks(
+            () =>
+                pulumi.runtime.runInPulumiStack(async () => {
+                    pulumi.runtime.registerStackTransformation(recorder.transformation);
+                    return loadEntry(entry);
+                }),
+            options,
+        );
+        const outputs = await run.result;
+        return { resources: run.resources, options: recorder, outputs };
+    });
 }
 
 /** runProgram recording the options index.ts gives each resource: see runRecordingOptions. */
 export function runProgramRecordingOptions(stack: string, overrides: Record<string, string> = {}) {
-    return runRecordingOptions(loadIndex, { stack, config: stackConfig(stack, overrides) });
+    return runRecordingOptions(INDEX, { stack, config: stackConfig(stack, overrides) });
 }

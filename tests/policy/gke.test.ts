@@ -12,7 +12,7 @@ import {
 import { stackMatches, stackOfUrn } from "../../policy/rules/stacks";
 import { previewProps, UNKNOWN_STRING } from "./helpers";
 
-const ROLES: StackRoles = { destroyable: ["dev", "pr-*", "review-*", "e2e-*"], longLived: ["gke", "prod-*"] };
+const ROLES: StackRoles = { destroyable: ["dev", "pr-*", "e2e-*"], longLived: ["gke", "prod-*"] };
 
 /** What the program registers: destroyable, Workload Identity on, nothing legacy. */
 const GOOD: ClusterProps = {
@@ -33,7 +33,7 @@ describe("policy: stack names", () => {
         ["pr-12", "pr-*", true],
         ["pr-", "pr-*", true],
         ["prod", "pr-*", false],
-        ["review-alice", "*-alice", true],
+        ["e2e-alice", "*-alice", true],
         ["a.b", "a.b", true],
         ["axb", "a.b", false],
     ];
@@ -73,12 +73,12 @@ describe("policy: gke-cluster-hygiene", () => {
             "a protected cluster on a review stack",
             { ...GOOD, deletionProtection: undefined },
             true,
-            "review-alice",
+            "pr-7",
             [
-                'deletionProtection is true on stack "review-alice", a destroyable stack (matches "review-*"): ' +
+                'deletionProtection is true on stack "pr-7", a destroyable stack (matches "pr-*"): ' +
                     "set it false so that pulumi destroy can delete the cluster",
-                'the cluster is protected (Pulumi protect) on stack "review-alice", a destroyable stack ' +
-                    '(matches "review-*"): pulumi destroy would refuse it',
+                'the cluster is protected (Pulumi protect) on stack "pr-7", a destroyable stack ' +
+                    '(matches "pr-*"): pulumi destroy would refuse it',
             ],
         ],
         [

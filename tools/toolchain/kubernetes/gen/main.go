@@ -1,5 +1,5 @@
 // Command gen prepares a buildable main package for pulumi-resource-kubernetes from the provider module
-// as the Go module proxy serves it (run by scripts/toolchain.sh in a temporary build directory).
+// as the Go module proxy serves it (run by tools/toolchain, build.go, in a temporary build directory).
 //
 // The upstream main (cmd/pulumi-resource-kubernetes) embeds schema-embed.json and
 // terraform-mapping-embed.json, which upstream generates with `go generate` and does not commit, so they
