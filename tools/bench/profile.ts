@@ -91,22 +91,31 @@ export function stepSpans(run: CliRun): StepSpan[] {
 /**
  * The run's phases: the CLI until the engine starts; the language host until it registers the stack; the
  * program's modules until its first resource; the resources' steps; the engine's finish; the CLI's exit.
+ * A destroy runs no program: its steps follow the prelude directly.
  */
 export function phases(run: CliRun): [string, number][] {
     const at = (pick: (e: EngineEvent) => unknown, from = 0) => run.events.slice(from).find((s) => pick(s.event))?.at;
     const prelude = at((e) => e.preludeEvent) ?? 0;
-    const stack = at((e) => e.resourcePreEvent) ?? prelude;
-    const firstResource = at((e) => e.resourcePreEvent, run.events.findIndex((s) => s.at === stack) + 1) ?? stack;
+    const first = run.events.findIndex((s) => s.event.resourcePreEvent);
+    const firstStep = first < 0 ? prelude : run.events[first].at;
     const summary = at((e) => e.summaryEvent) ?? run.total;
     const lastStep =
         [...run.events].reverse().find((s) => s.event.resOutputsEvent || s.event.resourcePreEvent)?.at ?? summary;
-    return [
-        ["CLI start to the engine's prelude (plugins, state, secrets)", prelude],
-        ["prelude to the stack's registration (language host, Node.js, TypeScript loader)", stack - prelude],
-        ["to the program's first resource (its modules and config load)", firstResource - stack],
-        ["to the last resource step (checks, diffs, creates, awaits, deletes)", lastStep - firstResource],
+    const cli: [string, number] = ["CLI start to the engine's prelude (plugins, state, secrets)", prelude];
+    const finish: [string, number][] = [
         ["to the summary (stack outputs, checkpoint)", summary - lastStep],
         ["summary to exit", run.total - summary],
+    ];
+    if (run.events[first]?.event.resourcePreEvent?.metadata.type !== "pulumi:pulumi:Stack") {
+        return [cli, ["to the last resource step (deletes and their waits)", lastStep - prelude], ...finish];
+    }
+    const firstResource = at((e) => e.resourcePreEvent, first + 1) ?? firstStep;
+    return [
+        cli,
+        ["prelude to the stack's registration (language host, Node.js, TypeScript loader)", firstStep - prelude],
+        ["to the program's first resource (its modules and config load)", firstResource - firstStep],
+        ["to the last resource step (checks, diffs, creates, awaits)", lastStep - firstResource],
+        ...finish,
     ];
 }
 
