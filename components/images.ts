@@ -54,13 +54,13 @@ interface BuiltImageInputs {
 }
 
 /**
- * The command line that runs tools/images in repository `repo`: tools/toolkit/run.sh builds the tool once
+ * The command line that runs tools/images in repository `repo`: tools/shared/run.sh builds the tool once
  * per change of its sources into the project's cache and runs it.
  */
 export function imageToolCommand(repo: string, args: readonly string[]): { file: string; args: string[] } {
     const cacheRoot = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
     return {
-        file: path.join(repo, "tools", "toolkit", "run.sh"),
+        file: path.join(repo, "tools", "shared", "run.sh"),
         args: ["images", path.join(cacheRoot, "three-tier-app", "tools"), ...args],
     };
 }

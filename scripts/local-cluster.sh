@@ -2,7 +2,7 @@
 # The project's own Kubernetes cluster: a control plane plus a real node (containerd, kubelet,
 # kube-proxy, CoreDNS, a NetworkPolicy enforcer) in the network namespace three-tier-node, or kwok
 # fake nodes on loopback when this machine cannot run the node. The program is tools/local-cluster
-# (one table of components); this entry point builds it (tools/toolkit/run.sh: cached by a hash of its sources) and runs it.
+# (one table of components); this entry point builds it (tools/shared/run.sh: cached by a hash of its sources) and runs it.
 #
 # Usage: scripts/local-cluster.sh up|down|status|mode|registry|kubeconfig|kubectl|build
 #   up      node checks, then the real node, or kwok mode saying which check failed
@@ -17,4 +17,4 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${LOCAL_CLUSTER_BIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/three-tier-app/local-cluster-bin}"
-exec "$root/tools/toolkit/run.sh" local-cluster "$cache" --repo "$root" "$@"
+exec "$root/tools/shared/run.sh" local-cluster "$cache" --repo "$root" "$@"

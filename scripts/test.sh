@@ -5,7 +5,7 @@
 #   unit       mocha + pulumi.runtime.setMocks: config, components, the program per stack, policy rules
 #   backend    the Go API's tests (handlers, and against a real redis-server)
 #   images     tools/images: the image table, layers, build keys, pushes to a registry, reproducible digests
-#   toolkit    tools/toolkit: the Go tools' shared logging, caching and version reading
+#   shared     tools/shared: the Go tools' shared logging, caching and version reading
 #   toolchain tests  tools/toolchain: its table, pin checks, env and versions rendering
 #   netpol     tools/netpol: NetworkPolicy → nftables rendering, and real traffic through those rules
 #              between network namespaces the test makes (needs root, ip, nft)
@@ -23,7 +23,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 
-SUITES=(typecheck lint unit backend images toolkit "toolchain tests" netpol app workflows cluster engine)
+SUITES=(typecheck lint unit backend images shared "toolchain tests" netpol app workflows cluster engine)
 selected=("$@")
 for name in "${selected[@]}"; do
   if ! printf '%s\n' "${SUITES[@]}" | grep -qxF -- "$name"; then
@@ -100,7 +100,7 @@ fail_suite() {
 # counts out).
 go_tests() {
   (cd "$1" && env "${@:2}" GOTOOLCHAIN=local go test -count=1 -json ./... |
-    "$ROOT/tools/toolkit/run.sh" testreport "${XDG_CACHE_HOME:-$HOME/.cache}/three-tier-app/tools")
+    "$ROOT/tools/shared/run.sh" testreport "${XDG_CACHE_HOME:-$HOME/.cache}/three-tier-app/tools")
 }
 
 # The cluster program's tests, then the test that `down` undoes everything `up` did.
@@ -161,7 +161,7 @@ run_suite lint npm run --silent lint
 run_suite unit npx mocha 'tests/**/*.test.ts' --exclude 'tests/app/**' --exclude 'tests/e2e/**' --exclude 'tests/tools/local-cluster/**'
 run_suite backend go_tests app/backend
 run_suite images go_tests tools/images
-run_suite toolkit go_tests tools/toolkit
+run_suite shared go_tests tools/shared
 run_suite "toolchain tests" go_tests tools/toolchain
 run_suite netpol go_tests tools/netpol NETPOL_NETNS_TEST=1
 run_suite app npx mocha --timeout 120000 'tests/app/**/*.test.ts'

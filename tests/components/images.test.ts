@@ -71,19 +71,19 @@ describe("AppImages", () => {
         }
     });
 
-    it("runs tools/images through tools/toolkit/run.sh, cached under the project's cache", () => {
+    it("runs tools/images through tools/shared/run.sh, cached under the project's cache", () => {
         const command = imageToolCommand("/repo", ["key", "backend"]);
-        assert.equal(command.file, "/repo/tools/toolkit/run.sh");
+        assert.equal(command.file, "/repo/tools/shared/run.sh");
         assert.deepEqual(command.args.slice(2), ["key", "backend"]);
         assert.equal(command.args[0], "images");
         assert.match(command.args[1], /three-tier-app\/tools$/);
     });
 
     describe("planImages: what tools/images says of each image before building it", () => {
-        /** A repository whose tools/toolkit/run.sh is a script: it logs its arguments and prints `printed`. */
+        /** A repository whose tools/shared/run.sh is a script: it logs its arguments and prints `printed`. */
         function fakeRepo(printed: string, exitCode = 0) {
             const repo = fs.mkdtempSync(path.join(os.tmpdir(), "images-repo-"));
-            const script = path.join(repo, "tools", "toolkit", "run.sh");
+            const script = path.join(repo, "tools", "shared", "run.sh");
             fs.mkdirSync(path.dirname(script), { recursive: true });
             fs.writeFileSync(
                 script,

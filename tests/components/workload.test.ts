@@ -27,6 +27,7 @@ import {
     workloadLabels,
 } from "../../components/workload";
 import { K8S, ofType, RecordedResource, runUnderMocks } from "../helpers/mocks";
+import { admits, quantity, selects } from "../helpers/pods";
 
 const TIERS: readonly Tier[] = ["frontend", "backend", "redis"];
 /** The least a container gets between its stop signal and SIGKILL: without it, a graceful stop is a kill. */
@@ -59,24 +60,6 @@ const RESTRICTED_VOLUMES = [
     "projected",
     "secret",
 ];
-
-/** A Kubernetes quantity in base units (bytes, cores). */
-function quantity(q: string): number {
-    const m = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(q));
-    assert.ok(m, `not a quantity: ${q}`);
-    const scale: Record<string, number> = {
-        m: 1e-3,
-        Ki: 2 ** 10,
-        Mi: 2 ** 20,
-        Gi: 2 ** 30,
-        Ti: 2 ** 40,
-        k: 1e3,
-        M: 1e6,
-        G: 1e9,
-        T: 1e12,
-    };
-    return Number(m[1]) * (m[2] ? scale[m[2]] : 1);
-}
 
 interface Workload {
     readonly name: string;
@@ -136,17 +119,6 @@ function podSecurityViolations(pod: any, level: "restricted" | "baseline"): stri
         if ((sc.runAsUser ?? pod.securityContext?.runAsUser) === 0) v.push(`${c.name}: runs as uid 0`);
     }
     return v;
-}
-
-/** Whether an ingress (or egress) spec lets a pod with `peer` labels reach (be reached by) the selected pods. */
-function admits(spec: any, direction: "ingress" | "egress", peer: Record<string, string>, port: number): boolean {
-    const matches = (sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => peer[k] === v);
-    return (spec[direction] ?? []).some((rule: any) => {
-        const peers = direction === "ingress" ? rule.from : rule.to;
-        const fromOk = peers === undefined || peers.some((p: any) => matches(p.podSelector?.matchLabels ?? {}));
-        const portOk = rule.ports === undefined || rule.ports.some((p: any) => p.port === port);
-        return fromOk && portOk;
-    });
 }
 
 describe("every pod the app deploys", () => {
@@ -218,8 +190,6 @@ describe("every pod the app deploys", () => {
             });
 
             it("is selected by its own workload and by no other", () => {
-                const selects = (sel: Record<string, string>, labels: Record<string, string>) =>
-                    Object.entries(sel).every(([k, v]) => labels[k] === v);
                 for (const w of workloads) {
                     for (const other of workloads) {
                         assert.equal(selects(w.selector, other.labels), w === other, `${w.name} → ${other.name}`);

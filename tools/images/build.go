@@ -24,7 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"three-tier-app/toolkit"
+	"three-tier-app/shared"
 )
 
 // epoch is the one time every build records: the config's and history's created, the Debian rootfs's
@@ -169,10 +169,10 @@ func write(env buildEnv, img image, out output, layer v1.Layer, held contents) e
 	if err != nil {
 		return err
 	}
-	if err := toolkit.InstallFile(out.sbom, func(tmp string) error { return os.WriteFile(tmp, doc, 0o644) }); err != nil {
+	if err := shared.InstallFile(out.sbom, func(tmp string) error { return os.WriteFile(tmp, doc, 0o644) }); err != nil {
 		return err
 	}
-	return toolkit.InstallFile(out.tarball, func(tmp string) error { return tarball.WriteToFile(tmp, tag, v1img) })
+	return shared.InstallFile(out.tarball, func(tmp string) error { return tarball.WriteToFile(tmp, tag, v1img) })
 }
 
 // assemble makes a linux/amd64 image of one layer and the config, created at epoch.
@@ -215,7 +215,7 @@ type goBinary struct {
 }
 
 func (g goBinary) key(env buildEnv) (string, error) {
-	sources, err := toolkit.HashSources(filepath.Join(env.repo, g.module))
+	sources, err := shared.HashSources(filepath.Join(env.repo, g.module))
 	if err != nil {
 		return "", err
 	}
@@ -321,7 +321,7 @@ func (d debian) rootfsTar(ctx context.Context, env buildEnv, imageName string) (
 		return "", errors.New("mmdebstrap not found: apt-get install mmdebstrap")
 	}
 	logPath := filepath.Join(dir, imageName+".log")
-	err := toolkit.InstallFile(out, func(tmp string) error {
+	err := shared.InstallFile(out, func(tmp string) error {
 		log, err := os.Create(logPath)
 		if err != nil {
 			return err

@@ -19,6 +19,6 @@ require (
 	gotest.tools/v3 v3.5.2 // indirect
 )
 
-require three-tier-app/toolkit v0.0.0
+require three-tier-app/shared v0.0.0
 
-replace three-tier-app/toolkit => ../toolkit
+replace three-tier-app/shared => ../shared

@@ -33,7 +33,7 @@ import (
 	"syscall"
 	"time"
 
-	"three-tier-app/toolkit"
+	"three-tier-app/shared"
 )
 
 const usage = `usage: images build [--out DIR] [NAME...]                  build or reuse each image's tarball; prints "<reference> <tarball>"
@@ -93,7 +93,7 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	outs, err := buildAll(ctx, env, selected, toolkit.NewLoggerTo("images", stderr))
+	outs, err := buildAll(ctx, env, selected, shared.NewLoggerTo("images", stderr))
 	if err != nil {
 		return err
 	}
@@ -116,17 +116,17 @@ func concurrently[T any](n int, do func(i int) (T, error)) ([]T, error) {
 }
 
 // buildAll builds the images concurrently: mmdebstrap mostly waits for downloads.
-func buildAll(ctx context.Context, env buildEnv, selected []image, log *toolkit.Logger) ([]output, error) {
+func buildAll(ctx context.Context, env buildEnv, selected []image, log *shared.Logger) ([]output, error) {
 	return concurrently(len(selected), func(i int) (output, error) {
 		img, start := selected[i], time.Now()
 		out, reused, err := build(ctx, env, img)
 		switch {
 		case err != nil:
-			log.Printf("%s failed after %s", img.name, toolkit.Since(start))
+			log.Printf("%s failed after %s", img.name, shared.Since(start))
 		case reused:
 			log.Printf("%s: cached %s", img.name, out.tarball)
 		default:
-			log.Printf("%s: built in %s, %s", img.name, toolkit.Since(start), sizeOf(out.tarball))
+			log.Printf("%s: built in %s, %s", img.name, shared.Since(start), sizeOf(out.tarball))
 		}
 		return out, err
 	})
@@ -174,7 +174,7 @@ func pushCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	log := toolkit.NewLoggerTo("images", stderr)
+	log := shared.NewLoggerTo("images", stderr)
 	outs, err := buildAll(ctx, env, selected, log)
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ func pushCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 // cacheDir is ~/.cache/three-tier-app/images (under $XDG_CACHE_HOME when set).
 func cacheDir() (string, error) {
-	root, err := toolkit.CacheRoot()
+	root, err := shared.CacheRoot()
 	if err != nil {
 		return "", err
 	}
@@ -216,7 +216,7 @@ func newBuildEnv(cache, out string) (buildEnv, error) {
 	if err != nil {
 		return buildEnv{}, err
 	}
-	toolHash, err := toolkit.HashSources(filepath.Join(repo, "tools", "images"))
+	toolHash, err := shared.HashSources(filepath.Join(repo, "tools", "images"))
 	if err != nil {
 		return buildEnv{}, err
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"three-tier-app/toolkit"
+	"three-tier-app/shared"
 )
 
 // pushed is the line `images push` prints for an image: what a Deployment runs (ref) and what it was
@@ -45,12 +45,12 @@ type target struct {
 var keychain = authn.NewMultiKeychain(authn.DefaultKeychain, google.Keychain)
 
 // pushAll pushes the built images concurrently, logging each.
-func pushAll(ctx context.Context, to target, selected []image, outs []output, log *toolkit.Logger) ([]pushed, error) {
+func pushAll(ctx context.Context, to target, selected []image, outs []output, log *shared.Logger) ([]pushed, error) {
 	return concurrently(len(selected), func(i int) (pushed, error) {
 		img, start := selected[i], time.Now()
 		p, err := push(ctx, to, img, outs[i])
 		if err == nil {
-			log.Printf("%s: pushed %s in %s", img.name, p.Ref, toolkit.Since(start))
+			log.Printf("%s: pushed %s in %s", img.name, p.Ref, shared.Since(start))
 		}
 		return p, err
 	})

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"three-tier-app/toolkit"
+	"three-tier-app/shared"
 )
 
 func (c *config) moduleDir(p *spec) string { return filepath.Join(c.repo, "tools", p.module) }
@@ -19,13 +19,13 @@ func (c *config) moduleDir(p *spec) string { return filepath.Join(c.repo, "tools
 func version(c *config, p *spec) (string, error) {
 	dir := c.moduleDir(p)
 	if p.modPath == "" {
-		h, err := toolkit.HashSources(dir)
+		h, err := shared.HashSources(dir)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w (is the module at %s merged?)", p.name, err, dir)
 		}
 		return "src-" + h[:16], nil
 	}
-	v, err := toolkit.RequiredVersionIn(filepath.Join(dir, "go.mod"), p.modPath)
+	v, err := shared.RequiredVersionIn(filepath.Join(dir, "go.mod"), p.modPath)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", p.name, err)
 	}
@@ -42,7 +42,7 @@ func mustVersion(c *config, p *spec) string {
 
 func built(c *config, p *spec) bool {
 	for _, b := range p.bins {
-		if !toolkit.Executable(c.binPath(p, b.name)) {
+		if !shared.Executable(c.binPath(p, b.name)) {
 			return false
 		}
 	}
@@ -63,7 +63,7 @@ func buildAll(ctx context.Context, c *config, ps []*spec) error {
 	if err != nil {
 		return err
 	}
-	builds := toolkit.NewBuilds(logger)
+	builds := shared.NewBuilds(logger)
 	builds.Plan(steps(todo))
 	for _, b := range todo {
 		if err := buildPart(ctx, c, builds, b); err != nil {
@@ -95,19 +95,19 @@ func toBuild(c *config, ps []*spec) ([]pending, error) {
 	return todo, nil
 }
 
-func steps(todo []pending) []toolkit.Step {
-	var ss []toolkit.Step
+func steps(todo []pending) []shared.Step {
+	var ss []shared.Step
 	for _, b := range todo {
 		ss = append(ss, b.step())
 	}
 	return ss
 }
 
-func (b pending) step() toolkit.Step {
-	return toolkit.Step{Name: b.p.name, Version: b.version, Default: b.p.expected}
+func (b pending) step() shared.Step {
+	return shared.Step{Name: b.p.name, Version: b.version, Default: b.p.expected}
 }
 
-func buildPart(ctx context.Context, c *config, builds *toolkit.Builds, b pending) error {
+func buildPart(ctx context.Context, c *config, builds *shared.Builds, b pending) error {
 	p, v := b.p, b.version
 	if _, err := exec.LookPath("go"); err != nil {
 		return fmt.Errorf("%s %s is not in %s and there is no go command to build it", p.name, v, c.binCache)
@@ -116,7 +116,7 @@ func buildPart(ctx context.Context, c *config, builds *toolkit.Builds, b pending
 	logf("building %s %s ...", p.name, v)
 	dest := c.partDir(p)
 	err := builds.Build(b.step(), func() error {
-		return toolkit.Install(dest, func(tmp string) error { return buildInto(ctx, c, p, v, tmp) })
+		return shared.Install(dest, func(tmp string) error { return buildInto(ctx, c, p, v, tmp) })
 	})
 	if err != nil {
 		return err
@@ -171,7 +171,7 @@ func fileExists(p string) bool {
 }
 
 var (
-	logger = toolkit.NewLogger("local-cluster")
+	logger = shared.NewLogger("local-cluster")
 	logf   = logger.Printf
-	since  = toolkit.Since
+	since  = shared.Since
 )

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"three-tier-app/toolkit"
+	"three-tier-app/shared"
 )
 
 // The cluster's fixed network design (README, "Local cluster"): the node lives in its own network
@@ -78,7 +78,7 @@ func newConfig(repo string) (*config, error) {
 	if _, err := os.Stat(filepath.Join(abs, "tools", "local-cluster", "go.mod")); err != nil {
 		return nil, fmt.Errorf("--repo %s: no tools/local-cluster/go.mod there", abs)
 	}
-	cacheRoot, err := toolkit.CacheRoot()
+	cacheRoot, err := shared.CacheRoot()
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,6 @@ module three-tier-app/local-cluster
 
 go 1.24.0
 
-require three-tier-app/toolkit v0.0.0
+require three-tier-app/shared v0.0.0
 
-replace three-tier-app/toolkit => ../toolkit
+replace three-tier-app/shared => ../shared

@@ -30,7 +30,7 @@ import (
 	"syscall"
 	"time"
 
-	"three-tier-app/toolkit"
+	"three-tier-app/shared"
 )
 
 const usage = "usage: local-cluster [--repo DIR] up|down|status|mode|kubeconfig|kubectl|registry|build"
@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string) error {
 func withLock(ctx context.Context, c *config, fn func() error) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
-	release, err := toolkit.Lock(ctx, c.stateDir+".lock", logger, "another local-cluster up or down")
+	release, err := shared.Lock(ctx, c.stateDir+".lock", logger, "another local-cluster up or down")
 	if err != nil {
 		return err
 	}

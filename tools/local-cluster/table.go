@@ -3,7 +3,7 @@ package main
 import (
 	"path/filepath"
 
-	"three-tier-app/toolkit"
+	"three-tier-app/shared"
 )
 
 // parts is the table, in `up` order: the host side of the node first, then the processes (and the
@@ -70,7 +70,7 @@ func hostPartsReversed(ps []part) []part {
 }
 
 func (c *config) partDir(p *spec) string {
-	return toolkit.Entry(c.binCache, p.name, mustVersion(c, p))
+	return shared.Entry(c.binCache, p.name, mustVersion(c, p))
 }
 
 func (c *config) binPath(p *spec, bin string) string { return filepath.Join(c.partDir(p), bin) }

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"three-tier-app/toolkit"
+	"three-tier-app/shared"
 )
 
 // cli is the directory holding pulumi and pulumi-language-nodejs, and where it comes from: cache, ambient
@@ -26,9 +26,9 @@ func (t *toolchain) findCLI(ctx context.Context) (cli, []*part) {
 	pulumi, host := t.part(cliName), t.part(languageHostName)
 	cached := cli{filepath.Dir(t.binPath(pulumi)), "cache"}
 	switch {
-	case toolkit.Executable(t.binPath(pulumi)) && t.languageHostCurrent():
+	case shared.Executable(t.binPath(pulumi)) && t.languageHostCurrent():
 		return cached, nil
-	case toolkit.Executable(t.binPath(pulumi)):
+	case shared.Executable(t.binPath(pulumi)):
 		return cached, []*part{host}
 	}
 	if dir, ok := t.ambientCLI(ctx); ok {
@@ -55,7 +55,7 @@ func (t *toolchain) buildCLIParts(ctx context.Context, c cli, todo []*part) (cli
 const languageHostStamp = ".pulumi-language-nodejs.source"
 
 func (t *toolchain) languageHostHash() (string, error) {
-	h, err := toolkit.HashSources(filepath.Join(t.src, t.part(languageHostName).module))
+	h, err := shared.HashSources(filepath.Join(t.src, t.part(languageHostName).module))
 	if err != nil {
 		return "", err
 	}
@@ -67,7 +67,7 @@ func (t *toolchain) languageHostCurrent() bool {
 	stamp, err := os.ReadFile(filepath.Join(filepath.Dir(bin), languageHostStamp))
 	want, herr := t.languageHostHash()
 	script, serr := os.ReadFile(filepath.Join(filepath.Dir(bin), dynamicProviderName))
-	return toolkit.Executable(bin) && err == nil && herr == nil && strings.TrimSpace(string(stamp)) == want &&
+	return shared.Executable(bin) && err == nil && herr == nil && strings.TrimSpace(string(stamp)) == want &&
 		serr == nil && string(script) == dynamicProviderScript
 }
 
@@ -99,11 +99,11 @@ func (t *toolchain) ambientCLI(ctx context.Context) (string, bool) {
 	}
 	first, _, _ := strings.Cut(out, "\n")
 	v := versionPrefix.FindString(first)
-	if v == "" || !toolkit.AtLeast(v, pulumi.version) {
+	if v == "" || !shared.AtLeast(v, pulumi.version) {
 		return "", false
 	}
 	dir := filepath.Dir(p)
-	if _, onPath := lookPathIn(languageHostName, os.Getenv("PATH")); !toolkit.Executable(filepath.Join(dir, languageHostName)) && !onPath {
+	if _, onPath := lookPathIn(languageHostName, os.Getenv("PATH")); !shared.Executable(filepath.Join(dir, languageHostName)) && !onPath {
 		return "", false
 	}
 	return dir, true
@@ -113,13 +113,13 @@ func (t *toolchain) buildCLI(ctx context.Context) error {
 	pulumi := t.part(cliName)
 	t0 := time.Now()
 	err := t.builds.Build(pulumi.step(), func() error {
-		return toolkit.Install(t.entry(pulumi), func(tmp string) error {
+		return shared.Install(t.entry(pulumi), func(tmp string) error {
 			bin := filepath.Join(tmp, filepath.FromSlash(pulumi.path))
 			log.Printf("building pulumi v%s from the Go module proxy…", pulumi.version)
 			if err := goBuild(ctx, filepath.Join(t.src, pulumi.module), pulumi, bin, nil); err != nil {
 				return fmt.Errorf("building pulumi v%s failed (see above): %w", pulumi.version, err)
 			}
-			log.Printf("built pulumi v%s in %s", pulumi.version, toolkit.Since(t0))
+			log.Printf("built pulumi v%s in %s", pulumi.version, shared.Since(t0))
 			got, err := cliVersion(ctx, bin)
 			if err != nil || strings.TrimSpace(got) != "v"+pulumi.version {
 				return fmt.Errorf("built pulumi reports '%s', expected v%s", strings.TrimSpace(got), pulumi.version)
@@ -133,7 +133,7 @@ func (t *toolchain) buildCLI(ctx context.Context) error {
 	if err := t.buildLanguageHost(ctx); err != nil {
 		return err
 	}
-	log.Printf("pulumi v%s ready in %s (total %s)", pulumi.version, filepath.Dir(t.binPath(pulumi)), toolkit.Since(t0))
+	log.Printf("pulumi v%s ready in %s (total %s)", pulumi.version, filepath.Dir(t.binPath(pulumi)), shared.Since(t0))
 	return nil
 }
 
@@ -152,13 +152,13 @@ func (t *toolchain) buildLanguageHost(ctx context.Context) error {
 		return err
 	}
 	err = t.builds.Build(lh.step(), func() error {
-		return toolkit.InstallFile(bin, func(tmp string) error { return goBuild(ctx, filepath.Join(t.src, lh.module), lh, tmp, nil) })
+		return shared.InstallFile(bin, func(tmp string) error { return goBuild(ctx, filepath.Join(t.src, lh.module), lh, tmp, nil) })
 	})
 	if err != nil {
 		return fmt.Errorf("building %s failed (see above): %w", lh.name, err)
 	}
 	script := filepath.Join(filepath.Dir(bin), dynamicProviderName)
-	if err := toolkit.InstallFile(script, func(tmp string) error {
+	if err := shared.InstallFile(script, func(tmp string) error {
 		return os.WriteFile(tmp, []byte(dynamicProviderScript), 0o755)
 	}); err != nil {
 		return err
@@ -166,7 +166,7 @@ func (t *toolchain) buildLanguageHost(ctx context.Context) error {
 	if err := os.WriteFile(stamp, []byte(hash+"\n"), 0o644); err != nil {
 		return err
 	}
-	log.Printf("built %s in %s", lh.name, toolkit.Since(t0))
+	log.Printf("built %s in %s", lh.name, shared.Since(t0))
 	return nil
 }
 
@@ -178,7 +178,7 @@ func (t *toolchain) pluginDir(home string) string {
 func (t *toolchain) pluginInstalled(home string) bool {
 	d := t.pluginDir(home)
 	_, err := os.Stat(d + ".partial")
-	return toolkit.Executable(filepath.Join(d, providerName)) && os.IsNotExist(err)
+	return shared.Executable(filepath.Join(d, providerName)) && os.IsNotExist(err)
 }
 
 // ensureProvider installs the kubernetes plugin into our PULUMI_HOME: from the user's own PULUMI_HOME, a
@@ -194,7 +194,7 @@ func (t *toolchain) ensureProvider(ctx context.Context, c cli) error {
 	if bin, ok := lookPathIn(providerName, os.Getenv("PATH")); ok && t.providerBinaryVersion(ctx, c, bin) == provider.version {
 		return t.installPlugin(ctx, c, bin)
 	}
-	if !toolkit.Executable(t.binPath(provider)) {
+	if !shared.Executable(t.binPath(provider)) {
 		if err := t.buildProvider(ctx); err != nil {
 			return err
 		}
@@ -215,7 +215,7 @@ func (t *toolchain) otherPluginHome() (string, bool) {
 // providerMissing says whether ensureProvider will build the provider, as far as can be told before
 // the CLI is there: a binary on PATH counts as usable, since only the CLI can read its version.
 func (t *toolchain) providerMissing() bool {
-	if t.pluginInstalled(t.pulumiHome) || toolkit.Executable(t.binPath(t.part(providerName))) {
+	if t.pluginInstalled(t.pulumiHome) || shared.Executable(t.binPath(t.part(providerName))) {
 		return false
 	}
 	if _, ok := t.otherPluginHome(); ok {
@@ -253,7 +253,7 @@ func (t *toolchain) installPlugin(ctx context.Context, c cli, bin string) error 
 	if !t.pluginInstalled(t.pulumiHome) {
 		return fmt.Errorf("pulumi plugin install did not produce %s", t.pluginDir(t.pulumiHome))
 	}
-	log.Printf("installed in %s", toolkit.Since(t0))
+	log.Printf("installed in %s", shared.Since(t0))
 	return nil
 }
 
@@ -268,13 +268,13 @@ func (t *toolchain) buildProvider(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	log.Printf("built %s v%s in %s", provider.name, provider.version, toolkit.Since(t0))
+	log.Printf("built %s v%s in %s", provider.name, provider.version, shared.Since(t0))
 	return nil
 }
 
 // installProviderBuild makes the provider's cache entry, as buildProvider describes.
 func (t *toolchain) installProviderBuild(ctx context.Context, provider *part) error {
-	return toolkit.Install(t.entry(provider), func(out string) error {
+	return shared.Install(t.entry(provider), func(out string) error {
 		src := filepath.Join(out, "src")
 		if err := os.CopyFS(src, os.DirFS(filepath.Join(t.src, provider.module))); err != nil {
 			return err
@@ -342,7 +342,7 @@ func alignPulumiVersions(ctx context.Context, dir string, env []string) error {
 		return err
 	}
 	higher := pkg
-	if toolkit.AtLeast(sdk, pkg) {
+	if shared.AtLeast(sdk, pkg) {
 		higher = sdk
 	}
 	log.Printf("aligning github.com/pulumi/pulumi pkg/v3 (%s) and sdk/v3 (%s) at %s", pkg, sdk, higher)
@@ -376,7 +376,7 @@ func goFlags() string {
 // goPath is PATH, with /usr/local/go/bin added when it holds the only go command.
 func goPath() string {
 	path := os.Getenv("PATH")
-	if _, ok := lookPathIn("go", path); !ok && toolkit.Executable("/usr/local/go/bin/go") {
+	if _, ok := lookPathIn("go", path); !ok && shared.Executable("/usr/local/go/bin/go") {
 		return "/usr/local/go/bin" + string(os.PathListSeparator) + path
 	}
 	return path
@@ -388,7 +388,7 @@ func lookPathIn(name, path string) (string, bool) {
 		if dir == "" {
 			dir = "."
 		}
-		if p := filepath.Join(dir, name); toolkit.Executable(p) {
+		if p := filepath.Join(dir, name); shared.Executable(p) {
 			return p, true
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"three-tier-app/toolkit"
+	"three-tier-app/shared"
 )
 
 // env prints the exports that put the toolchain at a shell's disposal: PATH (the CLI first), PULUMI_HOME,
@@ -157,7 +157,7 @@ func (t *toolchain) versions(ctx context.Context, w io.Writer) error {
 	if c.source != "missing" {
 		r.cliVersion, _ = cliVersion(ctx, filepath.Join(c.dir, "pulumi"))
 		r.languageHost = filepath.Join(c.dir, languageHostName)
-		if !toolkit.Executable(r.languageHost) {
+		if !shared.Executable(r.languageHost) {
 			r.languageHost, _ = lookPathIn(languageHostName, os.Getenv("PATH"))
 		}
 		if r.languageHost != "" && c.source == "cache" {

@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"three-tier-app/toolkit"
+	"three-tier-app/shared"
 )
 
 const usage = `usage: scripts/toolchain.sh ensure|ensure-cli|env|versions
@@ -32,7 +32,7 @@ Cache: ${XDG_CACHE_HOME:-$HOME/.cache}/three-tier-app/
   pulumi-home/          PULUMI_HOME (plugin cache: plugins/resource-kubernetes-v<ver>/)
 Cold builds on 2 busy cores take minutes each (see the progress lines on stderr).`
 
-var log = toolkit.NewLogger("toolchain")
+var log = shared.NewLogger("toolchain")
 
 // errUsage exits 2 after the usage text, as a wrong command line should.
 var errUsage = errors.New(usage)
@@ -88,7 +88,7 @@ type toolchain struct {
 	cache      string // <cache root>/toolchain: the built parts
 	pulumiHome string // <cache root>/pulumi-home: PULUMI_HOME, whose plugin cache holds the provider
 	stateDir   string // the local file backend
-	builds     *toolkit.Builds
+	builds     *shared.Builds
 }
 
 func newToolchain(repo string) (*toolchain, error) {
@@ -96,11 +96,11 @@ func newToolchain(repo string) (*toolchain, error) {
 	if err != nil {
 		return nil, err
 	}
-	pulumiVersion, err := toolkit.PulumiVersion(abs)
+	pulumiVersion, err := shared.PulumiVersion(abs)
 	if err != nil {
 		return nil, err
 	}
-	root, err := toolkit.CacheRoot()
+	root, err := shared.CacheRoot()
 	if err != nil {
 		return nil, err
 	}
@@ -111,14 +111,14 @@ func newToolchain(repo string) (*toolchain, error) {
 		cache:      filepath.Join(root, "toolchain"),
 		pulumiHome: filepath.Join(root, "pulumi-home"),
 		stateDir:   filepath.Join(abs, ".pulumi-state"),
-		builds:     toolkit.NewBuilds(log),
+		builds:     shared.NewBuilds(log),
 	}, nil
 }
 
 func (t *toolchain) part(name string) *part { return partNamed(t.parts, name) }
 
 // entry is the cache directory of a part; binPath its binary.
-func (t *toolchain) entry(p *part) string { return toolkit.Entry(t.cache, p.entry, "v"+p.version) }
+func (t *toolchain) entry(p *part) string { return shared.Entry(t.cache, p.entry, "v"+p.version) }
 func (t *toolchain) binPath(p *part) string {
 	return filepath.Join(t.entry(p), filepath.FromSlash(p.path))
 }
@@ -129,7 +129,7 @@ func (t *toolchain) ensure(ctx context.Context, withProvider bool) error {
 	if err := checkPins(t.repo, t.parts); err != nil {
 		return err
 	}
-	release, err := toolkit.Lock(ctx, filepath.Join(t.cache, ".lock"), log, "another toolchain.sh ensure")
+	release, err := shared.Lock(ctx, filepath.Join(t.cache, ".lock"), log, "another toolchain.sh ensure")
 	if err != nil {
 		return err
 	}
@@ -145,14 +145,14 @@ func (t *toolchain) ensure(ctx context.Context, withProvider bool) error {
 			return err
 		}
 	}
-	log.Printf("ready (pulumi from %s: %s) in %s; use: eval \"$(scripts/toolchain.sh env)\"", cli.source, cli.dir, toolkit.Since(t0))
+	log.Printf("ready (pulumi from %s: %s) in %s; use: eval \"$(scripts/toolchain.sh env)\"", cli.source, cli.dir, shared.Since(t0))
 	return nil
 }
 
 // plan is what ensure is about to build: the CLI's parts findCLI found missing and, withProvider, the
 // provider when it is nowhere to be found.
-func (t *toolchain) plan(cliParts []*part, withProvider bool) []toolkit.Step {
-	var steps []toolkit.Step
+func (t *toolchain) plan(cliParts []*part, withProvider bool) []shared.Step {
+	var steps []shared.Step
 	for _, p := range cliParts {
 		steps = append(steps, p.step())
 	}

@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"time"
 
-	"three-tier-app/toolkit"
+	"three-tier-app/shared"
 )
 
 // The Kubernetes provider: must equal npm @pulumi/kubernetes in package.json. The provider module has no
@@ -47,8 +47,8 @@ type part struct {
 }
 
 // step is the part as the first run's plan and progress name it.
-func (p *part) step() toolkit.Step {
-	return toolkit.Step{Name: p.name, Version: "v" + p.version, Default: p.expected}
+func (p *part) step() shared.Step {
+	return shared.Step{Name: p.name, Version: "v" + p.version, Default: p.expected}
 }
 
 type requirement struct{ module, version string }
@@ -103,7 +103,7 @@ func checkPins(repo string, parts []part) error {
 		}
 	}
 	cli, provider := partNamed(parts, cliName), partNamed(parts, providerName)
-	if !toolkit.AtLeast(cli.version, npmPulumi) {
+	if !shared.AtLeast(cli.version, npmPulumi) {
 		return fmt.Errorf("pulumi %s in .pulumi-version is older than @pulumi/pulumi %s in package.json", cli.version, npmPulumi)
 	}
 	if npmKubernetes != provider.version {
@@ -112,7 +112,7 @@ func checkPins(repo string, parts []part) error {
 	for _, p := range parts {
 		for _, r := range p.requires {
 			gomod := filepath.Join("tools", "toolchain", p.module, "go.mod")
-			if v, err := toolkit.RequiredVersionIn(filepath.Join(repo, gomod), r.module); err != nil || v != r.version {
+			if v, err := shared.RequiredVersionIn(filepath.Join(repo, gomod), r.module); err != nil || v != r.version {
 				return fmt.Errorf("%s does not require %s %s", gomod, r.module, r.version)
 			}
 		}

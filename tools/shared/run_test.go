@@ -1,4 +1,4 @@
-package toolkit
+package shared
 
 import (
 	"os"
@@ -28,15 +28,15 @@ func TestRunShRebuildsOnEverySourceChange(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write("toolkit/run.sh", string(script))
-	write("toolkit/go.mod", "module toolkit\n\ngo 1.22\n")
+	write("shared/run.sh", string(script))
+	write("shared/go.mod", "module shared\n\ngo 1.22\n")
 	write("demo/go.mod", "module demo\n\ngo 1.22\n")
 	write("demo/main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"demo/word\"\n)\n\nfunc main() { fmt.Print(word.Word) }\n")
 	write("demo/word/word.go", "package word\n\nconst Word = \"first\"\n")
 	cache := filepath.Join(t.TempDir(), "cache")
 	run := func() string {
 		t.Helper()
-		out, err := exec.Command(filepath.Join(tools, "toolkit", "run.sh"), "demo", cache).Output()
+		out, err := exec.Command(filepath.Join(tools, "shared", "run.sh"), "demo", cache).Output()
 		if err != nil {
 			t.Fatalf("run.sh: %v", err)
 		}
@@ -60,9 +60,15 @@ func TestRunShRebuildsOnEverySourceChange(t *testing.T) {
 	if builds() != before+1 {
 		t.Errorf("a change of go.sum made %d new builds, want 1", builds()-before)
 	}
+	// The tool replaces in this library: a change there rebuilds it too.
+	write("shared/cache.go", "package shared\n")
+	run()
+	if builds() != before+2 {
+		t.Errorf("a change in tools/shared made %d new builds, want 1", builds()-before-1)
+	}
 	// Tests are not part of the build: adding one reuses the binary.
 	write("demo/word/word_test.go", "package word\n")
-	if got := run(); got != "second" || builds() != before+1 {
-		t.Errorf("a new test file made a new build (%d builds) or changed the output (%q)", builds()-before, got)
+	if got := run(); got != "second" || builds() != before+2 {
+		t.Errorf("a new test file made a new build (%d builds) or changed the output (%q)", builds()-before-2, got)
 	}
 }

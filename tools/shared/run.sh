@@ -2,15 +2,16 @@
 # Runs one of the project's Go tool programs, tools/NAME, built on first use into
 # CACHE/NAME-tool-<hash>/NAME, keyed by a hash of all its sources and this library's, so a warm call costs
 # milliseconds. The entry points in scripts/ call it:
-#   tools/toolkit/run.sh NAME CACHE [ARG...]
+#   tools/shared/run.sh NAME CACHE [ARG...]
 set -euo pipefail
 name=$1 cache=$2
 shift 2
 tools="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Every file the build reads: the Go sources of every package (tests excepted), go.mod and go.sum, here
-# and in the toolkit it replaces in. Paths are hashed with the contents, so a moved file rebuilds too.
-hash="$(cd "$tools" && find "$name" toolkit \( -name go.mod -o -name go.sum -o -name '*.go' \) ! -name '*_test.go' -print0 |
+# and in this library, tools/shared, which every tool replaces in. Paths are hashed with the contents,
+# so a moved file rebuilds too.
+hash="$(cd "$tools" && find "$name" shared \( -name go.mod -o -name go.sum -o -name '*.go' \) ! -name '*_test.go' -print0 |
   sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
 bin="$cache/$name-tool-$hash/$name"
 if [[ ! -x "$bin" ]]; then

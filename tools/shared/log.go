@@ -1,6 +1,6 @@
-// Package toolkit is what the project's Go tools share: a logger, the cache under
+// Package shared is what the project's Go tools share: a logger, the cache under
 // ${XDG_CACHE_HOME:-$HOME/.cache}/three-tier-app, and reading the versions things are cached by.
-package toolkit
+package shared
 
 import (
 	"fmt"

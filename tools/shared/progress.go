@@ -1,4 +1,4 @@
-package toolkit
+package shared
 
 import (
 	"encoding/json"
