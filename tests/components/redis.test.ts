@@ -100,7 +100,6 @@ describe("Redis", () => {
         // Alive while it accepts connections: a Redis too busy to answer PONG in time is not restarted.
         assert.deepEqual(container.livenessProbe, {
             tcpSocket: { port: "redis" },
-            initialDelaySeconds: 10,
             periodSeconds: 10,
             timeoutSeconds: 3,
             failureThreshold: 6,
