@@ -148,6 +148,16 @@ describe("every pod the app deploys", () => {
                 }
             });
 
+            // Named decision (README, "Probes"): up and rollouts wait for the pods, not for probe timers.
+            it("holds liveness behind a startup probe tried every second, and checks readiness every 2 s", () => {
+                for (const { name, pod } of workloads) {
+                    for (const c of pod.containers.filter((c: any) => (c.ports ?? []).length > 0)) {
+                        assert.equal(c.startupProbe?.periodSeconds, 1, `${name}/${c.name} startup`);
+                        assert.ok(c.readinessProbe.periodSeconds <= 2, `${name}/${c.name} readiness`);
+                    }
+                }
+            });
+
             it("keeps serving while it drains, and has time to stop after the drain", () => {
                 for (const { name, kind, pod } of workloads) {
                     const drains = pod.containers.map((c: any) => c.lifecycle?.preStop?.sleep?.seconds);
@@ -259,6 +269,12 @@ describe("workload building blocks", () => {
             const redis = probes({ exec: ["redis-cli", "ping"] }, { tcpPort: "redis" });
             assert.deepEqual(redis.readinessProbe.exec, { command: ["redis-cli", "ping"] });
             assert.deepEqual(redis.livenessProbe.tcpSocket, { port: "redis" });
+        });
+
+        it("start on the liveness check, so a dependency that is down does not restart the container", () => {
+            const api = probes({ http: "/readyz", port: "http" }, { http: "/healthz", port: "http" });
+            assert.deepEqual(api.startupProbe.httpGet, api.livenessProbe.httpGet);
+            assert.deepEqual(api.startupProbe.httpGet, { path: "/healthz", port: "http" });
         });
 
         it("restart a container far more reluctantly than they take it out of its Service", () => {
