@@ -17,7 +17,13 @@ import { ReviewAccessArgs } from "./components/review-access";
 import { StackClusterArgs } from "./components/stack-cluster";
 import { REPLICAS_RANGE } from "./components/stateless-tier";
 import { PROJECT } from "./project";
-import { ContainerImage, referencedImage, SERVICE_TYPES } from "./components/workload";
+import {
+    ContainerImage,
+    referencedImage,
+    ROLLOUT_TIMEOUT_RANGE,
+    ROLLOUT_TIMEOUT_SECONDS,
+    SERVICE_TYPES,
+} from "./components/workload";
 
 const TARGETS = ["kubeconfig", "gke", "stack"] as const;
 type Target = (typeof TARGETS)[number];
@@ -288,6 +294,11 @@ export const CONFIG_KEYS = {
         secret: true,
     },
     // One setting for every long-lived piece: the cluster, its node pool and the Redis claim.
+    rolloutTimeoutSeconds: integerKey(
+        "How long `pulumi up` waits for each workload's rollout (every pod Ready) before it fails the update; a crash-looping pod fails it then. Default: the Kubernetes provider's own 10 minutes.",
+        ROLLOUT_TIMEOUT_SECONDS,
+        ROLLOUT_TIMEOUT_RANGE,
+    ),
     protect: booleanKey(
         "Long-lived data: `true` sets Pulumi protect on the Redis claim and volume and, on gke, on the disk, the cluster and its node pool, plus the cluster's GKE deletion protection, so a replace or destroy stops before anything is deleted (stack gke sets it). To tear such a stack down: `pulumi config set protect false`, `pulumi up`, then `pulumi destroy`. Leave false on review, test and local stacks.",
         GKE_DEFAULTS.protect,
@@ -559,6 +570,7 @@ export function parseConfig(raw: RawConfig, stack: string): AppConfig {
         frontend: frontendArgs(r),
         backend: backendArgs(r),
         redis: redisArgs(r, target, protect),
+        rolloutTimeoutSeconds: r.get("rolloutTimeoutSeconds"),
     };
     if (target !== "stack" && r.isSet("clusterStack")) {
         r.fail("clusterStack", "empty unless target is stack", raw.clusterStack ?? "");

@@ -11,7 +11,7 @@ import { appLabels, ContainerImage, denyAllEgress, dnsEgress, egressOnlyTo, sele
 export const DEFAULT_NAMESPACE = "three-tier";
 
 /** What every tier gets from the app rather than from its settings; its image is the app's to build unless given. */
-type FromApp = "namespace" | "instance" | "image" | "placement";
+type FromApp = "namespace" | "instance" | "image" | "placement" | "rolloutTimeoutSeconds";
 /** A tier's settings, with the image it runs when the app should not build it. */
 type TierSettings<T> = Omit<T, FromApp> & { readonly image?: ContainerImage };
 
@@ -46,6 +46,8 @@ export interface ThreeTierAppArgs {
      * since its identity may do nothing in the namespace before. Default: none (the identity needs no binding).
      */
     readonly namespaceAccess?: pulumi.Input<NamespaceAccess>;
+    /** How long `up` waits for each workload's rollout. Default: ROLLOUT_TIMEOUT_SECONDS (workload.ts). */
+    readonly rolloutTimeoutSeconds?: number;
 }
 
 /**
@@ -83,7 +85,12 @@ export class ThreeTierApp extends pulumi.ComponentResource {
         const access = args.namespaceAccess === undefined ? undefined : pulumi.output(args.namespaceAccess);
         // A review stack's pods run where the cluster's stack puts review pods (namespaceAccess.placement).
         const placement = access?.apply((a) => a.placement);
-        const tierArgs = { namespace: this.namespace, instance: args.instance, placement };
+        const tierArgs = {
+            namespace: this.namespace,
+            instance: args.instance,
+            placement,
+            rolloutTimeoutSeconds: args.rolloutTimeoutSeconds,
+        };
         const images = appImages(`${name}-images`, args, this);
         const inNamespace = {
             ...childOpts,

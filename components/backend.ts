@@ -53,6 +53,8 @@ const DEFAULT_BACKEND_RESOURCES: ContainerResources = {
 };
 
 export interface BackendArgs {
+    /** How long `up` waits for the rollout of the Deployment. Default: ROLLOUT_TIMEOUT_SECONDS (workload.ts). */
+    readonly rolloutTimeoutSeconds?: number;
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
     /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
@@ -125,6 +127,7 @@ export class Backend extends pulumi.ComponentResource {
         const image = args.image;
         const tier = statelessTier(this, name, {
             placement: args.placement,
+            rolloutTimeoutSeconds: args.rolloutTimeoutSeconds,
             namespace: args.namespace,
             instance: args.instance,
             tier: "backend",

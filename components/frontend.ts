@@ -87,6 +87,8 @@ const FRONTEND_STOP = gracefulStop(FRONTEND_DRAIN_SECONDS, FRONTEND_STOP_SECONDS
 const ROOT_NGINX_CAPABILITIES = ["CHOWN", "SETGID", "SETUID", "NET_BIND_SERVICE"];
 
 export interface FrontendArgs {
+    /** How long `up` waits for the rollout of the Deployment. Default: ROLLOUT_TIMEOUT_SECONDS (workload.ts). */
+    readonly rolloutTimeoutSeconds?: number;
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
     /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
@@ -264,6 +266,7 @@ export class Frontend extends pulumi.ComponentResource {
 
         const tier = statelessTier(this, name, {
             placement: args.placement,
+            rolloutTimeoutSeconds: args.rolloutTimeoutSeconds,
             namespace: args.namespace,
             instance: args.instance,
             tier: "frontend",

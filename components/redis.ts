@@ -13,6 +13,7 @@ import {
     podTemplate,
     probes,
     startupProbe,
+    rolloutTimeouts,
     resourceRequirements,
     selectorLabels,
     SecretKeyRef,
@@ -98,6 +99,8 @@ function volumeSource(args: RedisArgs): k8s.types.input.core.v1.PersistentVolume
 }
 
 export interface RedisArgs {
+    /** How long `up` waits for the rollout of the StatefulSet. Default: ROLLOUT_TIMEOUT_SECONDS (workload.ts). */
+    readonly rolloutTimeoutSeconds?: number;
     /** Namespace of every child. */
     readonly namespace: pulumi.Input<string>;
     /** Value of `app.kubernetes.io/instance` on every child: which installation (stack) it belongs to. */
@@ -364,7 +367,7 @@ export class Redis extends pulumi.ComponentResource {
                 metadata: { ...metadata(REDIS_NAMES.statefulSet), labels: podLabels },
                 spec: statefulSetSpec(governingService.metadata.name, podTemplate(podLabels, podSpec, args.placement)),
             },
-            childOpts,
+            { ...childOpts, ...rolloutTimeouts(args.rolloutTimeoutSeconds) },
         );
 
         new k8s.networking.v1.NetworkPolicy(

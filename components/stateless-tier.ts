@@ -14,6 +14,7 @@ import {
     tierLabels,
     workloadLabels,
     PodPlacement,
+    rolloutTimeouts,
 } from "./workload";
 
 /** The replicas a stateless tier runs: well above what this app needs, low enough to catch a typo like 200. */
@@ -46,6 +47,8 @@ export interface StatelessTierArgs {
     readonly allowFrom: Record<string, string> | "anywhere";
     /** Where the pods run. Default: any node. */
     readonly placement?: pulumi.Input<PodPlacement | undefined>;
+    /** How long `up` waits for the Deployment's rollout. Default: ROLLOUT_TIMEOUT_SECONDS. */
+    readonly rolloutTimeoutSeconds?: number;
 }
 
 /**
@@ -84,7 +87,7 @@ export function statelessTier(
                 ),
             },
         },
-        childOpts,
+        { ...childOpts, ...rolloutTimeouts(args.rolloutTimeoutSeconds) },
     );
     const service = new k8s.core.v1.Service(
         `${name}-service`,

@@ -108,6 +108,23 @@ function probeHandler(check: ProbeCheck): Probe {
     return { exec: { command: [...check.exec] } };
 }
 
+/**
+ * How long `pulumi up` waits for a workload's rollout (every pod Ready) before it fails the update:
+ * the Kubernetes provider's own 10 minutes by default, shorter where a stack wants a crash-looping pod to
+ * fail fast, longer where new nodes must come up first.
+ */
+export const ROLLOUT_TIMEOUT_SECONDS = 600;
+export const ROLLOUT_TIMEOUT_RANGE = { min: 30, max: 3600 } as const;
+
+/** The resource options that make the provider give up on a rollout after `seconds`. */
+export function rolloutTimeouts(seconds: number = ROLLOUT_TIMEOUT_SECONDS): pulumi.CustomResourceOptions {
+    const { min, max } = ROLLOUT_TIMEOUT_RANGE;
+    if (!Number.isSafeInteger(seconds) || seconds < min || seconds > max) {
+        throw new Error(`rolloutTimeoutSeconds must be a whole number from ${min} to ${max} (got ${seconds})`);
+    }
+    return { customTimeouts: { create: `${seconds}s`, update: `${seconds}s` } };
+}
+
 /** How long a container has to start answering its liveness check before the kubelet restarts it. */
 const STARTUP_SECONDS = 60;
 

@@ -320,6 +320,28 @@ describe("program, target kubeconfig", () => {
     });
 });
 
+describe("program: how long up waits for a rollout", () => {
+    const WORKLOADS: [string, string][] = [
+        ["kubernetes:apps/v1:Deployment", "web-frontend-deployment"],
+        ["kubernetes:apps/v1:Deployment", "web-backend-deployment"],
+        ["kubernetes:apps/v1:StatefulSet", "web-redis-statefulset"],
+    ];
+    const timeouts = async (overrides: Record<string, string>) => {
+        const { options } = await runProgramRecordingOptions("dev", overrides);
+        return WORKLOADS.map(([type, name]) => options.options(type, name).customTimeouts);
+    };
+
+    it("is the provider's 10 minutes unless the stack says otherwise, for every workload", async () => {
+        const ten = { create: "600s", update: "600s" };
+        assert.deepEqual(await timeouts({}), [ten, ten, ten]);
+    });
+
+    it("is rolloutTimeoutSeconds for every workload, so a crash-looping pod fails up then", async () => {
+        const short = { create: "45s", update: "45s" };
+        assert.deepEqual(await timeouts({ "three-tier-app:rolloutTimeoutSeconds": "45" }), [short, short, short]);
+    });
+});
+
 describe("program, target stack (review stacks: a namespace in the gke stack's cluster)", () => {
     const GKE_STACK = "organization/three-tier-app/gke";
     const REVIEW_STACK_CONFIG = {
