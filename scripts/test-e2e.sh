@@ -14,7 +14,7 @@ fi
 
 # Longest first, so that the lanes end close together. Each file deploys stacks and namespaces of its own.
 files="tests/e2e/real-node.test.ts tests/e2e/engine.test.ts tests/e2e/destroy-order.test.ts
-  tests/e2e/review-access.test.ts tests/e2e/policy.test.ts"
+  tests/e2e/review-access.test.ts tests/e2e/crash-loop.test.ts tests/e2e/policy.test.ts"
 unlisted=$(comm -13 <(printf '%s\n' $files tests/e2e/user-stack.test.ts | sort) <(ls tests/e2e/*.test.ts | sort))
 if [[ -n $unlisted ]]; then echo "test-e2e: engine test files missing from this script: $unlisted" >&2; exit 1; fi
 
