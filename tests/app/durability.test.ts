@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { request } from "../../tools/loopback/clients";
+import { HOST, request } from "../../tools/loopback/clients";
 import { resultsFile } from "../../tools/loopback/stack";
 import { sleep } from "../../tools/loopback/wait";
 import { startLoad } from "../helpers/load";
@@ -26,9 +26,10 @@ describe("app on loopback: Redis restarts keep acknowledged increments", functio
      */
     async function crashUnderLoad(id: number, sig: NodeJS.Signals) {
         const load = startLoad({
-            port: stack().port,
-            concurrency: 4,
-            maxMs: 15_000,
+            to: { host: HOST, port: stack().port },
+            workers: 4,
+            maxRequests: 100_000,
+            maxSeconds: 15,
             next: () => ({ method: "POST", path: `/users/${id}` }),
         });
         // Longer than the 2 s loss window, so that the SIGKILL bound below is

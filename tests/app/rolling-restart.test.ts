@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import { request } from "../../tools/loopback/clients";
+import { HOST, request } from "../../tools/loopback/clients";
 import { resultsFile } from "../../tools/loopback/stack";
 import { sleep } from "../../tools/loopback/wait";
 import { startLoad } from "../helpers/load";
@@ -40,11 +40,12 @@ describe("app on loopback: rolling restart of two API instances under load", fun
         let nonMonotonic = 0;
         // Each worker owns a user id: POST then GET, alternately, on keep-alive connections.
         const load = startLoad({
-            port: stack().port,
-            concurrency: workers,
-            maxMs: 60_000,
+            to: { host: HOST, port: stack().port },
+            workers,
+            maxRequests: 400_000,
+            maxSeconds: 60,
             next: (w, n) => ({ method: n % 2 === 0 ? "POST" : "GET", path: `/users/${5000 + w}` }),
-            onOk: (w, method, _p, body) => {
+            onOk: (w, method, body) => {
                 const v = Number(body);
                 if (v < lastSeen[w]) nonMonotonic++;
                 lastSeen[w] = v;
@@ -73,7 +74,7 @@ describe("app on loopback: rolling restart of two API instances under load", fun
             const summary = { ...res, okTimes: undefined, timeline, acked, nonMonotonic };
             fs.writeFileSync(resultsFile("rolling-restart.json"), JSON.stringify(summary, null, 2) + "\n");
             console.log(
-                `      ${res.ok} ok, ${res.failed} failed in ${(res.elapsedMs / 1000).toFixed(1)} s ${JSON.stringify(res.sent)}`,
+                `      ${res.ok} ok, ${res.failed} failed in ${res.seconds.toFixed(1)} s ${JSON.stringify(res.sentByMethod)}`,
             );
             console.log(`      ${timeline.join("; ")}`);
             assert.equal(res.failed, 0, `failed requests: ${JSON.stringify(res.failures)}`);

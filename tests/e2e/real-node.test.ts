@@ -22,7 +22,8 @@ import {
     sleep,
     waitUntil,
 } from "../helpers/engine";
-import { Address, LoadFigures, request, startLoad, tutorialSession } from "./http";
+import { LoadResult, startLoad } from "../helpers/load";
+import { Address, request, tutorialSession } from "./http";
 
 /** The uid each tier's containers run as (README, "Security"), by the tutorial's `service` label. */
 const TIER_UIDS: Record<string, number> = { nginx: 10101, app: 65532, redis: 10999 };
@@ -524,7 +525,7 @@ describe("real node: the app's pods run for real (issue 9)", function () {
                 if (method === "POST") acked[w]++;
             },
         });
-        let figures: LoadFigures;
+        let figures: LoadResult;
         try {
             await sleep(2000);
             const start = process.hrtime.bigint();

@@ -26,16 +26,29 @@ export interface HttpResult {
 
 const noKeepAlive = new http.Agent({ keepAlive: false });
 
-/** One HTTP request to 127.0.0.1:port. Rejects on network errors and after timeoutMs. */
+/** One HTTP request to host (default 127.0.0.1):port. Rejects on network errors and after timeoutMs. */
 export function request(
     port: number,
     method: string,
     urlPath: string,
-    opts: { headers?: http.OutgoingHttpHeaders; body?: string | Buffer; agent?: http.Agent; timeoutMs?: number } = {},
+    opts: {
+        host?: string;
+        headers?: http.OutgoingHttpHeaders;
+        body?: string | Buffer;
+        agent?: http.Agent;
+        timeoutMs?: number;
+    } = {},
 ): Promise<HttpResult> {
     return new Promise((resolve, reject) => {
         const req = http.request(
-            { host: HOST, port, method, path: urlPath, headers: opts.headers, agent: opts.agent ?? noKeepAlive },
+            {
+                host: opts.host ?? HOST,
+                port,
+                method,
+                path: urlPath,
+                headers: opts.headers,
+                agent: opts.agent ?? noKeepAlive,
+            },
             (res) => {
                 const chunks: Buffer[] = [];
                 res.on("data", (c: Buffer) => chunks.push(c));
