@@ -12,7 +12,6 @@
 // API, whose calls after an operation (stack outputs, history) are not what a user waits for.
 // Both deploy stack `local`'s settings (Pulumi.local.yaml: the cluster's registry, which the images are
 // pushed to; they are built once, before the first run, by the stack that measures previews).
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -21,6 +20,7 @@ import { PROJECT, REPO_ROOT } from "../../project";
 import { clusterFromEnv, describeNode, kubectl, localStackConfig, nodeFromEnv } from "../engine/cluster";
 import { createStack, removeStack, secondsSince, uniqueName } from "../engine/stacks";
 import { growthReport, stacksSideBySide, withReplicas } from "./growth";
+import { timedPulumi } from "./cli";
 import { profiledPulumi, profileReport } from "./profile";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -36,20 +36,6 @@ async function seconds(work: () => Promise<unknown> | unknown): Promise<number> 
     const start = process.hrtime.bigint();
     await work();
     return secondsSince(start);
-}
-
-/** Times one run of the Pulumi CLI (on PATH: with-local-cluster.sh sets the toolchain's environment). */
-function timedPulumi(stack: Stack, ...args: string[]): Promise<number> {
-    return seconds(() =>
-        execFileSync(
-            "pulumi",
-            [...args, "--stack", stack.name, "--non-interactive", "--cwd", stack.workspace.workDir],
-            {
-                stdio: ["ignore", "ignore", "pipe"],
-                timeout: 10 * 60 * 1000,
-            },
-        ),
-    );
 }
 
 function median(values: number[]): number {
@@ -192,11 +178,8 @@ async function growth(): Promise<void> {
     const warm = await createStack(uniqueName("bench-warm"), cluster, uniqueName("bench-warm"), config);
     await warm.up();
     await removeStack(warm);
-    const replicas = [
-        await withReplicas(cluster, config, 2, timedPulumi),
-        await withReplicas(cluster, config, 10, timedPulumi),
-    ];
-    const sideBySide = await stacksSideBySide(cluster, config, timedPulumi);
+    const replicas = [await withReplicas(cluster, config, 2), await withReplicas(cluster, config, 10)];
+    const sideBySide = await stacksSideBySide(cluster, config);
     console.log(growthReport(sideBySide.baseline, [...sideBySide.rows, ...replicas]));
 }
 

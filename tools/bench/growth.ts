@@ -1,6 +1,6 @@
 // How the engine's and the cluster's costs grow (npm run bench:engine -- --growth): stacks side by side in
 // one cluster, each in its own namespace as review stacks are, and more replicas per tier. Timed as in
-// engine.ts: only the CLI process. Memory is the resident set of everything the cluster runs: its processes
+// cli.ts: only the CLI process. Memory is the resident set of everything the cluster runs: its processes
 // (all in the node's network namespace, the host's pv-dirs helper by the pid `status` reports) and every
 // pod's processes (under the node's cgroup).
 import { execFileSync } from "node:child_process";
@@ -10,6 +10,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { REPO_ROOT } from "../../project";
 import type { Cluster } from "../engine/cluster";
 import { createStack, removeStack, uniqueName } from "../engine/stacks";
+import { timedPulumi } from "./cli";
 
 /** The node's network namespace and cgroup, as tools/local-cluster names them. */
 const NODE_NETNS = "/run/netns/three-tier-node";
@@ -45,13 +46,11 @@ export interface GrowthRow {
     readonly rssMb: number;
 }
 
-type Timed = (stack: Stack, ...args: string[]) => Promise<number>;
-
 /**
  * 1, 3 and 6 stacks side by side: each row's `up` is that of the stack that brought the count to it, its
  * preview one of the first stack, its memory with all of them running.
  */
-export async function stacksSideBySide(cluster: Cluster, config: Record<string, string>, timed: Timed) {
+export async function stacksSideBySide(cluster: Cluster, config: Record<string, string>) {
     const rows: GrowthRow[] = [];
     const stacks: Stack[] = [];
     const baseline = clusterRssMb();
@@ -61,9 +60,9 @@ export async function stacksSideBySide(cluster: Cluster, config: Record<string, 
             while (stacks.length < count) {
                 const name = uniqueName("bench-growth");
                 stacks.push(await createStack(name, cluster, name, config));
-                up = await timed(stacks[stacks.length - 1], "up", "--yes", "--skip-preview");
+                up = await timedPulumi(stacks[stacks.length - 1], "up", "--yes", "--skip-preview");
             }
-            const preview = await timed(stacks[0], "preview");
+            const preview = await timedPulumi(stacks[0], "preview");
             rows.push({ what: `${count} stack${count > 1 ? "s" : ""}`, up, preview, rssMb: clusterRssMb() });
         }
     } finally {
@@ -77,7 +76,6 @@ export async function withReplicas(
     cluster: Cluster,
     config: Record<string, string>,
     replicas: number,
-    timed: Timed,
 ): Promise<GrowthRow> {
     const name = uniqueName("bench-replicas");
     const stack = await createStack(name, cluster, name, {
@@ -86,8 +84,8 @@ export async function withReplicas(
         backendReplicas: String(replicas),
     });
     try {
-        const up = await timed(stack, "up", "--yes", "--skip-preview");
-        const preview = await timed(stack, "preview");
+        const up = await timedPulumi(stack, "up", "--yes", "--skip-preview");
+        const preview = await timedPulumi(stack, "preview");
         return { what: `1 stack, ${replicas} replicas per tier`, up, preview, rssMb: clusterRssMb() };
     } finally {
         await removeStack(stack);

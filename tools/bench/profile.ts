@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { pulumiArgs } from "./cli";
 
 const POLL_MS = 20;
 
@@ -42,7 +43,7 @@ export async function profiledPulumi(stack: Stack, ...args: string[]): Promise<C
     try {
         const cli = spawn(
             "pulumi",
-            [...args, "--stack", stack.name, "--non-interactive", "--event-log", log, "--cwd", stack.workspace.workDir],
+            [...pulumiArgs(stack, args), "--event-log", log],
             // --event-log is a debug flag, as the Automation API also uses it.
             { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PULUMI_DEBUG_COMMANDS: "true" } },
         );
