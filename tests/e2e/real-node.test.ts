@@ -19,11 +19,11 @@ import {
     nodeExec,
     programCopy,
     RealNode,
-    sleep,
     waitUntil,
 } from "../helpers/engine";
 import { LoadResult, startLoad } from "../helpers/load";
 import { Address, request, tutorialSession } from "./http";
+import { sleep } from "../../tools/loopback/wait";
 
 /** The uid each tier's containers run as (README, "Security"), by the tutorial's `service` label. */
 const TIER_UIDS: Record<string, number> = { nginx: 10101, app: 65532, redis: 10999 };

@@ -9,6 +9,7 @@ import { EngineEvent, OpType } from "@pulumi/pulumi/automation";
 import { REPO_ROOT } from "../../project";
 import { Cluster, NodeInfo } from "../../tools/engine/cluster";
 import { secondsSince } from "../../tools/engine/stacks";
+import { sleep } from "../../tools/loopback/wait";
 
 export type RealNode = NodeInfo & { mode: "real" };
 
@@ -79,8 +80,6 @@ export function kubeClients(cluster: Cluster) {
     };
 }
 export type KubeClients = ReturnType<typeof kubeClients>;
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` every second until it holds; returns the seconds it took, throws after `timeoutSeconds`. */
 export async function waitUntil(what: string, check: () => Promise<boolean>, timeoutSeconds: number): Promise<number> {

@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigMap, LocalWorkspace, Stack, Workspace } from "@pulumi/pulumi/automation";
 import { PROJECT, REPO_ROOT } from "../../project";
+import { sleep } from "../loopback/wait";
 import { Cluster } from "./cluster";
 
 /** A name unique enough for parallel runs on one machine: a stack and namespace name. */
@@ -89,7 +90,7 @@ async function underSelectionLock<T>(workDir: string, work: () => Promise<T>): P
             } else if (Date.now() > deadline) {
                 throw new Error(`${lock}: held by a live process for 5 minutes`);
             } else {
-                await new Promise((resolve) => setTimeout(resolve, 100));
+                await sleep(100);
             }
         }
     }
