@@ -1,8 +1,8 @@
 // tsconfig.pulumi.json is how `pulumi preview`/`up` load the program: SWC through ts-node, without a type
 // check (`npm run typecheck` does that) and without ES module interop helpers, whose wrapped module objects
 // the closure serializer of dynamic providers cannot turn back into `require` calls. This runs the program
-// for stack local under mocks in a child process loaded exactly that way, as the Node.js runtime of the
-// Pulumi SDK registers ts-node; the rest of the unit suite loads it through mocha's TypeScript loader.
+// for stacks local and gke under mocks in a child process loaded exactly that way, as the Node.js runtime
+// of the Pulumi SDK registers ts-node (from Pulumi.yaml's tsconfig, not from mocha's).
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -17,13 +17,18 @@ const options = JSON.parse(process.argv[2]);
 process.on("unhandledRejection", (e) => { console.error(e); process.exit(1); });
 require(options.tsNode).register({ project: options.tsconfig, transpileOnly: true, compilerOptions: {} });
 const { runProgram } = require(options.stackConfigHelper);
-runProgram("local").then(async ({ resources }) => {
-    const dynamic = resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
-    console.log(JSON.stringify({
-        resources: resources.length,
-        serializedProviders: dynamic.filter((r) => typeof r.inputs.__provider === "string").map((r) => r.name),
-    }));
-}, (e) => { console.error(e); process.exit(1); });
+(async () => {
+    const runs = {};
+    for (const stack of options.stacks) {
+        const { resources } = await runProgram(stack);
+        const dynamic = resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+        runs[stack] = {
+            resources: resources.length,
+            serializedProviders: dynamic.filter((r) => typeof r.inputs.__provider === "string").map((r) => r.name),
+        };
+    }
+    console.log(JSON.stringify(runs));
+})().catch((e) => { console.error(e); process.exit(1); });
 `;
 
 describe("tsconfig.pulumi.json: the program as pulumi loads it", function () {
@@ -36,7 +41,8 @@ describe("tsconfig.pulumi.json: the program as pulumi loads it", function () {
         assert.deepEqual([tsconfig["ts-node"]?.swc, tsconfig.compilerOptions.noCheck], [true, true]);
     });
 
-    it("registers every resource of stack local, and the dynamic providers serialize", () => {
+    // local runs the images' provider; gke adds the Redis password's, which review stacks run too.
+    it("registers every resource of stacks local and gke, and their dynamic providers serialize", () => {
         // A script file, not `node -e`: eval code sees Node's modules as globals, which hides the failure.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsconfig-pulumi-"));
         const script = path.join(dir, "run.js");
@@ -45,6 +51,7 @@ describe("tsconfig.pulumi.json: the program as pulumi loads it", function () {
             tsconfig: runtime.options.tsconfig,
             tsNode: require.resolve("ts-node"),
             stackConfigHelper: path.join(__dirname, "helpers/stack-config"),
+            stacks: ["local", "gke"],
         };
         let out: string;
         try {
@@ -56,12 +63,10 @@ describe("tsconfig.pulumi.json: the program as pulumi loads it", function () {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
-        const run = JSON.parse(out.trim().split("\n").pop()!);
-        assert.ok(run.resources > 20, `resources: ${run.resources}`);
-        assert.deepEqual(run.serializedProviders.sort(), [
-            "web-images-backend",
-            "web-images-nginx",
-            "web-images-redis",
-        ]);
+        const runs = JSON.parse(out.trim().split("\n").pop()!);
+        const images = ["web-images-backend", "web-images-nginx", "web-images-redis"];
+        assert.ok(runs.local.resources > 20 && runs.gke.resources > 20, JSON.stringify(runs));
+        assert.deepEqual(runs.local.serializedProviders.sort(), images);
+        assert.deepEqual(runs.gke.serializedProviders.sort(), [...images, "web-redis-password"].sort());
     });
 });
